@@ -1,0 +1,120 @@
+/**
+ * Zone data model: plain, immutable data shared by the parsers (which build it), the resolver (which
+ * reads it) and the wire encoder. No I/O here.
+ *
+ * Names are stored in canonical form: lower case, absolute, without the trailing dot; the root is ''.
+ * Only class IN data is served (CHAOS and others are REFUSED by the resolver).
+ */
+export type Name = string;
+
+/** RR type codes (RFC 1035 §3.2.2, RFC 3596, RFC 2782, RFC 8659, RFC 6891, RFC 4034). */
+export const RRType = {
+  A: 1,
+  NS: 2,
+  CNAME: 5,
+  SOA: 6,
+  PTR: 12,
+  MX: 15,
+  TXT: 16,
+  AAAA: 28,
+  SRV: 33,
+  OPT: 41,
+  DS: 43,
+  RRSIG: 46,
+  NSEC: 47,
+  DNSKEY: 48,
+  IXFR: 251,
+  AXFR: 252,
+  ANY: 255,
+  CAA: 257,
+} as const;
+
+export const CLASS_IN = 1;
+
+export interface SoaData {
+  type: typeof RRType.SOA;
+  mname: Name;
+  rname: Name;
+  serial: number;
+  refresh: number;
+  retry: number;
+  expire: number;
+  minimum: number;
+}
+
+/** RDATA of the types mxlb understands; anything else is carried as RFC 3597 opaque bytes. */
+export type RData =
+  | { type: typeof RRType.A; address: string }
+  | { type: typeof RRType.AAAA; address: string }
+  | { type: typeof RRType.NS | typeof RRType.CNAME | typeof RRType.PTR; target: Name }
+  | { type: typeof RRType.MX; preference: number; exchange: Name }
+  /** Each element is one <character-string> (RFC 1035 §3.3.14), raw bytes, at most 255 long. */
+  | { type: typeof RRType.TXT; strings: Uint8Array[] }
+  | SoaData
+  | { type: typeof RRType.SRV; priority: number; weight: number; port: number; target: Name }
+  | { type: typeof RRType.CAA; flags: number; tag: string; value: Uint8Array }
+  /** RFC 3597 generic data: the type's RDATA as opaque bytes. */
+  | { type: number; raw: Uint8Array };
+
+export interface ResourceRecord {
+  owner: Name;
+  type: number;
+  ttl: number;
+  rdata: RData;
+}
+
+/** All records of one owner and type; RFC 2181 §5.2 gives them one TTL (the smallest seen). */
+export interface RRSet {
+  owner: Name;
+  type: number;
+  ttl: number;
+  rdata: readonly RData[];
+}
+
+/** A parsed, validated zone. Built once by `buildZone`, never mutated after. */
+export interface Zone {
+  origin: Name;
+  /** The apex SOA. */
+  soa: SoaData;
+  soaTtl: number;
+  /** owner → type → RRSet, for every owner that has data. */
+  nodes: ReadonlyMap<Name, ReadonlyMap<number, RRSet>>;
+  /**
+   * Every name that exists in the zone: owners plus empty non-terminals between them and the
+   * origin (RFC 4592 §2.2.2). A name here with no entry in `nodes` is an empty non-terminal.
+   */
+  names: ReadonlySet<Name>;
+  /** Owners below the apex that carry NS: zone cuts (RFC 1034 §4.2.1). */
+  cuts: ReadonlySet<Name>;
+  /** Where the zone came from, for messages and `zone list`. */
+  source: string;
+}
+
+/** The zones being served, by origin. */
+export interface ZoneSet {
+  zones: ReadonlyMap<Name, Zone>;
+}
+
+/** Canonical form of a presentation or wire name: lower case, no trailing dot. */
+export function canonicalName(name: string): Name {
+  const lower = name.toLowerCase();
+  return lower.endsWith('.') ? lower.slice(0, -1) : lower;
+}
+
+/** True when `name` is `ancestor` or below it. */
+export function isInOrBelow(name: Name, ancestor: Name): boolean {
+  if (ancestor === '') return true;
+  return name === ancestor || name.endsWith('.' + ancestor);
+}
+
+/** The zone with the longest origin that contains `name`, if any (RFC 1034 §4.3.2 step 2). */
+export function findZone(set: ZoneSet, name: Name): Zone | undefined {
+  let candidate = name;
+  for (;;) {
+    const zone = set.zones.get(candidate);
+    if (zone) return zone;
+    if (candidate === '') return undefined;
+    const dot = candidate.indexOf('.');
+    candidate = dot < 0 ? '' : candidate.slice(dot + 1);
+  }
+}
