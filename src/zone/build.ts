@@ -4,6 +4,8 @@ import { RRType, isInOrBelow, type Name, type RData, type ResourceRecord, type R
 /** A record as a parser produced it, with the line it came from for error messages. */
 export interface SourcedRecord extends ResourceRecord {
   line?: number;
+  /** The file the record came from when it is not the zone's own (an `$INCLUDE`d file). */
+  file?: string;
 }
 
 /**
@@ -19,24 +21,25 @@ export function buildZone(origin: Name, records: readonly SourcedRecord[], sourc
 
   for (const record of records) {
     const line = record.line ?? 0;
+    const file = record.file ?? source;
     if (!isInOrBelow(record.owner, origin)) {
-      throw new SourceError(source, line, `${display(record.owner)} is outside the zone ${display(origin)}`);
+      throw new SourceError(file, line, `${display(record.owner)} is outside the zone ${display(origin)}`);
     }
     if (record.type === RRType.SOA) {
-      if (record.owner !== origin) throw new SourceError(source, line, `SOA must be at the apex ${display(origin)}, not ${display(record.owner)}`);
-      if (soa) throw new SourceError(source, line, 'a zone has exactly one SOA record; this is a second one');
+      if (record.owner !== origin) throw new SourceError(file, line, `SOA must be at the apex ${display(origin)}, not ${display(record.owner)}`);
+      if (soa) throw new SourceError(file, line, 'a zone has exactly one SOA record; this is a second one');
       soa = { data: record.rdata as SoaData, ttl: record.ttl };
     }
     let types = nodes.get(record.owner);
     if (!types) nodes.set(record.owner, (types = new Map()));
     const hasCname = types.has(RRType.CNAME);
     if (record.type === RRType.CNAME ? types.size > 0 && !hasCname : hasCname) {
-      throw new SourceError(source, line, `${display(record.owner)} has a CNAME and other data (RFC 1034 §3.6.2)`);
+      throw new SourceError(file, line, `${display(record.owner)} has a CNAME and other data (RFC 1034 §3.6.2)`);
     }
     let set = types.get(record.type);
     if (!set) types.set(record.type, (set = { owner: record.owner, type: record.type, ttl: record.ttl, rdata: [], keys: new Set() }));
     if (record.type === RRType.CNAME && set.rdata.length > 0) {
-      throw new SourceError(source, line, `${display(record.owner)} has more than one CNAME`);
+      throw new SourceError(file, line, `${display(record.owner)} has more than one CNAME`);
     }
     set.ttl = Math.min(set.ttl, record.ttl);
     const key = JSON.stringify(record.rdata, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
