@@ -57,10 +57,17 @@ function describeBytes(bytes: Buffer): string {
   return bytes.length > shown.length ? `${text}…` : text;
 }
 
+/** What one chunk brought: the replies it completed, in order, and the error that stopped parsing. */
+export interface PushResult {
+  replies: SmtpReply[];
+  error?: ReplyError;
+}
+
 /**
  * Incremental parser. Lines may be split anywhere across chunks; CRLF and bare LF both end a line
- * (bare LF is tolerated because real servers send it). After the first error the parser stays
- * failed: every later push throws the same error.
+ * (bare LF is tolerated because real servers send it). Replies completed before bad bytes in the
+ * same chunk are still returned with the error. After the first error the parser stays failed:
+ * every later push returns that error and no replies.
  */
 export class ReplyParser {
   private readonly limits: ReplyLimits;
@@ -77,19 +84,27 @@ export class ReplyParser {
     return this.pending.length > 0 || this.current !== undefined;
   }
 
-  /** Feeds one chunk; returns the replies it completed, in order. Throws ReplyError on bad input. */
-  push(chunk: Buffer | string): SmtpReply[] {
-    if (this.failed) throw this.failed;
+  /** The error that stopped the parser, if any. */
+  get error(): ReplyError | undefined {
+    return this.failed;
+  }
+
+  push(chunk: Buffer | string): PushResult {
+    if (this.failed) return { replies: [], error: this.failed };
+    const replies: SmtpReply[] = [];
     try {
-      return this.consume(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+      this.consume(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk, replies);
+      return { replies };
     } catch (error) {
-      if (error instanceof ReplyError) this.failed = error;
-      throw error;
+      if (!(error instanceof ReplyError)) throw error;
+      this.failed = error;
+      this.pending = Buffer.alloc(0);
+      this.current = undefined;
+      return { replies, error };
     }
   }
 
-  private consume(chunk: Buffer): SmtpReply[] {
-    const replies: SmtpReply[] = [];
+  private consume(chunk: Buffer, replies: SmtpReply[]): void {
     let data = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
     for (;;) {
       const end = data.indexOf(LF);
@@ -101,7 +116,6 @@ export class ReplyParser {
     this.checkPartial(data);
     // copy: the caller may reuse its chunk buffer
     this.pending = Buffer.from(data);
-    return replies;
   }
 
   /** Fails early on a partial line: a bad prefix or an over-long line need not wait for its LF. */

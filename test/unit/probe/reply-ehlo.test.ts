@@ -2,7 +2,7 @@ import test from 'ava';
 import { ReplyParser, parseEhlo, hasCapability } from '../../../src/probe/reply.ts';
 
 function reply(wire: string) {
-  const [r] = new ReplyParser().push(wire);
+  const [r] = new ReplyParser().push(wire).replies;
   if (!r) throw new Error('no reply');
   return r;
 }
