@@ -1,0 +1,120 @@
+/**
+ * The per-packet path shared by the UDP and TCP listeners: scan → cache hit? → (resolve → encode
+ * → cache) → patch. Synchronous from end to end (DESIGN principle 2): the snapshot is read, never
+ * awaited. Nothing thrown inside escapes: a failure becomes SERVFAIL when the query's ID is known,
+ * otherwise no reply, with a rate-limited warning.
+ */
+import type { Logger } from '../log.ts';
+import type { Snapshot } from '../snapshot.ts';
+import { AnswerCache, cacheKey, nextTurn, replyShape, type CacheEntry, type Shape } from './cache.ts';
+import { encodeAnswer, encodeError, patchResponse, templateName } from './encode.ts';
+import { Rcode, type Question, type Resolution } from './message.ts';
+import { questionName, scanQuery, type ScannedQuery } from './query.ts';
+import { WarnThrottle } from './warn-throttle.ts';
+
+export type Transport = 'udp' | 'tcp';
+
+/** The resolver contract (src/dns/resolve.ts): pure, synchronous; `variant` picks a rotation. */
+export type Resolver = (question: Question, snapshot: Snapshot, variant?: number) => Resolution;
+
+/** Optional metrics hooks, called synchronously on the query path: keep them cheap. */
+export interface DnsMetrics {
+  /** A reply is being sent. `cacheHit` is false for replies built on the slow path or errors. */
+  answered?(transport: Transport, rcode: number, cacheHit: boolean): void;
+  /** A packet got no reply (RFC 1035 §4.1.1: responses and runts are ignored). */
+  dropped?(transport: Transport, reason: string): void;
+}
+
+export interface AnswererOptions {
+  getSnapshot: () => Snapshot;
+  resolve: Resolver;
+  logger: Logger;
+  metrics?: DnsMetrics;
+  cache?: AnswerCache;
+  /** Most rotations prebuilt per cached name; more variants than this are served modulo it. */
+  maxVariants?: number;
+}
+
+const ERROR_RCODES = { formerr: Rcode.FORMERR, notimp: Rcode.NOTIMP, badvers: Rcode.BADVERS } as const;
+
+export class Answerer {
+  private readonly getSnapshot: () => Snapshot;
+  private readonly resolve: Resolver;
+  private readonly metrics: DnsMetrics;
+  private readonly cache: AnswerCache;
+  private readonly maxVariants: number;
+  private readonly throttle: WarnThrottle;
+  private readonly logger: Logger;
+
+  constructor(options: AnswererOptions) {
+    this.getSnapshot = options.getSnapshot;
+    this.resolve = options.resolve;
+    this.metrics = options.metrics ?? {};
+    this.cache = options.cache ?? new AnswerCache();
+    this.maxVariants = Math.max(1, options.maxVariants ?? 64);
+    this.logger = options.logger;
+    this.throttle = new WarnThrottle(options.logger);
+  }
+
+  /** The reply to one received message, or null when it gets none. Never throws. */
+  answer(query: Buffer, transport: Transport): Buffer | null {
+    let scan: ScannedQuery | undefined;
+    try {
+      scan = scanQuery(query);
+      if (scan.outcome === 'drop') {
+        this.metrics.dropped?.(transport, scan.reason);
+        return null;
+      }
+      if (scan.outcome !== 'query') {
+        const rcode = ERROR_RCODES[scan.outcome];
+        this.logger.debug({ transport, reason: scan.reason, rcode }, 'query rejected');
+        this.metrics.answered?.(transport, rcode, false);
+        return encodeError(query, scan, rcode);
+      }
+      const snapshot = this.getSnapshot();
+      this.cache.sync(snapshot.version);
+      const shape = replyShape(scan.edns, transport === 'tcp');
+      const key = cacheKey(query, scan.qnameEnd, shape.code);
+      let entry = this.cache.get(key);
+      const hit = entry !== undefined;
+      if (!entry) {
+        const filled = this.fill(query, scan, shape, snapshot);
+        this.cache.set(key, filled.entry, filled.negative);
+        entry = filled.entry;
+      }
+      const turn = nextTurn(entry);
+      const template = entry.ring[turn] ?? (entry.ring[turn] = this.build(query, scan, shape, snapshot, turn));
+      this.metrics.answered?.(transport, entry.rcode, hit);
+      return patchResponse(template, query, scan.qnameEnd);
+    } catch (error) {
+      this.throttle.warn({ err: error, transport }, 'DNS query failed; answering SERVFAIL');
+      if (!scan || scan.outcome === 'drop') return null;
+      this.metrics.answered?.(transport, Rcode.SERVFAIL, false);
+      return encodeError(query, scan, Rcode.SERVFAIL);
+    }
+  }
+
+  /** Slow path for a new key: resolve rotation 0, encode it, size the ring. */
+  private fill(query: Buffer, scan: ScannedQuery, shape: Shape, snapshot: Snapshot): { entry: CacheEntry; negative: boolean } {
+    const resolution = this.resolve(this.question(query, scan), snapshot, 0);
+    const slots = Math.min(this.maxVariants, Math.max(1, Math.floor(resolution.variants) || 1));
+    const ring: (Buffer | undefined)[] = new Array<Buffer | undefined>(slots).fill(undefined);
+    ring[0] = this.encode(query, scan, shape, resolution);
+    const negative = resolution.rcode !== Rcode.NOERROR || resolution.answer.length === 0;
+    return { entry: { rcode: resolution.rcode, ring, next: 0 }, negative };
+  }
+
+  /** A rotation not built yet (variant > 0): resolve and encode it. */
+  private build(query: Buffer, scan: ScannedQuery, shape: Shape, snapshot: Snapshot, variant: number): Buffer {
+    return this.encode(query, scan, shape, this.resolve(this.question(query, scan), snapshot, variant));
+  }
+
+  private encode(query: Buffer, scan: ScannedQuery, shape: Shape, resolution: Resolution): Buffer {
+    const edns = scan.edns ? { dnssecOk: scan.edns.dnssecOk } : null;
+    return encodeAnswer(templateName(query, scan.qnameEnd), scan.qtype, scan.qclass, resolution, { edns, limit: shape.limit });
+  }
+
+  private question(query: Buffer, scan: ScannedQuery): Question {
+    return { name: questionName(query, scan.qnameEnd), type: scan.qtype, class: scan.qclass };
+  }
+}

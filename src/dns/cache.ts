@@ -1,0 +1,112 @@
+/**
+ * Answer cache (DESIGN "Speed"): prebuilt replies keyed by what decides their bytes, so a repeated
+ * question costs a copy and three patches instead of resolve + encode.
+ *
+ * Key: the question name lower-cased in ASCII (RFC 4343 §3), QTYPE, QCLASS and the reply shape
+ * (OPT or not, DO bit, size-limit bucket, which also tells UDP from TCP). Value: one reply per
+ * rotation of the answer (Resolution.variants), built lazily and served round-robin. Everything
+ * is dropped at once when the snapshot version changes, so a cached reply never outlives the data
+ * it was built from. Positive and negative replies live in separate bounded maps: a flood of
+ * random names (all NXDOMAIN or REFUSED) evicts only other negative entries.
+ */
+import { TCP_LIMIT, CLASSIC_UDP_LIMIT, OUR_UDP_PAYLOAD } from './encode.ts';
+import { HEADER_SIZE, copyLowered, type Edns } from './query.ts';
+
+/** Prebuilt replies for one key, with ID 0, RD 0 and the question name lower-cased. */
+export interface CacheEntry {
+  rcode: number;
+  /** One slot per rotation; a slot stays undefined until that rotation is first served. */
+  ring: (Buffer | undefined)[];
+  /** The slot `nextTurn` hands out next. */
+  next: number;
+}
+
+/** Size-limit buckets: a reply built for a bucket fits every client whose limit falls in it. */
+const BUCKET_LIMITS = [CLASSIC_UDP_LIMIT, 1024, OUR_UDP_PAYLOAD, TCP_LIMIT] as const;
+
+/** The reply shape of a query: a one-byte code for the cache key and the size limit it implies. */
+export interface Shape {
+  code: number;
+  limit: number;
+}
+
+/**
+ * Shape of the reply to a query with this OPT (or none) over this transport. Over UDP the
+ * client's limit min(max(512, payload), 1232) is rounded down to a bucket, which only ever makes
+ * the reply smaller than the client allows.
+ */
+export function replyShape(edns: Edns | null, tcp: boolean): Shape {
+  let bucket = 3;
+  if (!tcp) {
+    const payload = edns ? edns.payload : CLASSIC_UDP_LIMIT;
+    bucket = payload >= OUR_UDP_PAYLOAD ? 2 : payload >= 1024 ? 1 : 0;
+  }
+  const code = bucket | (edns ? 4 : 0) | (edns?.dnssecOk ? 8 : 0);
+  return { code, limit: BUCKET_LIMITS[bucket]! };
+}
+
+const keyScratch = Buffer.allocUnsafe(255 + 5);
+
+/** Cache key of a scanned query: lower-cased name wire bytes, QTYPE, QCLASS, shape code. */
+export function cacheKey(query: Uint8Array, qnameEnd: number, shapeCode: number): string {
+  const length = qnameEnd + 4 - HEADER_SIZE;
+  copyLowered(query, HEADER_SIZE, qnameEnd - HEADER_SIZE, keyScratch, 0);
+  keyScratch.set(query.subarray(qnameEnd, qnameEnd + 4), qnameEnd - HEADER_SIZE);
+  keyScratch[length] = shapeCode;
+  return keyScratch.toString('latin1', 0, length + 1);
+}
+
+/** Hands out the entry's slots in turn (round-robin over the rotations). */
+export function nextTurn(entry: CacheEntry): number {
+  const turn = entry.next;
+  entry.next = turn + 1 === entry.ring.length ? 0 : turn + 1;
+  return turn;
+}
+
+export interface AnswerCacheOptions {
+  /** Most NOERROR-with-data entries kept; the oldest goes first. Default 10 000. */
+  maxEntries?: number;
+  /** Most negative (NXDOMAIN, NODATA, REFUSED, …) entries kept. Default 2 000. */
+  maxNegative?: number;
+}
+
+export class AnswerCache {
+  private positive = new Map<string, CacheEntry>();
+  private negative = new Map<string, CacheEntry>();
+  private version = Number.NaN;
+  private readonly maxEntries: number;
+  private readonly maxNegative: number;
+
+  constructor(options: AnswerCacheOptions = {}) {
+    this.maxEntries = Math.max(1, options.maxEntries ?? 10_000);
+    this.maxNegative = Math.max(1, options.maxNegative ?? 2_000);
+  }
+
+  /** Forgets everything if `version` differs from the one the entries were built from. O(1). */
+  sync(version: number): void {
+    if (version === this.version) return;
+    this.version = version;
+    this.positive = new Map();
+    this.negative = new Map();
+  }
+
+  get(key: string): CacheEntry | undefined {
+    return this.positive.get(key) ?? this.negative.get(key);
+  }
+
+  /** Stores an entry; `negative` selects the smaller map that floods of unknown names land in. */
+  set(key: string, entry: CacheEntry, negative: boolean): void {
+    const map = negative ? this.negative : this.positive;
+    const max = negative ? this.maxNegative : this.maxEntries;
+    if (map.size >= max && !map.has(key)) {
+      // Maps iterate in insertion order: the first key is the oldest entry.
+      const oldest = map.keys().next();
+      if (!oldest.done) map.delete(oldest.value);
+    }
+    map.set(key, entry);
+  }
+
+  get size(): number {
+    return this.positive.size + this.negative.size;
+  }
+}
