@@ -19,8 +19,8 @@ export interface MasterFileOptions {
 }
 
 export interface ParsedMasterFile {
-  /** The origin the file names for itself: its first entry's `$ORIGIN` if it starts with one, else `opts.origin`. */
-  origin: Name;
+  /** The origin the file names for itself when its first entry is `$ORIGIN` (the loader's zone origin). */
+  leadingOrigin: Name | undefined;
   records: SourcedRecord[];
 }
 
@@ -40,14 +40,14 @@ export function parseMasterFile(text: string, opts: MasterFileOptions): SourcedR
 export function parseZoneText(text: string, opts: MasterFileOptions): ParsedMasterFile {
   const records: SourcedRecord[] = [];
   const state: State = { origin: opts.origin, owner: undefined, defaultTtl: opts.defaultTtl, lastTtl: undefined };
-  let topOrigin = opts.origin;
+  let leadingOrigin: Name | undefined;
   const entries = lex(text, opts.file);
   const first = entries[0];
   parseEntries(entries, state, { file: opts.file, include: opts.include, chain: [opts.file] }, records);
   if (first && !first.ownerOmitted && first.tokens[0]!.text.toUpperCase() === '$ORIGIN') {
-    topOrigin = parseName(first.tokens[1], opts.origin, '$ORIGIN');
+    leadingOrigin = parseName(first.tokens[1], opts.origin, '$ORIGIN');
   }
-  return { origin: topOrigin, records };
+  return { leadingOrigin, records };
 }
 
 interface State {

@@ -30,8 +30,9 @@ test('$ORIGIN: absolute, relative to the current origin, and @ after it', (t) =>
 });
 
 test('$ORIGIN on the first line names the zone; later ones do not', (t) => {
-  t.is(parseZoneText('; comment\n$ORIGIN other.org.\n$TTL 1\n@ A 192.0.2.1\n', { origin: ORIGIN, file: 'f' }).origin, 'other.org');
-  t.is(parseZoneText('$TTL 1\n$ORIGIN other.org.\n@ A 192.0.2.1\n', { origin: ORIGIN, file: 'f' }).origin, ORIGIN);
+  t.is(parseZoneText('; comment\n$ORIGIN other.org.\n$TTL 1\n@ A 192.0.2.1\n', { origin: ORIGIN, file: 'f' }).leadingOrigin, 'other.org');
+  t.is(parseZoneText('$ORIGIN sub\n', { origin: ORIGIN, file: 'f' }).leadingOrigin, 'sub.example.com');
+  t.is(parseZoneText('$TTL 1\n$ORIGIN other.org.\n@ A 192.0.2.1\n', { origin: ORIGIN, file: 'f' }).leadingOrigin, undefined);
 });
 
 test('relative names under the root origin', (t) => {

@@ -1,0 +1,158 @@
+import { statSync, watch, type FSWatcher } from 'node:fs';
+import type { Logger } from '../log.ts';
+import { defaultParsers, formatSourceError, scanZoneDir, type LastGood, type ZoneDirResult, type ZoneFileParser } from './loader.ts';
+import type { ZoneSet } from './model.ts';
+
+export interface ZoneLoaderOptions {
+  /** The zones folder. */
+  dir: string;
+  logger: Logger;
+  /** Zone parsers by file extension (default: master files, `.zone`). */
+  parsers?: ReadonlyMap<string, ZoneFileParser>;
+  /** Quiet time after the last file event before reloading, so an editor's save is one reload. */
+  debounceMs?: number;
+}
+
+export interface ZoneReloadReport extends ZoneDirResult {
+  /** Why this reload ran: 'start', 'file change', 'SIGHUP', … */
+  reason: string;
+  /** False when the served zones are exactly the objects served before (nothing to swap). */
+  changed: boolean;
+  /** Files whose zone left the set because the file is gone. */
+  removed: string[];
+}
+
+export type ZoneChangeListener = (zones: ZoneSet, report: ZoneReloadReport) => void;
+
+/**
+ * The long-lived zones folder loader (edge: file watching and timers).
+ * Contract: `current()` always returns a complete ZoneSet, swapped as a whole after each reload and
+ * the same object while nothing changed. A file that stops parsing keeps serving its last good
+ * zone and its error is logged as `file:line: reason`; a deleted file's zone goes away. Reloads run
+ * on `reload(reason)` (the server calls it on SIGHUP) and, after `start()`, when anything in the
+ * watched folders changes (debounced; editors that save by rename-and-replace are fine because the
+ * folder, not the file, is watched). Listeners hear about every reload, `report.changed` says
+ * whether the zones differ; a throwing listener is logged and does not stop the others.
+ */
+export class ZoneLoader {
+  readonly #dir: string;
+  readonly #logger: Logger;
+  readonly #parsers: ReadonlyMap<string, ZoneFileParser>;
+  readonly #debounceMs: number;
+  #set: ZoneSet = { zones: new Map() };
+  #lastGood = new Map<string, LastGood>();
+  readonly #listeners = new Set<ZoneChangeListener>();
+  /** Watched folder → watcher and the folder's inode, to notice a folder replaced by another. */
+  readonly #watchers = new Map<string, { watcher: FSWatcher; ino: number }>();
+  #timer: NodeJS.Timeout | undefined;
+  #watching = false;
+  #closed = false;
+
+  constructor(opts: ZoneLoaderOptions) {
+    this.#dir = opts.dir;
+    this.#logger = opts.logger;
+    this.#parsers = opts.parsers ?? defaultParsers;
+    this.#debounceMs = opts.debounceMs ?? 150;
+  }
+
+  /** Loads the folder and starts watching it. Resolves with the first report (errors included; it never rejects). */
+  async start(): Promise<ZoneReloadReport> {
+    this.#watching = true;
+    return this.reload('start');
+  }
+
+  current(): ZoneSet {
+    return this.#set;
+  }
+
+  onChange(listener: ZoneChangeListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Re-reads every zone file now. Never rejects; after close() it changes nothing. */
+  async reload(reason: string): Promise<ZoneReloadReport> {
+    if (this.#closed) return { reason, changed: false, removed: [], zones: new Map(this.#set.zones), errors: [], files: [] };
+    clearTimeout(this.#timer);
+    const scan = scanZoneDir(this.#dir, { parsers: this.#parsers, lastGood: this.#lastGood });
+    const removed = [...this.#lastGood.keys()].filter((file) => !scan.lastGood.has(file));
+    const before = this.#set.zones;
+    const changed = scan.zones.size !== before.size || [...scan.zones].some(([origin, zone]) => before.get(origin) !== zone);
+    this.#lastGood = scan.lastGood;
+    if (changed) this.#set = { zones: scan.zones };
+    const report: ZoneReloadReport = { reason, changed, removed, zones: scan.zones, errors: scan.errors, files: scan.files };
+    this.#log(report);
+    if (this.#watching) this.#watch(scan.folders);
+    for (const listener of this.#listeners) {
+      try {
+        listener(this.#set, report);
+      } catch (error) {
+        this.#logger.error({ err: error }, 'zone change listener failed');
+      }
+    }
+    return report;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    for (const { watcher } of this.#watchers.values()) watcher.close();
+    this.#watchers.clear();
+    this.#listeners.clear();
+  }
+
+  #schedule(): void {
+    if (this.#closed) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.reload('file change'), this.#debounceMs);
+    this.#timer.unref();
+  }
+
+  /** Watches exactly `folders` (the zones folder and folders of included files); re-watches a replaced folder. */
+  #watch(folders: Set<string>): void {
+    for (const [folder, entry] of this.#watchers) {
+      if (!folders.has(folder) || inode(folder) !== entry.ino) {
+        entry.watcher.close();
+        this.#watchers.delete(folder);
+      }
+    }
+    for (const folder of folders) {
+      if (this.#watchers.has(folder)) continue;
+      const ino = inode(folder);
+      if (ino === undefined) continue; // gone; the next reload (SIGHUP or an event elsewhere) tries again
+      try {
+        const watcher = watch(folder, { persistent: false }, () => this.#schedule());
+        watcher.on('error', (error) => {
+          this.#logger.warn({ err: error, folder }, 'zone folder watch failed; reloading');
+          watcher.close();
+          this.#watchers.delete(folder);
+          this.#schedule();
+        });
+        this.#watchers.set(folder, { watcher, ino });
+      } catch (error) {
+        this.#logger.warn({ err: error, folder }, 'cannot watch zone folder; changes load on SIGHUP');
+      }
+    }
+  }
+
+  #log(report: ZoneReloadReport): void {
+    const log = this.#logger;
+    for (const error of report.errors) {
+      const kept = report.files.find((f) => f.error === error)?.status === 'kept';
+      log.error({ file: error.file, line: error.line, reason: error.reason, kept }, `${formatSourceError(error)}${kept ? ' (serving the last good version)' : ''}`);
+    }
+    for (const f of report.files) {
+      if (f.status === 'loaded') log.info({ file: f.file, origin: f.origin, serial: f.serial, records: f.records }, `zone ${f.origin}. loaded`);
+    }
+    for (const file of report.removed) log.info({ file }, 'zone file removed; its zone is no longer served');
+    log.debug({ reason: report.reason, changed: report.changed, zones: report.zones.size }, 'zones reloaded');
+  }
+}
+
+function inode(folder: string): number | undefined {
+  try {
+    return statSync(folder).ino;
+  } catch {
+    return undefined;
+  }
+}
