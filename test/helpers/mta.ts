@@ -46,7 +46,7 @@ export interface StartMtaOptions {
   port?: number;
   /** Offer STARTTLS with this key and certificate; without it STARTTLS is not advertised. */
   starttls?: CertPair;
-  /** Text after `220 <name> ` in the greeting. */
+  /** Text after `220 <name> ESMTP ` in the greeting. */
   banner?: string;
   /** The server's name in its greeting and EHLO reply. */
   name?: string;
@@ -71,8 +71,28 @@ class SocketTracker {
     socket.once('close', () => this.sockets.delete(socket));
   }
 
+  /**
+   * A TLS socket layered on one of ours (STARTTLS). Node's wrapped TCP socket emits no 'close' of
+   * its own once TLS owns its handle, so the connection counts as closed when the TLS socket closes.
+   * They are matched by the client's address and port.
+   */
+  adopt(upper: net.Socket): void {
+    for (const socket of this.sockets) {
+      if (socket.remotePort === upper.remotePort && socket.remoteAddress === upper.remoteAddress) {
+        this.uppers.add(upper);
+        upper.once('close', () => {
+          this.uppers.delete(upper);
+          this.sockets.delete(socket);
+        });
+        return;
+      }
+    }
+  }
+
+  private readonly uppers = new Set<net.Socket>();
+
   destroyAll(): void {
-    for (const socket of this.sockets) socket.destroy();
+    for (const socket of [...this.uppers, ...this.sockets]) socket.destroy();
   }
 }
 
@@ -98,7 +118,7 @@ export async function startMta(options: StartMtaOptions = {}): Promise<Mta> {
   const create = (): SMTPServer => {
     const serverOptions: SMTPServerOptions = {
       name,
-      banner: options.banner ?? 'ESMTP test MTA',
+      banner: options.banner ?? 'test MTA',
       authOptional: true,
       disabledCommands: ['AUTH'],
       closeTimeout: 100,
@@ -109,6 +129,10 @@ export async function startMta(options: StartMtaOptions = {}): Promise<Mta> {
           if (entry.tnx === 'command' && entry.command) commands.push(entry.command.toUpperCase());
         },
       } as unknown as SMTPServerOptions['logger'],
+      onSecure(socket, _session, callback) {
+        tracker.adopt(socket);
+        callback();
+      },
       onData(stream, session, callback) {
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
