@@ -111,8 +111,13 @@ export type Policy = 'round-robin' | 'weighted';
 export type AllDownPolicy = 'all' | 'nodata' | 'servfail';
 
 export interface Tier {
-  /** Pool names, in order; their members form the tier (a member listed twice counts once). */
+  /** Pool names, in order, as the operator wrote them (for traces and status). */
   pools: string[];
+  /**
+   * The members of those pools in pool order then member order, resolved by the parser so
+   * selection needs no lookups. Order matters: it is the round-robin rotation order.
+   */
+  members: Member[];
   /** The tier is used only when at least this many of its members are usable (≥ 1). */
   minHealthy: number;
 }
