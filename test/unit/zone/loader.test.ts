@@ -174,3 +174,18 @@ test('scanZoneDir: parsers are chosen by extension', (t) => {
   t.deepEqual(result.files.map((f) => f.file), [join(dir, 'c.test.fake')]);
   t.deepEqual(result.errors.map(formatSourceError), ['c.test.fake:3: fake parser says no']);
 });
+
+test('the example zone zones/relay.example.com.zone has what its comments promise', (t) => {
+  const zone = loadZoneFile('zones/relay.example.com.zone');
+  const rdata = (owner: string, type: number) => zone.nodes.get(owner)?.get(type)?.rdata ?? [];
+  t.is(zone.origin, 'relay.example.com');
+  t.deepEqual(rdata('relay.example.com', RRType.NS), [{ type: RRType.NS, target: 'ns1.relay.example.com' }, { type: RRType.NS, target: 'ns2.relay.example.com' }]);
+  t.deepEqual(rdata('relay.example.com', RRType.MX), [{ type: RRType.MX, preference: 10, exchange: 'smtp.relay.example.com' }]);
+  t.is(rdata('smtp.relay.example.com', RRType.A).length, 3);
+  t.is(rdata('smtp.relay.example.com', RRType.AAAA).length, 1);
+  t.is(zone.nodes.get('smtp.relay.example.com')?.get(RRType.A)?.ttl, 60);
+  const dmarc = rdata('_dmarc.relay.example.com', RRType.TXT)[0] as { strings: Uint8Array[] };
+  t.is(dmarc.strings.map((s) => Buffer.from(s).toString()).join(''), 'v=DMARC1; p=reject; adkim=s; aspf=s; rua=mailto:dmarc-reports@example.com');
+  t.deepEqual(rdata('_submission._tcp.relay.example.com', RRType.SRV), [{ type: RRType.SRV, priority: 0, weight: 1, port: 587, target: 'smtp.relay.example.com' }]);
+  t.is(zone.soa.minimum, 60);
+});
