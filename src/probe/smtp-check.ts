@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type tls from 'node:tls';
+import { isIP } from 'node:net';
+import { checkServerIdentity, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { judgeCertificate } from './cert.ts';
 import { hasCapability, parseEhlo, type SmtpReply } from './reply.ts';
 import { connectTcp, SmtpSession, type ReadOutcome } from './smtp-session.ts';
@@ -17,7 +18,7 @@ export interface SmtpCheckOptions {
   /** Clock for certificate expiry (epoch ms). */
   now?: () => number;
   /** Extra trust anchors for STARTTLS verification (a private CA), added to the system CAs' place. */
-  ca?: tls.ConnectionOptions['ca'];
+  ca?: ConnectionOptions['ca'];
 }
 
 /** How long QUIT may wait for its 221 after a failure: best effort, the verdict is already known. */
@@ -62,7 +63,7 @@ function ehloFailure(reply: SmtpReply): Failure | undefined {
   return { reason: 'protocol-error', detail: `unexpected EHLO reply: ${detail}` };
 }
 
-function tlsInfo(socket: tls.TLSSocket): { info: TlsInfo; notBefore: number; notAfter: number } {
+function tlsInfo(socket: TLSSocket): { info: TlsInfo; notBefore: number; notAfter: number } {
   const cert = socket.getPeerX509Certificate();
   const error = socket.authorizationError as unknown;
   // without a servername, identity is not checked: `authorized` then speaks for the chain alone
@@ -125,6 +126,10 @@ async function runProbe(
   };
 
   const { timeouts } = target;
+  // one word of printable ASCII (RFC 5321 §4.1.1.1): anything else could smuggle a second command
+  if (!/^[\x21-\x7e]+$/.test(target.ehloName)) {
+    return done({ reason: 'protocol-error', detail: `invalid EHLO name ${JSON.stringify(target.ehloName)}` });
+  }
   const connected = await time('connect', () => connectTcp(target.address, target.port, timeouts.connectMs, signal));
   if (connected.kind !== 'connected') {
     return done({ reason: connected.kind === 'aborted' ? 'aborted' : `connect-${connected.kind}`, detail: connected.detail });
@@ -165,7 +170,8 @@ async function converse(
   result.banner = banner.reply.text;
   const badBanner = bannerFailure(banner.reply);
   if (badBanner) return badBanner;
-  if (target.bannerPattern && !target.bannerPattern.test(banner.reply.text)) {
+  // search(), not test(): a /g pattern from the config must not carry lastIndex between probes
+  if (target.bannerPattern && banner.reply.text.search(target.bannerPattern) === -1) {
     return { reason: 'banner-mismatch', detail: `banner does not match ${String(target.bannerPattern)}` };
   }
 
@@ -199,11 +205,16 @@ async function converse(
     return { reason, detail: describeReply(go.reply) };
   }
 
-  const verify = target.tlsServername !== undefined;
-  const tlsOptions: tls.ConnectionOptions = verify
-    ? { servername: target.tlsServername }
-    : // without a name there is nothing to check the certificate against: record the chain only
-      { checkServerIdentity: () => undefined };
+  const name = target.tlsServername;
+  const verify = name !== undefined;
+  const tlsOptions: ConnectionOptions =
+    name === undefined
+      ? // without a name there is nothing to check the certificate against: record the chain only
+        { checkServerIdentity: () => undefined }
+      : isIP(name) !== 0
+        ? // RFC 6066 §3: SNI carries host names only; an address is still checked against the IP SANs
+          { checkServerIdentity: (_host, cert) => checkServerIdentity(name, cert) }
+        : { servername: name };
   if (ca !== undefined) tlsOptions.ca = ca;
   const upgraded = await time('tls', () => session.upgrade(tlsOptions, Math.max(1, tlsDeadline - performance.now())));
   if (upgraded.kind === 'timeout') return { reason: 'tls-timeout', detail: `TLS handshake not done within ${timeouts.tlsMs} ms` };

@@ -129,8 +129,20 @@ test('banner pattern that does not match: banner-mismatch, then QUIT', async (t)
   t.is(result.reason, 'banner-mismatch');
   await mta.waitForIdle();
   t.deepEqual(mta.commands, ['QUIT']);
-  const matching = await smtpCheck(target(mta, { bannerPattern: /ESMTP scripted/ }));
-  t.true(matching.ok, matching.detail);
+  const pattern = /ESMTP scripted/g; // a /g pattern keeps matching probe after probe
+  for (let i = 0; i < 2; i++) {
+    const matching = await smtpCheck(target(mta, { bannerPattern: pattern }));
+    t.true(matching.ok, matching.detail);
+  }
+  await mta.waitForIdle();
+});
+
+test('an EHLO name that could smuggle a command is refused before connecting', async (t) => {
+  const mta = await scripted(t, 'ok');
+  const result = await smtpCheck(target(mta, { ehloName: 'probe\r\nRSET' }));
+  t.is(result.reason, 'protocol-error');
+  t.regex(result.detail ?? '', /invalid EHLO name/);
+  t.is(mta.connections, 0);
 });
 
 test('STARTTLS answered with 454: starttls-refused under require and try', async (t) => {

@@ -91,6 +91,11 @@ test('STARTTLS with a servername and a trusted private CA: authorized; a wrong n
   const wrongName = await check(target(server, { starttls: 'require', tlsServername: 'other.test' }));
   t.is(wrongName.reason, 'cert-untrusted');
   t.is(wrongName.detail, 'ERR_TLS_CERT_ALTNAME_INVALID');
+  // an IP address as servername: no SNI (RFC 6066 §3), checked against the certificate's IP SANs
+  const byAddress = await check(target(server, { starttls: 'require', tlsServername: '127.0.0.1' }));
+  t.true(byAddress.ok, byAddress.detail);
+  const otherAddress = await check(target(server, { starttls: 'require', tlsServername: '127.0.0.9' }));
+  t.is(otherAddress.reason, 'cert-untrusted');
   await server.waitForIdle();
 });
 
