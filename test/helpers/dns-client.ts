@@ -32,7 +32,7 @@ export function buildQuery(options: QueryOptions): Buffer {
   header[2] = (options.qr ? 0x80 : 0) | ((options.opcode ?? 0) << 3) | (options.rd === false ? 0 : 1);
   header.writeUInt16BE(1, 4);
   const question = Buffer.concat([nameBytes(options.name), u16(options.type ?? 1), u16(options.class ?? 1)]);
-  const parts = [header, question];
+  const parts: Buffer[] = [header, question];
   if (options.edns) {
     header.writeUInt16BE(1, 10);
     parts.push(optRecord(options.edns));

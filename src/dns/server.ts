@@ -1,0 +1,131 @@
+/**
+ * DnsServer: UDP and TCP listeners on each endpoint, all answering through one Answerer (and so
+ * one answer cache). The edge of the DNS folder: sockets here, everything else pure.
+ */
+import type { AddressInfo } from 'node:net';
+import { MxlbError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { Snapshot } from '../snapshot.ts';
+import { Answerer, type DnsMetrics, type Resolver } from './answer.ts';
+import { AnswerCache, type AnswerCacheOptions } from './cache.ts';
+import { resolve as defaultResolve } from './resolve.ts';
+import { TcpListener } from './tcp.ts';
+import { UdpListener } from './udp.ts';
+import { WarnThrottle } from './warn-throttle.ts';
+
+export interface DnsServerOptions {
+  /** The current snapshot; called once per query, synchronously (DESIGN principle 2). */
+  getSnapshot: () => Snapshot;
+  logger: Logger;
+  metrics?: DnsMetrics;
+  /** Defaults to `resolve` from ./resolve.ts; tests may pass their own. */
+  resolve?: Resolver;
+  /** Close TCP connections idle this long (RFC 7766 §6.2.3). Default 10 s. */
+  tcpIdleTimeoutMs?: number;
+  /** Most simultaneous TCP connections over all endpoints' listeners, each. Default 256. */
+  maxTcpConnections?: number;
+  /** How long close() lets a half-received TCP query finish. Default 2 s. */
+  closeGraceMs?: number;
+  cache?: AnswerCacheOptions;
+}
+
+export interface Endpoint {
+  host: string;
+  /** 0 picks a free port, the same one for UDP and TCP. */
+  port: number;
+}
+
+export interface BoundEndpoint {
+  udp: AddressInfo;
+  tcp: AddressInfo;
+}
+
+/** With port 0, how many times to look for a port free on both UDP and TCP. */
+const PORT_ATTEMPTS = 8;
+
+export class DnsServer {
+  private readonly answerer: Answerer;
+  private readonly logger: Logger;
+  private readonly throttle: WarnThrottle;
+  private readonly udp: UdpListener[] = [];
+  private readonly tcp: TcpListener[] = [];
+  private readonly tcpOptions: { idleTimeoutMs: number; maxConnections: number; closeGraceMs: number };
+
+  constructor(options: DnsServerOptions) {
+    this.logger = options.logger.child({ module: 'dns' });
+    this.throttle = new WarnThrottle(this.logger);
+    this.answerer = new Answerer({
+      getSnapshot: options.getSnapshot,
+      resolve: options.resolve ?? defaultResolve,
+      logger: this.logger,
+      metrics: options.metrics,
+      cache: new AnswerCache(options.cache),
+    });
+    this.tcpOptions = {
+      idleTimeoutMs: options.tcpIdleTimeoutMs ?? 10_000,
+      maxConnections: options.maxTcpConnections ?? 256,
+      closeGraceMs: options.closeGraceMs ?? 2_000,
+    };
+  }
+
+  /**
+   * Listens on UDP and TCP at every endpoint and returns the bound addresses, in order. On any
+   * failure closes what it opened and rejects with MxlbError('dns-listen', …) naming the endpoint.
+   */
+  async listen(endpoints: readonly Endpoint[]): Promise<BoundEndpoint[]> {
+    const bound: BoundEndpoint[] = [];
+    try {
+      for (const endpoint of endpoints) bound.push(await this.listenOne(endpoint));
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+    this.logger.info({ endpoints: bound.map((b) => `${b.udp.address}:${b.udp.port}`) }, 'DNS listening on UDP and TCP');
+    return bound;
+  }
+
+  private async listenOne({ host, port }: Endpoint): Promise<BoundEndpoint> {
+    for (let attempt = 1; ; attempt++) {
+      const udp = new UdpListener((message) => this.answerer.answer(message, 'udp'), this.throttle);
+      const tcp = new TcpListener((message) => this.answerer.answer(message, 'tcp'), this.tcpOptions, this.throttle);
+      let udpAddress: AddressInfo;
+      try {
+        udpAddress = await udp.listen(host, port);
+      } catch (error) {
+        throw listenError(host, port, 'UDP', error);
+      }
+      try {
+        const tcpAddress = await tcp.listen(host, udpAddress.port);
+        this.udp.push(udp);
+        this.tcp.push(tcp);
+        return { udp: udpAddress, tcp: tcpAddress };
+      } catch (error) {
+        await udp.close();
+        // With port 0 the kernel chose a UDP port whose TCP twin may be taken: try another.
+        const taken = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+        if (port !== 0 || !taken || attempt >= PORT_ATTEMPTS) throw listenError(host, udpAddress.port, 'TCP', error);
+      }
+    }
+  }
+
+  /** Open TCP connections over all listeners (for status and tests). */
+  get tcpConnections(): number {
+    return this.tcp.reduce((sum, listener) => sum + listener.connectionCount, 0);
+  }
+
+  /**
+   * Stops accepting on every listener; UDP replies are synchronous so none is in flight, idle TCP
+   * connections are ended, and TCP queries already half-received get `closeGraceMs` to finish.
+   */
+  async close(): Promise<void> {
+    const udp = this.udp.splice(0);
+    const tcp = this.tcp.splice(0);
+    await Promise.all([...udp.map((l) => l.close()), ...tcp.map((l) => l.close())]);
+  }
+}
+
+function listenError(host: string, port: number, transport: string, cause: unknown): MxlbError {
+  const reason = (cause as NodeJS.ErrnoException).code ?? String(cause);
+  const where = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return new MxlbError('dns-listen', `cannot listen for DNS on ${transport} ${where}: ${reason}`, { cause });
+}
