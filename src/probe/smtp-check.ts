@@ -135,7 +135,7 @@ async function runProbe(
     return done({ reason: connected.kind === 'aborted' ? 'aborted' : `connect-${connected.kind}`, detail: connected.detail });
   }
   const session = new SmtpSession(connected.socket, signal);
-  /** Best-effort QUIT after the banner: no waiting after a timeout or an abort (nobody is listening). */
+  /** Best-effort QUIT after the banner; no waiting after a timeout (nobody answers) or an abort (hurry). */
   const quit = async (waitMs: number): Promise<void> => {
     if (!session.send('QUIT')) return;
     await time('quit', () => (waitMs > 0 ? session.read(waitMs) : Promise.resolve(undefined)));
@@ -146,8 +146,9 @@ async function runProbe(
       await quit(timeouts.quitMs);
       return done();
     }
-    if (result.banner !== undefined && !session.aborted) {
-      await quit(verdict.reason.endsWith('-timeout') ? 0 : Math.min(timeouts.quitMs, FAILURE_QUIT_WAIT_MS));
+    if (result.banner !== undefined) {
+      const answered = !verdict.reason.endsWith('-timeout') && verdict.reason !== 'aborted';
+      await quit(answered ? Math.min(timeouts.quitMs, FAILURE_QUIT_WAIT_MS) : 0);
     }
     return done(verdict);
   } finally {

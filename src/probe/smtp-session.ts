@@ -106,10 +106,6 @@ export class SmtpSession {
     return this.ended === undefined;
   }
 
-  get aborted(): boolean {
-    return this.ended?.kind === 'aborted';
-  }
-
   private attach(socket: net.Socket | tls.TLSSocket): void {
     this.sockets.push(socket);
     socket.on('error', this.onError);
@@ -132,9 +128,12 @@ export class SmtpSession {
     else if (this.ended) waiter(this.ended);
   }
 
-  /** Writes one command line; false when the connection can no longer carry it. */
+  /**
+   * Writes one command line; false when the connection can no longer carry it. An aborted session
+   * still can (the caller may say QUIT on its way out); a closed, reset or garbled one cannot.
+   */
   send(command: string): boolean {
-    if (this.ended || this.socket.destroyed || !this.socket.writable) return false;
+    if ((this.ended && this.ended.kind !== 'aborted') || this.socket.destroyed || !this.socket.writable) return false;
     this.socket.write(`${command}\r\n`);
     return true;
   }
@@ -182,7 +181,8 @@ export class SmtpSession {
         secure.removeListener('secureConnect', onSecure);
         secure.removeListener('error', onFail);
         secure.removeListener('close', onClosed);
-        if (outcome.kind !== 'secure') this.end(outcome.kind === 'aborted' ? { kind: 'aborted' } : { kind: 'closed', detail: 'TLS handshake did not complete' });
+        // a half-done handshake leaves nothing that can carry a command, whatever ended it
+        if (outcome.kind !== 'secure') this.ended = { kind: 'closed', detail: 'TLS handshake did not complete' };
         resolve(outcome);
       };
       const onSecure = (): void => {

@@ -210,6 +210,8 @@ export type ScriptedMode =
   | 'slow-banner'
   | 'ehlo-550'
   | 'multiline-banner'
+  /** Greets with 220, then never answers anything. */
+  | 'mute-after-banner'
   /** Advertises STARTTLS, then answers it with 454. */
   | 'starttls-refused'
   /** Advertises STARTTLS, answers 220, then sends plaintext instead of a TLS handshake. */
@@ -242,7 +244,7 @@ interface Answer {
 
 /** The dialogue after the greeting, by mode. QUIT always gets 221 unless the server went mute. */
 function answer(mode: ScriptedMode, verb: string): Answer {
-  if (mode === 'silent' || mode === 'banner-421' || mode === 'garbage') return { then: 'mute' };
+  if (mode === 'silent' || mode === 'banner-421' || mode === 'garbage' || mode === 'mute-after-banner') return { then: 'mute' };
   if (verb === 'QUIT') return { say: '221 2.0.0 mx.test closing\r\n', then: 'end' };
   // RFC 5321 §3.1: after a 554 greeting the server waits for QUIT, answering 503 to anything else
   if (mode === 'banner-554') return { say: '503 5.5.1 Bad sequence of commands\r\n' };

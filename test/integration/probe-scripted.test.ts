@@ -104,6 +104,16 @@ test('slow banner just under bannerMs: ok, and the banner phase shows the wait',
   t.deepEqual(mta.commands, ['EHLO', 'QUIT']);
 });
 
+test('no EHLO reply: ehlo-timeout; QUIT is written without waiting for an answer', async (t) => {
+  const mta = await scripted(t, 'mute-after-banner');
+  const result = await smtpCheck(target(mta, { timeouts: { ...timeouts, ehloMs: 300, quitMs: 5000 } }));
+  t.is(result.reason, 'ehlo-timeout');
+  t.deepEqual(phaseNames(result.phases), ['connect', 'banner', 'ehlo', 'quit']);
+  t.true(result.totalMs < 2000, `took ${result.totalMs} ms`);
+  await mta.waitForIdle();
+  t.deepEqual(mta.commands, ['EHLO', 'QUIT']);
+});
+
 test('EHLO answered with 550: ehlo-5xx, then QUIT', async (t) => {
   const mta = await scripted(t, 'ehlo-550');
   const result = await smtpCheck(target(mta));
@@ -185,6 +195,21 @@ test('abort while waiting for the banner: aborted, promptly, socket closed', asy
   t.is(result.reason, 'aborted');
   t.true(performance.now() - started < 3000);
   await mta.waitForIdle();
+});
+
+test('abort after the banner: aborted, QUIT still said on the way out, socket closed', async (t) => {
+  const mta = await scripted(t, 'mute-after-banner');
+  const controller = new AbortController();
+  const probe = smtpCheck(target(mta, { timeouts: { ...timeouts, ehloMs: 10_000, quitMs: 10_000 } }), controller.signal);
+  const deadline = Date.now() + 3000;
+  while (!mta.commands.includes('EHLO') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  controller.abort();
+  const result = await probe;
+  t.is(result.reason, 'aborted');
+  t.deepEqual(phaseNames(result.phases), ['connect', 'banner', 'ehlo', 'quit']);
+  t.true(result.totalMs < 3000, `took ${result.totalMs} ms`);
+  await mta.waitForIdle();
+  t.deepEqual(mta.commands, ['EHLO', 'QUIT']);
 });
 
 test('an already aborted signal: aborted without connecting', async (t) => {
