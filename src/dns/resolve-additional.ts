@@ -1,0 +1,59 @@
+import { RRType, isInOrBelow, type Name, type ResourceRecord, type RRSet, type Zone } from '../zone/model.ts';
+import { lookup, recordsOf, targetOf } from './resolve-lookup.ts';
+
+/** Types whose RDATA names a host whose addresses help the client (RFC 1035 §3.3.9, §3.3.11; RFC 2782). */
+const NEEDS_ADDRESSES: ReadonlySet<number> = new Set([RRType.NS, RRType.MX, RRType.SRV]);
+
+/**
+ * Additional-section processing (RFC 1034 §4.3.2 step 6, RFC 1035 §3.3.9/§3.3.11, RFC 2782):
+ * A then AAAA of every in-zone target of the NS, MX and SRV records in `records`, in record order.
+ *
+ * - `glue` false (answers): only authoritative data. A target at or below a cut, outside the zone
+ *   (even in another zone we serve) or an alias gets nothing (RFC 2181 §10.3: MX/NS targets must not
+ *   be aliases, so CNAMEs are not chased). A target covered by a wildcard gets the synthesized
+ *   addresses, owned by the target, as Knot does.
+ * - `glue` true (referrals): targets at or below a cut get their exact address records — the glue
+ *   (RFC 1034 §4.2.1), sibling glue included; other in-zone targets are handled as for answers.
+ *
+ * An SRV target of "." (no service, RFC 2782) is skipped. No RRSet is added twice, and none that
+ * `already` (the answer section) holds.
+ */
+export function addressesFor(
+  zone: Zone,
+  records: readonly ResourceRecord[],
+  already: readonly ResourceRecord[],
+  glue: boolean,
+): ResourceRecord[] {
+  const seen = new Set(already.map(rrsetKey));
+  const additional: ResourceRecord[] = [];
+  for (const record of records) {
+    if (!NEEDS_ADDRESSES.has(record.type)) continue;
+    const target = targetOf(record.rdata);
+    if (target === undefined || target === '' || !isInOrBelow(target, zone.origin)) continue;
+    for (const set of addressSets(zone, target, glue)) {
+      const key = rrsetKey({ owner: target, type: set.type });
+      if (seen.has(key)) continue;
+      seen.add(key);
+      additional.push(...recordsOf(set, target));
+    }
+  }
+  return additional;
+}
+
+function addressSets(zone: Zone, target: Name, glue: boolean): RRSet[] {
+  const found = lookup(zone, target, RRType.A);
+  const rrsets =
+    found.kind === 'data' ? found.rrsets : found.kind === 'referral' && glue ? zone.nodes.get(target) : undefined;
+  if (!rrsets) return [];
+  const sets: RRSet[] = [];
+  for (const type of [RRType.A, RRType.AAAA]) {
+    const set = rrsets.get(type);
+    if (set) sets.push(set);
+  }
+  return sets;
+}
+
+/** RRSets are atomic (RFC 2181 §5), so owner and type identify one in a response. */
+function rrsetKey(record: { owner: Name; type: number }): string {
+  return `${record.type} ${record.owner}`;
+}

@@ -1,0 +1,139 @@
+import type { Snapshot } from '../snapshot.ts';
+import { CLASS_IN, RRType, canonicalName, findZone, isInOrBelow, type Name, type ResourceRecord, type RRSet, type Zone } from '../zone/model.ts';
+import { Rcode, type Question, type Resolution } from './message.ts';
+import { addressesFor } from './resolve-additional.ts';
+import { lookup, negativeSoa, recordsOf, targetOf } from './resolve-lookup.ts';
+
+/** QTYPE-only and meta type codes the resolver screens (RFC 6895 §3.1, RFC 1035 §3.2.3). */
+const QType = { TKEY: 249, TSIG: 250, MAILB: 253, MAILA: 254 } as const;
+
+/**
+ * Most CNAMEs followed (and put in the answer) for one question; a longer chain stops there with
+ * NOERROR. Real chains are short; the cap (with the visited set) bounds the work a looping or
+ * hostile zone can cause.
+ */
+export const MAX_CNAME_CHAIN = 16;
+
+/**
+ * The authoritative answer to one question from one snapshot (RFC 1034 §4.3.2, RFC 2308,
+ * RFC 4592, RFC 6604, RFC 8020, RFC 8482).
+ *
+ * Contract: `resolve(question, snapshot, variant?) → Resolution`. Pure and synchronous; never
+ * throws for any question (unknown types, odd names, qtype 0, looping CNAMEs all get an answer).
+ * The question name is matched case-insensitively; every owner in the result is canonical (lower
+ * case), and a wildcard-synthesized owner is the canonical query name. Static data has one
+ * ordering: `variants` is 1 and `variant` is ignored. Header work (ID, RD, TC, OPT, opcode, QR,
+ * QDCOUNT, malformed packets) belongs to the wire layer.
+ *
+ * Screening, in this order (aa=false, empty sections):
+ * - QCLASS other than IN (CHAOS, HESIOD, NONE, ANY) → REFUSED: we hold no data in any other class.
+ * - QTYPE OPT, TSIG, TKEY and the unassigned 128–248 → FORMERR: RFC 6895 §3.1 makes them
+ *   Meta-TYPEs, transient per-message data that cannot be asked for, so such a question is
+ *   malformed (BIND answers the same). MAILA/MAILB, real QTYPEs we do not implement, and 0 (never
+ *   a query type, RFC 6895 §3.1) → NOTIMP (Knot answers NOTIMP for 0 too).
+ * - AXFR/IXFR → REFUSED: mxlb does no zone transfers.
+ * - A name in no zone we serve → REFUSED.
+ *
+ * Zone choice: the longest origin containing the name wins (RFC 1034 §4.3.2 step 2), so a child
+ * zone we serve answers for its own names. DS is the exception (RFC 4035 §3.1.4.1): it lives in
+ * the parent, so it is looked up in the zone holding the name's parent when we serve one (so DS
+ * at a cut is answered from the parent even when the child is served too, as Knot does).
+ *
+ * Answers (aa=true unless the first lookup was a referral):
+ * - Exact match → the RRSet. NODATA (name exists without the type, empty non-terminals, unknown
+ *   types) → NOERROR, SOA in authority; NXDOMAIN → the same SOA. Its TTL is min(SOA TTL, SOA
+ *   MINIMUM) (RFC 2308 §3); its owner the zone origin. A name below a non-existent one is
+ *   NXDOMAIN (RFC 8020). Positive answers carry no NS in authority (optional; Knot omits it too).
+ * - Wildcards (RFC 4592): only when the name does not exist, only `*.<closest encloser>`, never
+ *   across a cut; they synthesize answers, CNAMEs and NODATA with the query name as owner.
+ * - CNAME (qtype not CNAME/ANY): the CNAME goes in the answer and its target is looked up when it is
+ *   in the same zone (step 3a); rcode and authority follow the last name (RFC 6604): NXDOMAIN,
+ *   NODATA with SOA, or a referral (NS + glue, aa stays set) when the target is below a cut.
+ *   A target outside the zone (even in another zone we serve) ends the chain with NOERROR, as
+ *   Knot does. A loop, or a chain longer than MAX_CNAME_CHAIN, ends with NOERROR and the CNAMEs
+ *   so far (Knot does the same for loops); the client's resolver gives up or retries.
+ * - At or below a cut (NS at a non-apex owner): a referral, NOERROR, aa=false, empty answer, the
+ *   cut's NS in authority, glue in additional.
+ * - ANY (RFC 8482 §4.1): one existing RRSet, the one with the lowest type code, over UDP and TCP
+ *   alike: exactly what Knot 3.2 sends, so the two compare equal. A CNAME owner gives its CNAME,
+ *   not followed. ANY at a cut is a referral; on a missing name NXDOMAIN; on an ENT NODATA.
+ * - Additional: A/AAAA of in-zone NS/MX/SRV targets (see `addressesFor`).
+ */
+export function resolve(question: Question, snapshot: Snapshot, variant?: number): Resolution {
+  void variant; // rotations come with balanced names; static data has one ordering
+  const qtype = question.type;
+  if (question.class !== CLASS_IN) return refusal(Rcode.REFUSED);
+  const screened = screenType(qtype);
+  if (screened !== undefined) return refusal(screened);
+
+  const qname = canonicalName(question.name);
+  const zone = authorityFor(snapshot, qname, qtype);
+  return zone ? answerFrom(zone, qname, qtype) : refusal(Rcode.REFUSED);
+}
+
+function screenType(qtype: number): number | undefined {
+  if (qtype === RRType.AXFR || qtype === RRType.IXFR) return Rcode.REFUSED;
+  if (qtype === 0 || qtype === QType.MAILA || qtype === QType.MAILB) return Rcode.NOTIMP;
+  if (qtype === RRType.OPT || (qtype >= 128 && qtype <= QType.TSIG)) return Rcode.FORMERR;
+  return undefined;
+}
+
+function authorityFor(snapshot: Snapshot, qname: Name, qtype: number): Zone | undefined {
+  if (qtype === RRType.DS && qname !== '') {
+    const dot = qname.indexOf('.');
+    const parent = findZone(snapshot.zones, dot < 0 ? '' : qname.slice(dot + 1));
+    if (parent) return parent;
+  }
+  return findZone(snapshot.zones, qname);
+}
+
+/** RFC 1034 §4.3.2 steps 3–6 within one zone, following in-zone CNAMEs. */
+function answerFrom(zone: Zone, qname: Name, qtype: number): Resolution {
+  const answer: ResourceRecord[] = [];
+  const visited = new Set<Name>([qname]);
+  let name = qname;
+  // Pass `hops` looks up the name reached through `hops` CNAMEs: the loop is bounded by the cap.
+  for (let hops = 0; hops <= MAX_CNAME_CHAIN; hops++) {
+    const found = lookup(zone, name, qtype);
+    if (found.kind === 'nxdomain') return result(Rcode.NXDOMAIN, answer, [negativeSoa(zone)], []);
+    if (found.kind === 'referral') {
+      const authority = recordsOf(found.ns, found.ns.owner);
+      const glue = addressesFor(zone, authority, answer, true);
+      return { ...result(Rcode.NOERROR, answer, authority, glue), aa: answer.length > 0 };
+    }
+
+    const cname = found.rrsets?.get(RRType.CNAME);
+    if (cname && qtype !== RRType.CNAME && qtype !== RRType.ANY) {
+      if (hops === MAX_CNAME_CHAIN) break;
+      answer.push(...recordsOf(cname, name));
+      const target = cname.rdata[0] && targetOf(cname.rdata[0]);
+      if (target === undefined || !isInOrBelow(target, zone.origin) || visited.has(target)) break;
+      visited.add(target);
+      name = target;
+      continue;
+    }
+
+    const set = qtype === RRType.ANY ? lowestType(found.rrsets) : found.rrsets?.get(qtype);
+    if (!set) return result(Rcode.NOERROR, answer, [negativeSoa(zone)], []);
+    answer.push(...recordsOf(set, name));
+    return result(Rcode.NOERROR, answer, [], addressesFor(zone, answer, answer, false));
+  }
+  return result(Rcode.NOERROR, answer, [], []);
+}
+
+/** RFC 8482 §4.1 minimal ANY: one RRSet, the lowest type code (Knot 3.2's choice, deterministic). */
+function lowestType(rrsets: ReadonlyMap<number, RRSet> | undefined): RRSet | undefined {
+  let lowest: RRSet | undefined;
+  for (const set of rrsets?.values() ?? []) {
+    if (set.rdata.length > 0 && (!lowest || set.type < lowest.type)) lowest = set;
+  }
+  return lowest;
+}
+
+function result(rcode: number, answer: ResourceRecord[], authority: ResourceRecord[], additional: ResourceRecord[]): Resolution {
+  return { rcode, aa: true, answer, authority, additional, variants: 1 };
+}
+
+function refusal(rcode: number): Resolution {
+  return { rcode, aa: false, answer: [], authority: [], additional: [], variants: 1 };
+}
