@@ -101,11 +101,6 @@ export class SmtpSession {
     if (signal?.aborted) this.end({ kind: 'aborted' });
   }
 
-  /** True while the connection can still carry a command (not closed, reset, garbled or aborted). */
-  get open(): boolean {
-    return this.ended === undefined;
-  }
-
   private attach(socket: net.Socket | tls.TLSSocket): void {
     this.sockets.push(socket);
     socket.on('error', this.onError);
