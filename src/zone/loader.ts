@@ -75,7 +75,7 @@ export interface ScanOptions {
 
 export interface ScanResult extends ZoneDirResult {
   lastGood: Map<string, LastGood>;
-  /** Folders holding the files read (the zones folder and those of included files), to watch. */
+  /** Absolute paths of the folders holding the files read (the zones folder, those of included files), to watch. */
   folders: Set<string>;
 }
 
@@ -97,7 +97,7 @@ export function scanZoneDir(dir: string, opts: ScanOptions = {}): ScanResult {
   const parsers = opts.parsers ?? defaultParsers;
   const lastGood = opts.lastGood ?? new Map<string, LastGood>();
   const errors: SourceError[] = [];
-  const folders = new Set<string>([dir]);
+  const folders = new Set<string>([resolve(dir)]);
   let names: string[];
   try {
     names = opts.only ? [...opts.only] : listZoneFiles(dir, parsers);
@@ -119,7 +119,7 @@ export function scanZoneDir(dir: string, opts: ScanOptions = {}): ScanResult {
       read: (path) => {
         const text = readText(path);
         read.push(path, text);
-        folders.add(dirname(path));
+        folders.add(resolve(dirname(path)));
         return text;
       },
     };

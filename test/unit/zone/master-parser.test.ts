@@ -178,3 +178,8 @@ test('$INCLUDE: nested includes without an origin use the current one', (t) => {
   const records = parse('$TTL 1\n$ORIGIN sub\n$INCLUDE one\n', { include: (rel) => ({ text: files[rel]!, file: rel }) });
   t.deepEqual(records.map((r) => [r.owner, r.file]), [['y.sub.example.com', 'two'], ['x.sub.example.com', 'one']]);
 });
+
+test('directives in any case, CRLF line ends, comments after directives', (t) => {
+  const records = parse('$ttl 2m ; default\r\n$origin Sub ; comment\r\nhost A 192.0.2.1\r\n');
+  t.deepEqual(records.map((r) => [r.owner, r.ttl, r.line]), [['host.sub.example.com', 120, 3]]);
+});
