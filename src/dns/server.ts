@@ -108,9 +108,17 @@ export class DnsServer {
     }
   }
 
-  /** Open TCP connections over all listeners (for status and tests). */
-  get tcpConnections(): number {
-    return this.tcp.reduce((sum, listener) => sum + listener.connectionCount, 0);
+  /** TCP connections over all listeners: open, holding part of a query, closed by the cap so far. */
+  tcpStatus(): { open: number; midQuery: number; rejected: number } {
+    let open = 0;
+    let midQuery = 0;
+    let rejected = 0;
+    for (const listener of this.tcp) {
+      open += listener.connectionCount;
+      midQuery += listener.midQueryCount;
+      rejected += listener.rejectedCount;
+    }
+    return { open, midQuery, rejected };
   }
 
   /**

@@ -49,6 +49,13 @@ export class TcpListener {
     return this.rejected;
   }
 
+  /** How many open connections hold part of a query. */
+  get midQueryCount(): number {
+    let count = 0;
+    for (const connection of this.connections) if (connection.pending) count++;
+    return count;
+  }
+
   listen(host: string, port: number): Promise<AddressInfo> {
     const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
     return new Promise((resolve, reject) => {
