@@ -2,6 +2,20 @@
 export * from './model.ts';
 export { effectiveState, effectiveWeight, isUsable, UNKNOWN_STATE, type MemberStateInputs } from './effective.ts';
 export { mergeProbeSettings, probeTarget, type ProbeSettingsOverride } from './settings.ts';
-export { selectMembers, variantCount, WEIGHTED_VARIANTS, type SelectOptions, type Selection, type StateLookup } from './select.ts';
+export {
+  selectMembers,
+  variantCount,
+  WEIGHTED_VARIANTS,
+  type SelectOptions,
+  type Selection,
+  type StateLookup,
+} from './select.ts';
 export { selectMx, mxVariantCount, type MxEntry, type MxSelection } from './mx.ts';
-export { formatTrace, type MemberTrace, type SelectionTrace, type TierTrace, type TierDecision, type Outcome } from './trace.ts';
+export {
+  formatTrace,
+  type MemberTrace,
+  type SelectionTrace,
+  type TierTrace,
+  type TierDecision,
+  type Outcome,
+} from './trace.ts';

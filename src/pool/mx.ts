@@ -66,7 +66,12 @@ function tiersToPublish(p: Plan): Array<{ tier: number; pick: Candidate[] }> {
 }
 
 /** Order hosts: rotation of hosts, or weighted draws of members with each host kept at its first draw. */
-function orderHosts(pick: readonly Candidate[], name: BalancedName, failOpen: boolean, opts: { random: () => number; variant: number }): HostGroup[] {
+function orderHosts(
+  pick: readonly Candidate[],
+  name: BalancedName,
+  failOpen: boolean,
+  opts: { random: () => number; variant: number },
+): HostGroup[] {
   if (name.policy === 'weighted' && !failOpen) {
     const drawn = weightedSample(pick, (c) => c.weight, pick.length, opts.random);
     const order = groupByHost(drawn).map((g) => g.host);

@@ -46,13 +46,36 @@ export interface Plan {
 
 function ineligibleWhy(state: EffectiveState, weight: number): string | undefined {
   const o = state.override;
-  if (o) return `${o.kind} by ${o.author}: ${o.reason}` + (o.expiresAt === undefined ? '' : ` (until ${new Date(o.expiresAt).toISOString()})`);
+  if (o) {
+    const until = o.expiresAt === undefined ? '' : ` (until ${new Date(o.expiresAt).toISOString()})`;
+    return `${o.kind} by ${o.author}: ${o.reason}${until}`;
+  }
   if (state.state === 'down') return `down: ${state.observedReason ?? 'probe failed'}`;
   if (weight <= 0) return 'weight 0: standby, used only by fail-open';
   return undefined;
 }
 
-export function plan(name: BalancedName, states: StateLookup, family: AddressFamily | undefined, variant: number): Plan {
+function memberTrace(member: Member, tier: number, state: EffectiveState, weight: number): MemberTrace {
+  const trace: MemberTrace = {
+    id: member.id,
+    address: member.address,
+    family: member.family,
+    host: member.host,
+    tier,
+    state: state.state,
+    observed: state.observed,
+    weight,
+    configuredWeight: member.weight,
+    verdict: 'excluded',
+    why: '',
+  };
+  if (state.observedReason !== undefined) trace.observedReason = state.observedReason;
+  if (state.override) trace.override = state.override;
+  return trace;
+}
+
+/** Candidates per tier (members of `family`, each member once) and a trace entry for every member. */
+function classify(name: BalancedName, states: StateLookup, family: AddressFamily | undefined) {
   const members: MemberTrace[] = [];
   const tierTraces: TierTrace[] = [];
   const seen = new Set<MemberId>();
@@ -63,13 +86,7 @@ export function plan(name: BalancedName, states: StateLookup, family: AddressFam
       seen.add(member.id);
       const state = states(member.id);
       const weight = effectiveWeight(member, state);
-      const trace: MemberTrace = {
-        id: member.id, address: member.address, family: member.family, host: member.host, tier: index,
-        state: state.state, observed: state.observed, weight, configuredWeight: member.weight,
-        verdict: 'excluded', why: '',
-      };
-      if (state.observedReason !== undefined) trace.observedReason = state.observedReason;
-      if (state.override) trace.override = state.override;
+      const trace = memberTrace(member, index, state, weight);
       members.push(trace);
       if (family !== undefined && member.family !== family) {
         trace.why = `IPv${member.family} address, IPv${family} asked`;
@@ -79,15 +96,55 @@ export function plan(name: BalancedName, states: StateLookup, family: AddressFam
       trace.why = why ?? '';
       candidates.push({ member, tier: index, state, weight, eligible: why === undefined, trace });
     }
-    const usable = candidates.filter((c) => c.eligible).length;
-    tierTraces.push({ index, pools: [...tier.pools], members: candidates.length, usable, minHealthy: Math.max(1, tier.minHealthy), decision: 'not-needed', why: '' });
+    tierTraces.push({
+      index,
+      pools: [...tier.pools],
+      members: candidates.length,
+      usable: candidates.filter((c) => c.eligible).length,
+      minHealthy: Math.max(1, tier.minHealthy),
+      decision: 'not-needed',
+      why: '',
+    });
     return candidates;
   });
+  return { tiers, members, tierTraces };
+}
 
+function describeTier(t: TierTrace, chosen: number, mode: Plan['mode'], family: AddressFamily | undefined): void {
+  if (t.members === 0) {
+    t.decision = 'empty';
+    t.why = family === undefined ? 'no members' : `no IPv${family} members`;
+  } else if (t.index === chosen) {
+    t.decision = 'chosen';
+    t.why = mode === 'normal'
+      ? `${t.usable} usable ≥ min ${t.minHealthy}`
+      : `${t.usable} usable < min ${t.minHealthy}, but the best there is`;
+  } else if (chosen < 0 || t.index < chosen) {
+    t.decision = 'below-minimum';
+    t.why = `${t.usable} usable < min ${t.minHealthy}`;
+  } else {
+    t.decision = 'not-needed';
+    t.why = `tier ${chosen} serves`;
+  }
+}
+
+export function plan(name: BalancedName, states: StateLookup, family: AddressFamily | undefined, variant: number): Plan {
+  const { tiers, members, tierTraces } = classify(name, states, family);
   const trace: SelectionTrace = {
-    owner: name.owner, query: family === 4 ? 'A' : family === 6 ? 'AAAA' : 'MX', policy: name.policy,
-    variant, max: name.max, tiers: tierTraces, members, outcome: 'answer', allDown: false,
-    allDownPolicy: name.allDown, applied: '', degraded: false, degradedBecause: [], ttl: name.ttl,
+    owner: name.owner,
+    query: family === 4 ? 'A' : family === 6 ? 'AAAA' : 'MX',
+    policy: name.policy,
+    variant,
+    max: name.max,
+    tiers: tierTraces,
+    members,
+    outcome: 'answer',
+    allDown: false,
+    allDownPolicy: name.allDown,
+    applied: '',
+    degraded: false,
+    degradedBecause: [],
+    ttl: name.ttl,
   };
   const result: Plan = { tiers, chosen: -1, mode: 'none', outcome: 'answer', allDown: false, pick: [], trace };
 
@@ -103,12 +160,7 @@ export function plan(name: BalancedName, states: StateLookup, family: AddressFam
       trace.degradedBecause.push('no tier has its minimum of usable members');
     }
   }
-  for (const t of tierTraces) {
-    if (t.members === 0) { t.decision = 'empty'; t.why = family === undefined ? 'no members' : `no IPv${family} members`; }
-    else if (chosen >= 0 && t.index === chosen) { t.decision = 'chosen'; t.why = result.mode === 'normal' ? `${t.usable} usable ≥ min ${t.minHealthy}` : `${t.usable} usable < min ${t.minHealthy}, but the best there is`; }
-    else if (chosen < 0 || t.index < chosen) { t.decision = 'below-minimum'; t.why = `${t.usable} usable < min ${t.minHealthy}`; }
-    else { t.decision = 'not-needed'; t.why = `tier ${chosen} serves`; }
-  }
+  for (const t of tierTraces) describeTier(t, chosen, result.mode, family);
 
   if (chosen >= 0) {
     result.chosen = chosen;
@@ -145,11 +197,15 @@ function applyAllDown(name: BalancedName, tiers: Candidate[][], result: Plan): v
   let pick: Candidate[];
   if (index >= 0) {
     pick = tiers[index]!.filter((c) => c.state.override === undefined);
-    trace.applied = `all members down: fail-open returns every member of tier ${index} regardless of health (drained and quarantined left out)`;
+    trace.applied =
+      `all members down: fail-open returns every member of tier ${index} regardless of health ` +
+      '(drained and quarantined left out)';
   } else {
     index = tiers.findIndex((tier) => tier.length > 0);
     pick = tiers[index]!;
-    trace.applied = `every member is drained or quarantined: fail-open returns tier ${index} anyway (choose all-down nodata or servfail to fail closed)`;
+    trace.applied =
+      `every member is drained or quarantined: fail-open returns tier ${index} anyway ` +
+      '(choose all-down nodata or servfail to fail closed)';
   }
   result.mode = 'fail-open';
   result.chosen = index;

@@ -48,8 +48,8 @@ export interface Selection {
   trace: SelectionTrace;
 }
 
-/** Order `pick` by policy; shared with MX selection. `k` caps the result. */
-export function orderCandidates(
+/** Order `pick` by policy; `k` caps the result. */
+function orderCandidates(
   pick: readonly Candidate[],
   policy: BalancedName['policy'],
   failOpen: boolean,
@@ -63,17 +63,18 @@ export function orderCandidates(
 export function selectMembers(name: BalancedName, states: StateLookup, opts: SelectOptions): Selection {
   const p = plan(name, states, opts.family, opts.variant);
   const max = Math.max(1, Math.floor(name.max));
-  const ordered = p.outcome === 'answer' ? orderCandidates(p.pick, name.policy, p.mode === 'fail-open', max, opts) : [];
+  const failOpen = p.mode === 'fail-open';
+  const ordered = p.outcome === 'answer' ? orderCandidates(p.pick, name.policy, failOpen, max, opts) : [];
   ordered.forEach((c, position) => {
     c.trace.verdict = 'selected';
     c.trace.position = position;
-    if (c.trace.why === '') c.trace.why = p.mode === 'fail-open' ? 'fail-open' : 'usable';
+    if (c.trace.why === '') c.trace.why = failOpen ? 'fail-open' : 'usable';
   });
   const chosenSet = new Set(ordered);
   for (const c of p.pick) {
     if (chosenSet.has(c)) continue;
     c.trace.verdict = 'not-selected';
-    c.trace.why = name.policy === 'weighted' && p.mode !== 'fail-open' ? `not drawn (max ${max})` : `beyond max ${max} in this rotation`;
+    c.trace.why = name.policy === 'weighted' && !failOpen ? `not drawn (max ${max})` : `beyond max ${max} in this rotation`;
   }
   const ttl = finishTtl(name, p.trace);
   return {

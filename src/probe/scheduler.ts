@@ -28,20 +28,10 @@ import {
   type HysteresisSettings,
   type MemberHealth,
 } from './health.ts';
+import { systemClock, type Clock } from './clock.ts';
 import type { ProbeCheck, ProbeResult, ProbeTarget } from './types.ts';
 
-/** Time source and timers; `systemClock` in production, a fake one in tests. */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+export { systemClock, type Clock } from './clock.ts';
 
 export interface ScheduledTarget {
   memberId: MemberId;
@@ -230,7 +220,9 @@ export class ProbeScheduler {
       }
     }
     this.#queue = [];
-    if (!this.#firstRoundDone) this.#rejectFirst(new MxlbError('scheduler-stopped', 'probe scheduler stopped before the first round finished'));
+    if (!this.#firstRoundDone) {
+      this.#rejectFirst(new MxlbError('scheduler-stopped', 'probe scheduler stopped before the first round finished'));
+    }
   }
 
   #remove(entry: Entry): void {
@@ -292,7 +284,10 @@ export class ProbeScheduler {
     }
     pending.then(
       (result) => this.#settle(entry, run, result),
-      (error: unknown) => this.#settle(entry, run, failure('probe-error', String(error), startedAt, this.#clock.now() - startedAt)),
+      (error: unknown) => {
+        const took = this.#clock.now() - startedAt;
+        this.#settle(entry, run, failure('probe-error', String(error), startedAt, took));
+      },
     );
   }
 

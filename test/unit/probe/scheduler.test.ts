@@ -244,3 +244,24 @@ test('a throwing listener does not stop other listeners or probing', async (t) =
   off();
   scheduler.stop();
 });
+
+test('with the system clock (default), the first round completes and stop leaves nothing running', async (t) => {
+  let calls = 0;
+  const scheduler = new ProbeScheduler({
+    check: async (probeTarget) => {
+      calls++;
+      return { ok: probeTarget.port === 25, reason: 'connect-refused', phases: [], startedAt: Date.now(), totalMs: 0 };
+    },
+    staggerMs: 20,
+  });
+  t.teardown(() => scheduler.stop());
+  scheduler.setTargets([spec(1), spec(2, { port: 26 })]);
+  const deadline = new Promise((_, reject) => setTimeout(() => reject(new Error('first round took over 2 s')), 2000).unref());
+  await Promise.race([scheduler.firstRoundDone(), deadline]);
+  const states = scheduler.snapshot();
+  t.is(states.get('a/m1')?.state, 'up');
+  t.is(states.get('a/m2')?.state, 'down');
+  scheduler.stop();
+  t.true(calls >= 2);
+  t.is(scheduler.inFlight, 0);
+});
