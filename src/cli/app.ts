@@ -1,0 +1,41 @@
+import yargs, { type Argv } from 'yargs';
+import { MxlbError } from '../errors.ts';
+import { probeCommand } from './probe.ts';
+import { serveCommand } from './serve.ts';
+import { zoneCommand } from './zone.ts';
+
+/**
+ * The `mxlb` command line. Exit codes, the same for every command: 0 success; 1 what was checked
+ * is unhealthy or invalid, or the operation failed; 2 usage error (unknown command or flag, bad
+ * value). Command modules set process.exitCode themselves for 0/1; usage errors end here.
+ */
+export function buildCli(argv: string[]): Argv {
+  return yargs(argv)
+    .scriptName('mxlb')
+    .usage('$0 <command> [options]\n\nAuthoritative DNS that load-balances outbound SMTP relays.')
+    .command(serveCommand)
+    .command(zoneCommand)
+    .command(probeCommand)
+    .demandCommand(1, 'Name a command.')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .fail((message, error) => {
+      if (error && !(error instanceof MxlbError && error.code === 'usage')) throw error;
+      process.stderr.write(`mxlb: ${message ?? error?.message}\nRun "mxlb --help" for usage.\n`);
+      process.exit(2);
+    });
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    await buildCli(argv).parseAsync();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`mxlb: ${message}\n`);
+    process.exitCode = error instanceof MxlbError && error.code === 'usage' ? 2 : 1;
+  }
+}
