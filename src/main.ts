@@ -21,14 +21,14 @@ export interface RunningMxlb {
 }
 
 export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): Promise<RunningMxlb> {
-  let snapshot: Snapshot = { version: 0, zones: { zones: new Map() } };
+  let snapshot: Snapshot = { version: 0, zones: { zones: new Map() }, members: new Map() };
   let lastReport: ZoneReloadReport | undefined;
 
   const zones = new ZoneLoader({ dir: config.zonesDir, logger: logger.child({ module: 'zones' }) });
   zones.onChange((zoneSet, report) => {
     lastReport = report;
     if (!report.changed && snapshot.version > 0) return;
-    snapshot = { version: snapshot.version + 1, zones: zoneSet };
+    snapshot = { ...snapshot, version: snapshot.version + 1, zones: zoneSet };
     logger.info({ version: snapshot.version, zones: zoneSet.zones.size, reason: report.reason }, 'snapshot swapped');
   });
   const first = await zones.start();

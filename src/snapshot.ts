@@ -1,3 +1,4 @@
+import type { EffectiveState, MemberId } from './pool/model.ts';
 import type { ZoneSet } from './zone/model.ts';
 
 /**
@@ -9,4 +10,9 @@ import type { ZoneSet } from './zone/model.ts';
 export interface Snapshot {
   version: number;
   zones: ZoneSet;
+  /**
+   * Effective state (observed health with operator overrides on top) of every member with a
+   * verdict or an override. A member absent here has no verdict yet: `UNKNOWN_STATE`, usable.
+   */
+  members: ReadonlyMap<MemberId, EffectiveState>;
 }

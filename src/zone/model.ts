@@ -5,7 +5,10 @@
  * Names are stored in canonical form: lower case, absolute, without the trailing dot; the root is ''.
  * Only class IN data is served (CHAOS and others are REFUSED by the resolver).
  */
+
 export type Name = string;
+
+import type { PoolSet } from '../pool/model.ts';
 
 /** RR type codes (RFC 1035 §3.2.2, RFC 3596, RFC 2782, RFC 8659, RFC 6891, RFC 4034). */
 export const RRType = {
@@ -88,6 +91,11 @@ export interface Zone {
   cuts: ReadonlySet<Name>;
   /** Where the zone came from, for messages and `zone list`. */
   source: string;
+  /**
+   * Balanced names, MX bindings and their pools, from a YAML zone (docs/zone-format.md); absent
+   * for plain master-file zones. Member host names in the zone already have their A/AAAA in `nodes`.
+   */
+  balancing?: PoolSet;
 }
 
 /** The zones being served, by origin. */

@@ -25,7 +25,7 @@ export function zoneFrom(origin: string, lines: readonly string[], defaultTtl = 
 }
 
 export function snapshotOf(...zones: Zone[]): Snapshot {
-  return { version: 1, zones: { zones: new Map(zones.map((zone) => [zone.origin, zone])) } };
+  return { version: 1, zones: { zones: new Map(zones.map((zone) => [zone.origin, zone])) }, members: new Map() };
 }
 
 /** Presentation form of a record for readable assertions: `owner. ttl TYPE rdata`. */
