@@ -29,7 +29,7 @@ for (const file of files) {
   const zone = loadZoneFile(file);
   zones.set(zone.origin, zone);
 }
-const snapshot: Snapshot = { version: 1, zones: { zones } };
+const snapshot: Snapshot = { version: 1, zones: { zones }, members: new Map() };
 const server = new DnsServer({ getSnapshot: () => snapshot, logger: silentLogger });
 const [bound] = await server.listen([{ host, port }]);
 process.stdout.write(`port ${bound!.udp.port}\n`);

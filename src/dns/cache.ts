@@ -51,7 +51,11 @@ const keyScratch = Buffer.allocUnsafe(255 + 5);
 export function cacheKey(query: Uint8Array, qnameEnd: number, shapeCode: number): string {
   const length = qnameEnd + 4 - HEADER_SIZE;
   copyLowered(query, HEADER_SIZE, qnameEnd - HEADER_SIZE, keyScratch, 0);
-  keyScratch.set(query.subarray(qnameEnd, qnameEnd + 4), qnameEnd - HEADER_SIZE);
+  const at = qnameEnd - HEADER_SIZE;
+  keyScratch[at] = query[qnameEnd]!;
+  keyScratch[at + 1] = query[qnameEnd + 1]!;
+  keyScratch[at + 2] = query[qnameEnd + 2]!;
+  keyScratch[at + 3] = query[qnameEnd + 3]!;
   keyScratch[length] = shapeCode;
   return keyScratch.toString('latin1', 0, length + 1);
 }

@@ -233,7 +233,7 @@ export function patchResponse(template: Buffer, query: Uint8Array, qnameEnd: num
   reply[0] = query[0]!;
   reply[1] = query[1]!;
   reply[2] = (template[2]! & 0xfe) | (query[2]! & 0x01);
-  reply.set(query.subarray(HEADER_SIZE, qnameEnd), HEADER_SIZE);
+  for (let i = HEADER_SIZE; i < qnameEnd; i++) reply[i] = query[i]!;
   return reply;
 }
 

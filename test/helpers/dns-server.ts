@@ -12,7 +12,7 @@ export const FIXTURE_ZONE = fileURLToPath(new URL('../fixtures/dns/relay.example
 
 export function fixtureSnapshot(version = 1): Snapshot {
   const zone = loadZoneFile(FIXTURE_ZONE);
-  return { version, zones: { zones: new Map([[zone.origin, zone]]) } };
+  return { version, zones: { zones: new Map([[zone.origin, zone]]) }, members: new Map() };
 }
 
 export interface RunningDns {

@@ -28,7 +28,7 @@ function fakeResolver(calls: { question: Question; variant: number | undefined; 
 
 function setup(options: { maxNegative?: number } = {}) {
   const calls: { question: Question; variant: number | undefined; version: number }[] = [];
-  let snapshot: Snapshot = { version: 1, zones: { zones: new Map() } };
+  let snapshot: Snapshot = { version: 1, zones: { zones: new Map() }, members: new Map() };
   const cache = new AnswerCache({ maxNegative: options.maxNegative ?? 100 });
   const answerer = new Answerer({ getSnapshot: () => snapshot, resolve: fakeResolver(calls), logger: silentLogger, cache });
   const fresh = (): Answerer => new Answerer({ getSnapshot: () => snapshot, resolve: fakeResolver([]), logger: silentLogger });
@@ -116,7 +116,7 @@ test('a throwing resolver or snapshot becomes SERVFAIL with the ID; the warning 
   const boom: Resolver = () => {
     throw new Error('boom');
   };
-  const answerer = new Answerer({ getSnapshot: () => ({ version: 1, zones: { zones: new Map() } }), resolve: boom, logger });
+  const answerer = new Answerer({ getSnapshot: () => ({ version: 1, zones: { zones: new Map() }, members: new Map() }), resolve: boom, logger });
   for (let i = 0; i < 5; i++) {
     const reply = answerer.answer(buildQuery({ id: 900 + i, name: 'a.example' }), 'udp')!;
     t.like(replyHeader(reply), { id: 900 + i, rcode: Rcode.SERVFAIL, qdcount: 1 });
@@ -135,7 +135,7 @@ test('a throwing resolver or snapshot becomes SERVFAIL with the ID; the warning 
 test('metrics hooks see answers, cache hits and drops', (t) => {
   const seen: string[] = [];
   const answerer = new Answerer({
-    getSnapshot: () => ({ version: 1, zones: { zones: new Map() } }),
+    getSnapshot: () => ({ version: 1, zones: { zones: new Map() }, members: new Map() }),
     resolve: fakeResolver([]),
     logger: silentLogger,
     metrics: { answered: (tr, rcode, hit) => seen.push(`${tr}:${rcode}:${hit}`), dropped: (tr) => seen.push(`${tr}:drop`) },
