@@ -12,10 +12,11 @@ import { decodeWireRData } from './rdata-wire.ts';
 export const KNOWN_TYPES: ReadonlyMap<string, number> = new Map([
   ['A', RRType.A], ['NS', RRType.NS], ['CNAME', RRType.CNAME], ['SOA', RRType.SOA], ['PTR', RRType.PTR],
   ['MX', RRType.MX], ['TXT', RRType.TXT], ['AAAA', RRType.AAAA], ['SRV', RRType.SRV], ['CAA', RRType.CAA],
+  ['DS', RRType.DS],
 ]);
 
 /** Mnemonics people may write that mxlb does not parse; named so the error can say so. */
-const UNSUPPORTED_TYPES = new Set(['DS', 'RRSIG', 'NSEC', 'NSEC3', 'NSEC3PARAM', 'DNSKEY', 'SSHFP', 'TLSA', 'HINFO', 'NAPTR', 'DNAME', 'SPF', 'SVCB', 'HTTPS', 'LOC', 'RP', 'AFSDB', 'CDS', 'CDNSKEY', 'OPENPGPKEY', 'URI']);
+const UNSUPPORTED_TYPES = new Set(['RRSIG', 'NSEC', 'NSEC3', 'NSEC3PARAM', 'DNSKEY', 'SSHFP', 'TLSA', 'HINFO', 'NAPTR', 'DNAME', 'SPF', 'SVCB', 'HTTPS', 'LOC', 'RP', 'AFSDB', 'CDS', 'CDNSKEY', 'OPENPGPKEY', 'URI']);
 
 export const MAX_TTL = 2 ** 31 - 1; // RFC 2181 §8
 const U32 = 2 ** 32 - 1;
@@ -206,9 +207,44 @@ export function parseRData(type: number, tokens: readonly Token[], origin: Name)
       if (tag.quoted || !/^[a-z0-9]{1,15}$/i.test(tag.text)) throw new Error(`bad CAA tag "${tag.text}": 1 to 15 letters and digits`);
       return { type, flags: parseUint(tokens[0], 255, 'CAA flags'), tag: tag.text, value: decodeEscapes(tokens[2]!.text) };
     }
+    case RRType.DS:
+      return { type, raw: parseDs(tokens) };
     default:
       throw new Error(`type TYPE${type} needs RFC 3597 data: \\# <length> <hex>`);
   }
+}
+
+/** Digest lengths of the DS digest types with a fixed size (RFC 4509 §2.2 SHA-256, RFC 5933 GOST, RFC 6605 SHA-384). */
+const DS_DIGEST_BYTES: ReadonlyMap<number, [string, number]> = new Map([
+  [1, ['SHA-1', 20]], [2, ['SHA-256', 32]], [3, ['GOST R 34.11-94', 32]], [4, ['SHA-384', 48]],
+]);
+
+/**
+ * RFC 4034 §5.3: `keytag algorithm digesttype digest`, decimal numbers and a hex digest that may be
+ * split by blanks. Kept as wire bytes (served as opaque RFC 3597 data: mxlb does not sign or
+ * validate, it only hands the parent-side DS of a delegation to resolvers). A digest of a known type
+ * must have that type's length, so a digest cut short when it was pasted is an error, not a broken
+ * chain of trust at the child.
+ */
+function parseDs(tokens: readonly Token[]): Uint8Array {
+  const keyTag = parseUint(tokens[0], 65535, 'DS key tag');
+  const algorithm = parseUint(tokens[1], 255, 'DS algorithm');
+  const digestType = parseUint(tokens[2], 255, 'DS digest type');
+  const words = tokens.slice(3);
+  if (words.length === 0) throw new Error('missing fields: DS needs a digest after key tag, algorithm and digest type');
+  const hex = words.map((t) => (t.quoted ? '"' : t.text)).join('');
+  if (!/^[0-9a-f]*$/i.test(hex)) throw new Error(`bad DS digest "${hex.slice(0, 40)}": not hexadecimal`);
+  if (hex.length % 2 !== 0) throw new Error(`bad DS digest: ${hex.length} hex digits, an odd number`);
+  const known = DS_DIGEST_BYTES.get(digestType);
+  if (known && hex.length / 2 !== known[1]) {
+    throw new Error(`DS digest is ${hex.length / 2} bytes; digest type ${digestType} (${known[0]}) has ${known[1]}`);
+  }
+  const raw = Buffer.alloc(4 + hex.length / 2);
+  raw.writeUInt16BE(keyTag, 0);
+  raw[2] = algorithm;
+  raw[3] = digestType;
+  raw.write(hex, 4, 'hex');
+  return Uint8Array.from(raw);
 }
 
 function parseIPv6(token: Token): string {

@@ -9,7 +9,7 @@ import { parseMasterFile, type IncludeReader } from '../../../src/zone/master-pa
 const HEAD = '$TTL 300\n@ SOA ns1 hostmaster 1 2 3 4 5\n  NS ns1\n'; // lines 1–3
 const cases: Array<[title: string, body: string, line: number, reason: RegExp]> = [
   ['unknown type', 'x FOO 1\n', 4, /unknown type "FOO"/],
-  ['unsupported known mnemonic', 'x DS 1 2 3 abcd\n', 4, /type DS is not supported/],
+  ['unsupported known mnemonic', 'x TLSA 3 1 1 abcd\n', 4, /type TLSA is not supported/],
   ['meta type', 'x TYPE255 \\# 0\n', 4, /TYPE255 cannot appear in a zone/],
   ['TYPE0', 'x TYPE0 \\# 0\n', 4, /cannot appear in a zone/],
   ['type code above 65535', 'x TYPE65536 \\# 0\n', 4, /cannot appear in a zone/],
