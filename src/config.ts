@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import type { LevelWithSilent } from 'pino';
 import { MxlbError } from './errors.ts';
@@ -15,6 +16,10 @@ export interface ServeConfig {
   dns: readonly Endpoint[];
   http: Endpoint;
   logLevel: LevelWithSilent;
+  /** Memory store's state file (last-known health, overrides, audit); '' keeps state in memory only. */
+  stateFile: string;
+  /** EHLO name probes use unless a zone sets one: this host's name. */
+  ehloName: string;
 }
 
 export const DEFAULT_DNS: Endpoint = { host: '127.0.0.1', port: 5353 };
@@ -27,11 +32,14 @@ export interface ServeFlags {
   dns?: string[];
   http?: string;
   logLevel?: string;
+  stateFile?: string;
+  ehloName?: string;
 }
 
 /**
  * Flags + environment → frozen ServeConfig. The only place that reads process.env (MXLB_ZONES,
- * MXLB_DNS as a comma list, MXLB_HTTP, MXLB_LOG_LEVEL); flags win over the environment.
+ * MXLB_DNS as a comma list, MXLB_HTTP, MXLB_LOG_LEVEL, MXLB_STATE_FILE, MXLB_EHLO_NAME); flags win
+ * over the environment.
  * Throws MxlbError('usage', …) with an operator-readable message for bad values.
  */
 export function serveConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): Readonly<ServeConfig> {
@@ -44,6 +52,8 @@ export function serveConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.
     dns: Object.freeze(dnsText ? dnsText.map((text) => parseEndpoint(text.trim(), '--dns')) : [DEFAULT_DNS]),
     http: httpText ? parseEndpoint(httpText, '--http') : DEFAULT_HTTP,
     logLevel: logLevel as LevelWithSilent,
+    stateFile: stateFilePath(flags.stateFile ?? env.MXLB_STATE_FILE ?? '.mxlb-state.json'),
+    ehloName: flags.ehloName ?? env.MXLB_EHLO_NAME ?? hostname(),
   });
 }
 
@@ -64,4 +74,8 @@ export function parseEndpoint(text: string, flag: string): Endpoint {
 /** `host:port` with IPv6 in brackets, for logs and URLs. */
 export function formatEndpoint(endpoint: Endpoint): string {
   return endpoint.host.includes(':') ? `[${endpoint.host}]:${endpoint.port}` : `${endpoint.host}:${endpoint.port}`;
+}
+
+function stateFilePath(text: string): string {
+  return text === '' ? '' : resolvePath(text);
 }

@@ -1,13 +1,18 @@
 /**
- * Composition root: config → logger → zones → DNS + HTTP listeners; ordered shutdown.
- * The only module that knows every other folder. It owns the current Snapshot and swaps it whole
- * whenever a background source (zone loader; later probes and the state store) changes.
+ * Composition root: config → logger → state store → zones → probes → DNS + HTTP; ordered shutdown.
+ * The only module that knows every folder. Background sources (zone loader, probe results, the
+ * state store, override expiry) feed the SnapshotKeeper; the DNS path reads its current snapshot.
  */
 import type { Endpoint, ServeConfig } from './config.ts';
 import { DnsServer } from './dns/index.ts';
 import { startHttp, type HttpListener, type RouteHandler } from './http/server.ts';
 import type { Logger } from './log.ts';
+import { smtpCheck } from './probe/index.ts';
+import { ProbeScheduler } from './probe/scheduler.ts';
+import { probeTargets } from './probe/targets.ts';
 import type { Snapshot } from './snapshot.ts';
+import { SnapshotKeeper } from './snapshot-keeper.ts';
+import { MemoryStateStore, persistableHealth, restoredHealth, type StateStore } from './state/index.ts';
 import { ZoneLoader, type ZoneReloadReport } from './zone/index.ts';
 
 export interface RunningMxlb {
@@ -21,59 +26,89 @@ export interface RunningMxlb {
 }
 
 export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): Promise<RunningMxlb> {
-  let snapshot: Snapshot = { version: 0, zones: { zones: new Map() }, members: new Map() };
-  let lastReport: ZoneReloadReport | undefined;
+  const store: StateStore = new MemoryStateStore({ file: config.stateFile, logger });
+  await store.open();
+  const keeper = new SnapshotKeeper(store, logger.child({ module: 'snapshot' }));
 
+  const probeLog = logger.child({ module: 'probe' });
+  const scheduler = new ProbeScheduler({ check: smtpCheck, logger: probeLog });
+  scheduler.seed(new Map([...store.view().health].map(([id, saved]) => [id, restoredHealth(saved)])));
+  scheduler.onResult((member, result, health, transition) => {
+    if (!result.ok) probeLog.debug({ member, reason: result.reason, detail: result.detail }, 'probe failed');
+    if (!transition) return;
+    const event = { member, from: transition.from, to: transition.to, reason: transition.reason, detail: transition.detail };
+    if (transition.to === 'down') probeLog.warn(event, 'member down');
+    else probeLog.info(event, `member ${transition.to}`);
+    store.putHealth(member, persistableHealth(health));
+  });
+
+  let lastReport: ZoneReloadReport | undefined;
   const zones = new ZoneLoader({ dir: config.zonesDir, logger: logger.child({ module: 'zones' }) });
   zones.onChange((zoneSet, report) => {
     lastReport = report;
-    if (!report.changed && snapshot.version > 0) return;
-    snapshot = { ...snapshot, version: snapshot.version + 1, zones: zoneSet };
-    logger.info({ version: snapshot.version, zones: zoneSet.zones.size, reason: report.reason }, 'snapshot swapped');
+    if (!report.changed && keeper.current().version > 0) return;
+    try {
+      scheduler.setTargets(probeTargets(zoneSet, config.ehloName));
+    } catch (error) {
+      logger.error({ err: error }, 'probe targets rejected; probing the previous set');
+    }
+    keeper.setZones(zoneSet);
+    logger.info({ version: keeper.current().version, zones: zoneSet.zones.size, reason: report.reason }, 'zones swapped in');
   });
   const first = await zones.start();
   logger.info({ zones: first.zones.size, errors: first.errors.length, dir: config.zonesDir }, 'zones loaded');
 
-  const dns = new DnsServer({ getSnapshot: () => snapshot, logger });
+  const dns = new DnsServer({ getSnapshot: () => keeper.current(), logger });
   let http: HttpListener | undefined;
-  try {
-    const bound = await dns.listen(config.dns);
-    const readyz: RouteHandler = () => {
-      const reasons: string[] = [];
-      if (snapshot.zones.zones.size === 0) reasons.push('no zone loaded');
-      const ready = reasons.length === 0;
-      return {
-        status: ready ? 200 : 503,
-        body: { ready, reasons, zones: snapshot.zones.zones.size, zoneErrors: lastReport?.errors.map((e) => e.message) ?? [] },
-      };
-    };
-    http = await startHttp(
-      config.http,
-      new Map<string, RouteHandler>([
-        ['GET /healthz', () => ({ status: 200, body: { alive: true } })],
-        ['GET /readyz', readyz],
-      ]),
-      logger.child({ module: 'http' }),
-    );
-    const httpListener = http;
-    return {
-      dnsEndpoints: bound.map((b) => ({ host: b.udp.address, port: b.udp.port })),
-      httpEndpoint: httpListener.endpoint,
-      snapshot: () => snapshot,
-      reload: (reason) => {
-        zones.reload(reason).catch((error: unknown) => logger.error({ err: error, reason }, 'zone reload failed'));
-      },
-      close: async () => {
-        // Stop taking new work first, then let in-flight queries finish, then the background sources.
-        await httpListener.close();
-        await dns.close();
-        await zones.close();
-      },
-    };
-  } catch (error) {
+  const shutdown = async () => {
+    // Stop taking new work first, let in-flight queries finish, then stop the background sources.
     await http?.close();
     await dns.close();
     await zones.close();
+    scheduler.stop();
+    keeper.close();
+    await store.close();
+  };
+  try {
+    const bound = await dns.listen(config.dns);
+    http = await startHttp(config.http, healthRoutes(keeper, scheduler, store, () => lastReport), logger.child({ module: 'http' }));
+    return {
+      dnsEndpoints: bound.map((b) => ({ host: b.udp.address, port: b.udp.port })),
+      httpEndpoint: http.endpoint,
+      snapshot: () => keeper.current(),
+      reload: (reason) => {
+        zones.reload(reason).catch((error: unknown) => logger.error({ err: error, reason }, 'zone reload failed'));
+      },
+      close: shutdown,
+    };
+  } catch (error) {
+    await shutdown();
     throw error;
   }
+}
+
+/** `/healthz`: the process answers. `/readyz`: zones loaded and the first probe round done. */
+function healthRoutes(keeper: SnapshotKeeper, scheduler: ProbeScheduler, store: StateStore, report: () => ZoneReloadReport | undefined) {
+  const readyz: RouteHandler = () => {
+    const snapshot = keeper.current();
+    const reasons: string[] = [];
+    if (snapshot.zones.zones.size === 0) reasons.push('no zone loaded');
+    if (!scheduler.isFirstRoundDone()) reasons.push('first probe round not done');
+    const storeHealth = store.health();
+    const ready = reasons.length === 0;
+    return {
+      status: ready ? 200 : 503,
+      body: {
+        ready,
+        reasons,
+        zones: snapshot.zones.zones.size,
+        zoneErrors: report()?.errors.map((e) => e.message) ?? [],
+        store: { kind: store.kind, ...storeHealth },
+      },
+    };
+  };
+  return new Map<string, RouteHandler>([
+    ['GET /healthz', () => ({ status: 200, body: { alive: true } })],
+    ['GET /readyz', readyz],
+  ]);
 }

@@ -8,6 +8,8 @@ interface ServeArgs {
   dns?: string[];
   http?: string;
   'log-level'?: string;
+  'state-file'?: string;
+  'ehlo-name'?: string;
 }
 
 /** `mxlb serve`: runs the DNS and HTTP listeners until SIGTERM/SIGINT; SIGHUP reloads zones. */
@@ -19,10 +21,12 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('zones', { type: 'string', describe: 'Zones folder (env MXLB_ZONES)', default: undefined, defaultDescription: './zones' })
       .option('dns', { type: 'string', array: true, describe: 'DNS listen address HOST:PORT, repeatable (env MXLB_DNS, comma list)', defaultDescription: '127.0.0.1:5353' })
       .option('http', { type: 'string', describe: 'HTTP listen address HOST:PORT (env MXLB_HTTP)', defaultDescription: '127.0.0.1:8053' })
+      .option('state-file', { type: 'string', describe: "State file for last-known health, overrides and audit; '' for none (env MXLB_STATE_FILE)", defaultDescription: './.mxlb-state.json' })
+      .option('ehlo-name', { type: 'string', describe: 'EHLO name of probes unless a zone sets one (env MXLB_EHLO_NAME)', defaultDescription: 'this host name' })
       .option('log-level', { type: 'string', describe: 'fatal|error|warn|info|debug|trace|silent (env MXLB_LOG_LEVEL)', defaultDescription: 'info' })
       .example('$0 serve --zones ./zones --dns 127.0.0.1:53 --dns [::1]:53', 'Serve on port 53 over IPv4 and IPv6'),
   handler: async (args) => {
-    const config = serveConfig({ zones: args.zones, dns: args.dns, http: args.http, logLevel: args['log-level'] });
+    const config = serveConfig({ zones: args.zones, dns: args.dns, http: args.http, logLevel: args['log-level'], stateFile: args['state-file'], ehloName: args['ehlo-name'] });
     const logger = createLogger(config.logLevel);
     const running = await startMxlb(config, logger);
     logger.info(

@@ -1,0 +1,30 @@
+/**
+ * Which members to probe and how (pure): every member of every pool of every balanced zone, once.
+ * A pool is defined by one zone only (the loader enforces it), so member ids never collide.
+ */
+import { probeTarget } from '../pool/settings.ts';
+import type { ZoneSet } from '../zone/model.ts';
+import type { ScheduledTarget } from './scheduler.ts';
+
+export function probeTargets(zones: ZoneSet, defaultEhloName: string): ScheduledTarget[] {
+  const targets: ScheduledTarget[] = [];
+  const seen = new Set<string>();
+  for (const zone of zones.zones.values()) {
+    for (const pool of zone.balancing?.pools.values() ?? []) {
+      const settings = pool.probe;
+      for (const member of pool.members) {
+        if (seen.has(member.id)) continue;
+        seen.add(member.id);
+        const target = probeTarget(member, settings);
+        // The model's default EHLO name is a placeholder; a real host name is kinder to MTAs that check it.
+        if (settings.ehloName === 'mxlb-probe.invalid') target.ehloName = defaultEhloName;
+        targets.push({
+          memberId: member.id,
+          target,
+          settings: { rise: settings.rise, fall: settings.fall, intervalMs: settings.intervalMs, recheckMs: settings.recheckMs, jitter: settings.jitter },
+        });
+      }
+    }
+  }
+  return targets;
+}

@@ -1,0 +1,3 @@
+/** What other folders use from state/. */
+export { MemoryStateStore, type MemoryStoreOptions } from './memory.ts';
+export { persistableHealth, restoredHealth, type AuditEntry, type PersistedHealth, type StateStore, type StateView, type StoreHealth } from './store.ts';
