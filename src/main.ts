@@ -5,7 +5,9 @@
  */
 import type { Endpoint, ServeConfig } from './config.ts';
 import { DnsServer } from './dns/index.ts';
-import { startHttp, type HttpListener, type RouteHandler } from './http/server.ts';
+import type { ServerContext } from './http/context.ts';
+import { allRoutes } from './http/routes.ts';
+import { startHttp, type HttpListener } from './http/server.ts';
 import type { Logger } from './log.ts';
 import { smtpCheck } from './probe/index.ts';
 import { ProbeScheduler } from './probe/scheduler.ts';
@@ -71,7 +73,8 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   };
   try {
     const bound = await dns.listen(config.dns);
-    http = await startHttp(config.http, healthRoutes(keeper, scheduler, store, () => lastReport), logger.child({ module: 'http' }));
+    const context: ServerContext = { keeper, scheduler, store, zoneReport: () => lastReport, startedAt: Date.now(), now: Date.now };
+    http = await startHttp(config.http, allRoutes(context), logger.child({ module: 'http' }));
     return {
       dnsEndpoints: bound.map((b) => ({ host: b.udp.address, port: b.udp.port })),
       httpEndpoint: http.endpoint,
@@ -85,30 +88,4 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     await shutdown();
     throw error;
   }
-}
-
-/** `/healthz`: the process answers. `/readyz`: zones loaded and the first probe round done. */
-function healthRoutes(keeper: SnapshotKeeper, scheduler: ProbeScheduler, store: StateStore, report: () => ZoneReloadReport | undefined) {
-  const readyz: RouteHandler = () => {
-    const snapshot = keeper.current();
-    const reasons: string[] = [];
-    if (snapshot.zones.zones.size === 0) reasons.push('no zone loaded');
-    if (!scheduler.isFirstRoundDone()) reasons.push('first probe round not done');
-    const storeHealth = store.health();
-    const ready = reasons.length === 0;
-    return {
-      status: ready ? 200 : 503,
-      body: {
-        ready,
-        reasons,
-        zones: snapshot.zones.zones.size,
-        zoneErrors: report()?.errors.map((e) => e.message) ?? [],
-        store: { kind: store.kind, ...storeHealth },
-      },
-    };
-  };
-  return new Map<string, RouteHandler>([
-    ['GET /healthz', () => ({ status: 200, body: { alive: true } })],
-    ['GET /readyz', readyz],
-  ]);
 }

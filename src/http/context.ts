@@ -1,0 +1,19 @@
+/**
+ * What HTTP handlers may read and act on: the live parts of a running server. Handlers read the
+ * current snapshot and the stores; they never touch sockets of the DNS path.
+ */
+import type { ProbeScheduler } from '../probe/scheduler.ts';
+import type { SnapshotKeeper } from '../snapshot-keeper.ts';
+import type { StateStore } from '../state/store.ts';
+import type { ZoneReloadReport } from '../zone/index.ts';
+
+export interface ServerContext {
+  keeper: SnapshotKeeper;
+  scheduler: ProbeScheduler;
+  store: StateStore;
+  /** The latest zone reload report (errors per file), if any reload ran. */
+  zoneReport(): ZoneReloadReport | undefined;
+  /** Epoch ms the server started. */
+  startedAt: number;
+  now(): number;
+}

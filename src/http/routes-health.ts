@@ -1,0 +1,30 @@
+import type { ServerContext } from './context.ts';
+import type { RouteHandler } from './server.ts';
+
+/**
+ * `/healthz`: the process answers. `/readyz`: zones loaded and the first probe round done (until
+ * then members count as usable but verdicts are not in), with the reasons in the body.
+ */
+export function healthRoutes(ctx: ServerContext): [string, RouteHandler][] {
+  const readyz: RouteHandler = () => {
+    const snapshot = ctx.keeper.current();
+    const reasons: string[] = [];
+    if (snapshot.zones.zones.size === 0) reasons.push('no zone loaded');
+    if (!ctx.scheduler.isFirstRoundDone()) reasons.push('first probe round not done');
+    const ready = reasons.length === 0;
+    return {
+      status: ready ? 200 : 503,
+      body: {
+        ready,
+        reasons,
+        zones: snapshot.zones.zones.size,
+        zoneErrors: ctx.zoneReport()?.errors.map((e) => e.message) ?? [],
+        store: { kind: ctx.store.kind, ...ctx.store.health() },
+      },
+    };
+  };
+  return [
+    ['GET /healthz', () => ({ status: 200, body: { alive: true } })],
+    ['GET /readyz', readyz],
+  ];
+}

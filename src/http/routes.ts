@@ -1,0 +1,8 @@
+import type { ServerContext } from './context.ts';
+import { healthRoutes } from './routes-health.ts';
+import type { RouteHandler, Routes } from './server.ts';
+
+/** Every HTTP route of a running server; each concern lives in its own routes-*.ts module. */
+export function allRoutes(ctx: ServerContext): Routes {
+  return new Map<string, RouteHandler>([...healthRoutes(ctx)]);
+}
