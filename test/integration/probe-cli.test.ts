@@ -1,4 +1,6 @@
 import test from 'ava';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { MxlbError } from '../../src/errors.ts';
 import { parseHostPort, runProbeCommand, type ProbeArgs } from '../../src/cli/probe.ts';
 import type { ProbeResult } from '../../src/probe/index.ts';
@@ -108,4 +110,38 @@ test('IPv6 loopback target in brackets', async (t) => {
   t.is(await runProbeCommand(args(`[::1]:${mta.port}`), out), 0, out.text());
   t.regex(out.text(), new RegExp(`^probe +\\[::1\\]:${mta.port} `));
   await mta.waitForIdle();
+});
+
+const bin = fileURLToPath(new URL('../../bin/mxlb.js', import.meta.url));
+
+function mxlb(...argv: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...argv], { encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+    });
+  });
+}
+
+test('end to end through bin/mxlb.js: exit 0 healthy, 1 unhealthy with --json, 2 for usage errors', async (t) => {
+  const mta = await startScriptedMta({ host: '127.0.0.5', mode: 'ok' });
+  t.teardown(() => mta.stop());
+  const where = `${mta.host}:${mta.port}`;
+
+  const healthy = await mxlb('probe', where, '--ehlo', 'probe.mxlb.test', '--timeout', '5000');
+  t.is(healthy.code, 0, healthy.stderr);
+  t.regex(healthy.stdout, /^verdict +OK/m);
+
+  const unhealthy = await mxlb('probe', where, '--starttls', 'require', '--json');
+  t.is(unhealthy.code, 1, unhealthy.stderr);
+  const result = JSON.parse(unhealthy.stdout) as ProbeResult;
+  t.is(result.reason, 'starttls-unsupported');
+
+  for (const argv of [[`${mta.host}:0`], [where, '--starttls', 'maybe'], [where, '--timeout', 'abc'], []]) {
+    const bad = await mxlb('probe', ...argv);
+    t.is(bad.code, 2, argv.join(' '));
+    t.regex(bad.stderr, /^mxlb: /, argv.join(' '));
+    t.is(bad.stdout, '');
+  }
+  await mta.waitForIdle();
+  t.is(mta.connections, 2);
 });
