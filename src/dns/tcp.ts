@@ -82,7 +82,15 @@ export class TcpListener {
     const connection: Connection = { socket, pending: null };
     this.connections.add(connection);
     socket.setTimeout(this.options.idleTimeoutMs, () => socket.destroy());
-    socket.on('data', (chunk: Buffer) => this.receive(connection, chunk));
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        this.receive(connection, chunk);
+      } catch (error) {
+        // The answer path never throws; this guards the framing and socket calls around it.
+        this.throttle.warn({ err: error }, 'TCP connection failed; closing it');
+        socket.destroy();
+      }
+    });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.connections.delete(connection));
   }

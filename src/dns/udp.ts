@@ -53,8 +53,14 @@ export class UdpListener {
         socket.off('error', failed);
         socket.on('error', (error) => this.throttle.warn({ err: error }, 'UDP socket error'));
         socket.on('message', (message, remote) => {
+          // Source port 0 cannot be answered (and send() would throw on it): a spoofed packet.
+          if (remote.port === 0) return;
           const reply = this.handle(message);
-          if (reply) socket.send(reply, remote.port, remote.address);
+          try {
+            if (reply) socket.send(reply, remote.port, remote.address);
+          } catch (error) {
+            this.throttle.warn({ err: error, peer: remote.address }, 'UDP send failed');
+          }
         });
         this.socket = socket;
         resolve(socket.address());
