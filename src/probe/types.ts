@@ -44,7 +44,7 @@ export interface TlsInfo {
   /** ISO-8601 notAfter of the peer certificate. */
   certNotAfter?: string;
   certSubject?: string;
-  /** Whether the chain verified against the system CAs (only checked with tlsServername). */
+  /** Whether the chain verified against the trusted CAs; the host name is checked only with tlsServername. */
   authorized: boolean;
   authorizationError?: string;
 }
@@ -55,7 +55,8 @@ export interface ProbeResult {
    * Why it failed, stable and short: connect-refused, connect-timeout, connect-error, banner-timeout,
    * banner-421, banner-4xx, banner-5xx, banner-garbage, banner-mismatch, ehlo-timeout, ehlo-4xx,
    * ehlo-5xx, starttls-unsupported, starttls-refused, tls-failed, tls-timeout, cert-expired,
-   * cert-expiring, cert-untrusted, reset, protocol-error. Absent when ok.
+   * cert-expiring, cert-untrusted, reset, protocol-error, aborted; and from the scheduler,
+   * probe-timeout (the check outlived its phase timeouts) and probe-error (the check threw). Absent when ok.
    */
   reason?: string;
   /** Human detail for the reason (the server's reply line, the socket error). */
