@@ -2,10 +2,14 @@
  * The real DnsServer on 127.0.0.1 and ::1, queried with real dig and kdig and with raw UDP
  * datagrams: header bits, negative answers, errors, EDNS, 0x20, truncation and TCP retry.
  */
+import { fileURLToPath } from 'node:url';
 import test from 'ava';
+import { DnsServer } from '../../src/dns/index.ts';
+import { silentLogger } from '../../src/log.ts';
+import { loadZoneFile } from '../../src/zone/index.ts';
 import { dig, kdig } from '../helpers/dig.ts';
 import { buildQuery, nameBytes, parseReply, replyHeader, replyQuestionName, u16, udpExchange } from '../helpers/dns-client.ts';
-import { startDns, type RunningDns } from '../helpers/dns-server.ts';
+import { fixtureSnapshot, startDns, type RunningDns } from '../helpers/dns-server.ts';
 
 let dns: RunningDns;
 const host = '127.0.0.1';
@@ -170,4 +174,18 @@ test('raw UDP: the reply to a 512-octet client is never larger than 512 octets',
   t.true(replyHeader(reply!).tc);
   t.is(replyHeader(reply!).arcount, 1);
   t.is(reply!.length, 12 + nameBytes('huge.relay.example').length + 4 + 11);
+});
+
+test('a new snapshot version is served at once: cached answers do not outlive their data', async (t) => {
+  const next = loadZoneFile(fileURLToPath(new URL('../fixtures/dns/v2/relay.example.zone', import.meta.url)));
+  let snapshot = fixtureSnapshot(1);
+  const server = new DnsServer({ getSnapshot: () => snapshot, logger: silentLogger });
+  t.teardown(() => server.close());
+  const [bound] = await server.listen([{ host, port: 0 }]);
+  const port = bound!.udp.port;
+  for (let i = 0; i < 3; i++) t.deepEqual((await dig(host, port, ['smtp.relay.example', 'A'])).answer.map((r) => r[4]).sort(), ['192.0.2.10', '192.0.2.11']);
+  t.is((await dig(host, port, ['mail.relay.example', 'A'])).status, 'NOERROR');
+  snapshot = { version: 2, zones: { zones: new Map([[next.origin, next]]) }, members: new Map() };
+  t.deepEqual((await dig(host, port, ['smtp.relay.example', 'A'])).answer.map((r) => r[4]), ['192.0.2.99']);
+  t.is((await dig(host, port, ['mail.relay.example', 'A'])).status, 'NXDOMAIN');
 });
