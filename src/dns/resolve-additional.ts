@@ -1,4 +1,5 @@
 import { RRType, isInOrBelow, type Name, type ResourceRecord, type RRSet, type Zone } from '../zone/model.ts';
+import { balancedAddressSets, type BalancedContext } from './resolve-balanced.ts';
 import { lookup, recordsOf, targetOf } from './resolve-lookup.ts';
 
 /** Types whose RDATA names a host whose addresses help the client (RFC 1035 §3.3.9, §3.3.11; RFC 2782). */
@@ -15,14 +16,17 @@ const NEEDS_ADDRESSES: ReadonlySet<number> = new Set([RRType.NS, RRType.MX, RRTy
  * - `glue` true (referrals): targets at or below a cut get their exact address records — the glue
  *   (RFC 1034 §4.2.1), sibling glue included; other in-zone targets are handled as for answers.
  *
- * An SRV target of "." (no service, RFC 2782) is skipped. No RRSet is added twice, and none that
- * `already` (the answer section) holds.
+ * A target that is a balanced owner of the zone gets the addresses its A and AAAA selection gives
+ * now (`balanced`, the resolution's context; without it, static data only), so additional data
+ * never names a member that is down. An SRV target of "." (no service, RFC 2782) is skipped. No
+ * RRSet is added twice, and none that `already` (the answer section) holds.
  */
 export function addressesFor(
   zone: Zone,
   records: readonly ResourceRecord[],
   already: readonly ResourceRecord[],
   glue: boolean,
+  balanced?: BalancedContext,
 ): ResourceRecord[] {
   const seen = new Set(already.map(rrsetKey));
   const additional: ResourceRecord[] = [];
@@ -30,7 +34,7 @@ export function addressesFor(
     if (!NEEDS_ADDRESSES.has(record.type)) continue;
     const target = targetOf(record.rdata);
     if (target === undefined || target === '' || !isInOrBelow(target, zone.origin)) continue;
-    for (const set of addressSets(zone, target, glue)) {
+    for (const set of addressSets(zone, target, glue, balanced)) {
       const key = rrsetKey({ owner: target, type: set.type });
       if (seen.has(key)) continue;
       seen.add(key);
@@ -40,8 +44,10 @@ export function addressesFor(
   return additional;
 }
 
-function addressSets(zone: Zone, target: Name, glue: boolean): RRSet[] {
+function addressSets(zone: Zone, target: Name, glue: boolean, ctx: BalancedContext | undefined): RRSet[] {
   const found = lookup(zone, target, RRType.A);
+  const pool = ctx && found.kind === 'data' ? zone.balancing?.names.get(target) : undefined;
+  if (ctx && pool) return balancedAddressSets(ctx, pool, target);
   const rrsets =
     found.kind === 'data' ? found.rrsets : found.kind === 'referral' && glue ? zone.nodes.get(target) : undefined;
   if (!rrsets) return [];

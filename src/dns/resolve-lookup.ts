@@ -1,4 +1,4 @@
-import { RRType, type Name, type RData, type ResourceRecord, type RRSet, type Zone } from '../zone/model.ts';
+import { RRType, isInOrBelow, type Name, type RData, type ResourceRecord, type RRSet, type Zone } from '../zone/model.ts';
 
 /**
  * What one zone says about one name, before any CNAME is followed (RFC 1034 §4.3.2 steps 3a–3c):
@@ -18,11 +18,12 @@ export type Lookup =
  * non-existent name is NXDOMAIN without more work (RFC 8020). The wildcard is tried only at the
  * closest encloser, which by construction is neither a cut nor the name itself (RFC 4592 §3.3.1);
  * a `*` label anywhere but first is an ordinary label. Pure; bounded by the number of labels.
+ * Balanced owners and MX-binding owners exist even without static data (see `nameExists`).
  */
 export function lookup(zone: Zone, name: Name, qtype: number): Lookup {
   let encloser = zone.origin;
   for (const ancestor of pathBelow(zone.origin, name)) {
-    if (!zone.names.has(ancestor)) break;
+    if (!nameExists(zone, ancestor)) break;
     // DS at a cut belongs to the parent side (RFC 4035 §3.1.4.1); everything else there is the child's.
     if (zone.cuts.has(ancestor) && !(ancestor === name && qtype === RRType.DS)) {
       const ns = zone.nodes.get(ancestor)?.get(RRType.NS);
@@ -33,12 +34,43 @@ export function lookup(zone: Zone, name: Name, qtype: number): Lookup {
   if (encloser === name) return { kind: 'data', rrsets: zone.nodes.get(name) };
 
   const wildcard = encloser === '' ? '*' : `*.${encloser}`;
-  if (!zone.names.has(wildcard)) return { kind: 'nxdomain' };
+  if (!nameExists(zone, wildcard)) return { kind: 'nxdomain' };
   const rrsets = zone.nodes.get(wildcard);
   // An NS at a wildcard owner (RFC 4592 §4.2 advises against it) is still a cut: refer, as Knot does.
   const ns = zone.cuts.has(wildcard) ? rrsets?.get(RRType.NS) : undefined;
   if (ns) return { kind: 'referral', ns };
   return { kind: 'data', rrsets };
+}
+
+/**
+ * True when `name` exists in `zone`: a static owner or empty non-terminal, or a name that exists
+ * through balancing — a balanced owner or an MX-binding owner (which answer A/AAAA/MX with no
+ * static data at all) and the empty non-terminals between it and the origin (RFC 4592 §2.2.2).
+ * The balancing names are computed once per zone (zones are immutable) and memoized.
+ */
+export function nameExists(zone: Zone, name: Name): boolean {
+  if (zone.names.has(name)) return true;
+  if (zone.balancing === undefined) return false;
+  let extra = balancingNames.get(zone);
+  if (!extra) balancingNames.set(zone, (extra = namesFromBalancing(zone)));
+  return extra.has(name);
+}
+
+const balancingNames = new WeakMap<Zone, ReadonlySet<Name>>();
+
+/** Balanced and MX-binding owners inside the zone and their ancestors, minus names `zone.names` has. */
+function namesFromBalancing(zone: Zone): ReadonlySet<Name> {
+  const extra = new Set<Name>();
+  const owners = [...(zone.balancing?.names.keys() ?? []), ...(zone.balancing?.mx.keys() ?? [])];
+  for (const owner of owners) {
+    if (!isInOrBelow(owner, zone.origin)) continue;
+    for (let name = owner; !zone.names.has(name) && !extra.has(name); ) {
+      extra.add(name);
+      const dot = name.indexOf('.');
+      name = dot < 0 ? '' : name.slice(dot + 1);
+    }
+  }
+  return extra;
 }
 
 /** The names strictly below `origin` down to and including `name`, top first ([] for the apex). */

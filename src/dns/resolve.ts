@@ -1,7 +1,8 @@
 import type { Snapshot } from '../snapshot.ts';
-import { CLASS_IN, RRType, canonicalName, findZone, isInOrBelow, type Name, type ResourceRecord, type RRSet, type Zone } from '../zone/model.ts';
+import { CLASS_IN, RRType, canonicalName, findZone, isInOrBelow, type Name, type ResourceRecord, type Zone } from '../zone/model.ts';
 import { Rcode, type Question, type Resolution } from './message.ts';
 import { addressesFor } from './resolve-additional.ts';
+import { balancedAnswer, balancedContext, lowestStatic, type BalancedContext, type BalancedResult } from './resolve-balanced.ts';
 import { lookup, negativeSoa, recordsOf, targetOf } from './resolve-lookup.ts';
 
 /** QTYPE-only and meta type codes the resolver screens (RFC 6895 §3.1, RFC 1035 §3.2.3). */
@@ -24,6 +25,17 @@ export const MAX_CNAME_CHAIN = 16;
  * case), and a wildcard-synthesized owner is the canonical query name. Static data has one
  * ordering: `variants` is 1 and `variant` is ignored. Header work (ID, RD, TC, OPT, opcode, QR,
  * QDCOUNT, malformed packets) belongs to the wire layer.
+ *
+ * Balanced names (zones with `balancing`, see `resolve-balanced.ts`): A/AAAA at a balanced owner
+ * and MX at an MX-binding owner come from pool selection over `snapshot.members`, replacing any
+ * static data of those types there; such owners exist even without static data. `variants` is the
+ * largest rotation count of the selections the answer used (answer and additional), and `variant`
+ * (default 0) picks the ring slot; the weighted policy draws from a PRNG seeded by (snapshot
+ * version, owner, family, variant), so the same inputs give the same answer. Selection outcome
+ * `nodata` → NODATA with SOA; `servfail` → SERVFAIL, aa clear, no records (a CNAME chain into it
+ * included). A CNAME to a balanced owner is followed into the balanced answer; NS/MX/SRV targets
+ * that are balanced owners get the selected addresses as additional data; ANY counts a balanced
+ * set that selects at least one record as an RRset of its type.
  *
  * Screening, in this order (aa=false, empty sections):
  * - QCLASS other than IN (CHAOS, HESIOD, NONE, ANY) → REFUSED: we hold no data in any other class.
@@ -59,16 +71,20 @@ export const MAX_CNAME_CHAIN = 16;
  *   not followed. ANY at a cut is a referral; on a missing name NXDOMAIN; on an ENT NODATA.
  * - Additional: A/AAAA of in-zone NS/MX/SRV targets (see `addressesFor`).
  */
-export function resolve(question: Question, snapshot: Snapshot, variant?: number): Resolution {
-  void variant; // rotations come with balanced names; static data has one ordering
+export function resolve(question: Question, snapshot: Snapshot, variant = 0): Resolution {
   const qtype = question.type;
-  if (question.class !== CLASS_IN) return refusal(Rcode.REFUSED);
+  if (question.class !== CLASS_IN) return bare(Rcode.REFUSED);
   const screened = screenType(qtype);
-  if (screened !== undefined) return refusal(screened);
+  if (screened !== undefined) return bare(screened);
 
   const qname = canonicalName(question.name);
   const zone = authorityFor(snapshot, qname, qtype);
-  return zone ? answerFrom(zone, qname, qtype) : refusal(Rcode.REFUSED);
+  if (!zone) return bare(Rcode.REFUSED);
+  // Static zones get no context: no selection state, and `variants` stays 1.
+  const ctx = zone.balancing ? balancedContext(snapshot, variant) : undefined;
+  const resolution = answerFrom(zone, qname, qtype, ctx);
+  if (ctx) resolution.variants = ctx.variants;
+  return resolution;
 }
 
 function screenType(qtype: number): number | undefined {
@@ -88,7 +104,7 @@ function authorityFor(snapshot: Snapshot, qname: Name, qtype: number): Zone | un
 }
 
 /** RFC 1034 §4.3.2 steps 3–6 within one zone, following in-zone CNAMEs. */
-function answerFrom(zone: Zone, qname: Name, qtype: number): Resolution {
+function answerFrom(zone: Zone, qname: Name, qtype: number, ctx: BalancedContext | undefined): Resolution {
   const answer: ResourceRecord[] = [];
   const visited = new Set<Name>([qname]);
   let name = qname;
@@ -98,9 +114,12 @@ function answerFrom(zone: Zone, qname: Name, qtype: number): Resolution {
     if (found.kind === 'nxdomain') return result(Rcode.NXDOMAIN, answer, [negativeSoa(zone)], []);
     if (found.kind === 'referral') {
       const authority = recordsOf(found.ns, found.ns.owner);
-      const glue = addressesFor(zone, authority, answer, true);
+      const glue = addressesFor(zone, authority, answer, true, ctx);
       return { ...result(Rcode.NOERROR, answer, authority, glue), aa: answer.length > 0 };
     }
+
+    const balanced = ctx && balancedAnswer(ctx, zone, name, qtype, found.rrsets);
+    if (balanced) return balancedResolution(zone, answer, balanced);
 
     const cname = found.rrsets?.get(RRType.CNAME);
     if (cname && qtype !== RRType.CNAME && qtype !== RRType.ANY) {
@@ -113,27 +132,27 @@ function answerFrom(zone: Zone, qname: Name, qtype: number): Resolution {
       continue;
     }
 
-    const set = qtype === RRType.ANY ? lowestType(found.rrsets) : found.rrsets?.get(qtype);
+    // RFC 8482 §4.1 minimal ANY: one RRSet, the lowest type code (Knot 3.2's choice, deterministic).
+    const set = qtype === RRType.ANY ? lowestStatic(zone, name, found.rrsets) : found.rrsets?.get(qtype);
     if (!set) return result(Rcode.NOERROR, answer, [negativeSoa(zone)], []);
     answer.push(...recordsOf(set, name));
-    return result(Rcode.NOERROR, answer, [], addressesFor(zone, answer, answer, false));
+    return result(Rcode.NOERROR, answer, [], addressesFor(zone, answer, answer, false, ctx));
   }
   return result(Rcode.NOERROR, answer, [], []);
 }
 
-/** RFC 8482 §4.1 minimal ANY: one RRSet, the lowest type code (Knot 3.2's choice, deterministic). */
-function lowestType(rrsets: ReadonlyMap<number, RRSet> | undefined): RRSet | undefined {
-  let lowest: RRSet | undefined;
-  for (const set of rrsets?.values() ?? []) {
-    if (set.rdata.length > 0 && (!lowest || set.type < lowest.type)) lowest = set;
-  }
-  return lowest;
+/** A balanced selection ends the chain: `answer` holds the CNAMEs that led here. */
+function balancedResolution(zone: Zone, answer: ResourceRecord[], balanced: BalancedResult): Resolution {
+  if (balanced.outcome === 'servfail') return bare(Rcode.SERVFAIL);
+  if (balanced.outcome === 'nodata' || balanced.answer.length === 0) return result(Rcode.NOERROR, answer, [negativeSoa(zone)], []);
+  answer.push(...balanced.answer);
+  return result(Rcode.NOERROR, answer, [], balanced.additional);
 }
 
 function result(rcode: number, answer: ResourceRecord[], authority: ResourceRecord[], additional: ResourceRecord[]): Resolution {
   return { rcode, aa: true, answer, authority, additional, variants: 1 };
 }
 
-function refusal(rcode: number): Resolution {
+function bare(rcode: number): Resolution {
   return { rcode, aa: false, answer: [], authority: [], additional: [], variants: 1 };
 }
