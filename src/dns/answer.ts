@@ -20,7 +20,9 @@ export type Resolver = (question: Question, snapshot: Snapshot, variant?: number
 /** Optional metrics hooks, called synchronously on the query path: keep them cheap. */
 export interface DnsMetrics {
   /** A reply is being sent. `cacheHit` is false for replies built on the slow path or errors. */
-  answered?(transport: Transport, rcode: number, cacheHit: boolean): void;
+  answered?(transport: Transport, rcode: number, cacheHit: boolean, qtype: number): void;
+  /** An answer carrying these balanced members is being sent (cache hits included). */
+  served?(members: readonly string[]): void;
   /** A packet got no reply (RFC 1035 §4.1.1: responses and runts are ignored). */
   dropped?(transport: Transport, reason: string): void;
 }
@@ -68,7 +70,7 @@ export class Answerer {
       if (scan.outcome !== 'query') {
         const rcode = ERROR_RCODES[scan.outcome];
         this.logger.debug({ transport, reason: scan.reason, rcode }, 'query rejected');
-        this.metrics.answered?.(transport, rcode, false);
+        this.metrics.answered?.(transport, rcode, false, scan.qtype);
         return encodeError(query, scan, rcode);
       }
       const snapshot = this.getSnapshot();
@@ -83,13 +85,15 @@ export class Answerer {
         entry = filled.entry;
       }
       const turn = nextTurn(entry);
-      const template = entry.ring[turn] ?? (entry.ring[turn] = this.build(query, scan, shape, snapshot, turn));
-      this.metrics.answered?.(transport, entry.rcode, hit);
+      const template = entry.ring[turn] ?? this.build(entry, turn, query, scan, shape, snapshot);
+      this.metrics.answered?.(transport, entry.rcode, hit, scan.qtype);
+      const members = entry.members[turn];
+      if (members) this.metrics.served?.(members);
       return patchResponse(template, query, scan.qnameEnd);
     } catch (error) {
       this.throttle.warn({ err: error, transport }, 'DNS query failed; answering SERVFAIL');
       if (!scan || scan.outcome === 'drop') return null;
-      this.metrics.answered?.(transport, Rcode.SERVFAIL, false);
+      this.metrics.answered?.(transport, Rcode.SERVFAIL, false, scan.qtype);
       return encodeError(query, scan, Rcode.SERVFAIL);
     }
   }
@@ -100,13 +104,19 @@ export class Answerer {
     const slots = Math.min(this.maxVariants, Math.max(1, Math.floor(resolution.variants) || 1));
     const ring: (Buffer | undefined)[] = new Array<Buffer | undefined>(slots).fill(undefined);
     ring[0] = this.encode(query, scan, shape, resolution);
+    const members: (readonly string[] | undefined)[] = new Array<readonly string[] | undefined>(slots).fill(undefined);
+    members[0] = resolution.members;
     const negative = resolution.rcode !== Rcode.NOERROR || resolution.answer.length === 0;
-    return { entry: { rcode: resolution.rcode, ring, next: 0 }, negative };
+    return { entry: { rcode: resolution.rcode, ring, members, next: 0 }, negative };
   }
 
-  /** A rotation not built yet (variant > 0): resolve and encode it. */
-  private build(query: Buffer, scan: ScannedQuery, shape: Shape, snapshot: Snapshot, variant: number): Buffer {
-    return this.encode(query, scan, shape, this.resolve(this.question(query, scan), snapshot, variant));
+  /** A rotation not built yet (variant > 0): resolve, encode and keep it in its slot. */
+  private build(entry: CacheEntry, variant: number, query: Buffer, scan: ScannedQuery, shape: Shape, snapshot: Snapshot): Buffer {
+    const resolution = this.resolve(this.question(query, scan), snapshot, variant);
+    const wire = this.encode(query, scan, shape, resolution);
+    entry.ring[variant] = wire;
+    entry.members[variant] = resolution.members;
+    return wire;
   }
 
   private encode(query: Buffer, scan: ScannedQuery, shape: Shape, resolution: Resolution): Buffer {

@@ -17,6 +17,8 @@ export interface CacheEntry {
   rcode: number;
   /** One slot per rotation; a slot stays undefined until that rotation is first served. */
   ring: (Buffer | undefined)[];
+  /** Balanced members each built slot carries (Resolution.members), for the `served` metric hook. */
+  members: (readonly string[] | undefined)[];
   /** The slot `nextTurn` hands out next. */
   next: number;
 }

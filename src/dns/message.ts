@@ -34,4 +34,9 @@ export interface Resolution {
    * prebuilds that many wire answers and cycles through them.
    */
   variants: number;
+  /**
+   * Ids of the balanced members whose addresses or hosts this answer carries (for answer shares
+   * and per-member metrics); absent for static data.
+   */
+  members?: readonly string[];
 }

@@ -146,3 +146,24 @@ test('metrics hooks see answers, cache hits and drops', (t) => {
   answerer.answer(Buffer.alloc(3), 'udp');
   t.deepEqual(seen, ['udp:0:false', 'udp:0:true', 'tcp:3:false', 'udp:drop']);
 });
+
+test('metrics hooks see qtype on every answer and the members of each rotation, cache hits included', (t) => {
+  const snapshot: Snapshot = { version: 1, zones: { zones: new Map() }, members: new Map() };
+  const withMembers: Resolver = (question, snap, variant) => {
+    const v = variant ?? 0;
+    const base = fakeResolver([])(question, snap, variant);
+    return base.rcode === 0 ? { ...base, members: [`pool/m${v}`] } : base;
+  };
+  const served: string[] = [];
+  const answered: number[] = [];
+  const answerer = new Answerer({
+    getSnapshot: () => snapshot,
+    resolve: withMembers,
+    logger: silentLogger,
+    metrics: { served: (members) => served.push(...members), answered: (_transport, _rcode, _hit, qtype) => answered.push(qtype) },
+  });
+  for (let i = 0; i < 6; i++) answerer.answer(buildQuery({ id: i, name: 'smtp.relay.example', type: 1 }), 'udp');
+  answerer.answer(buildQuery({ id: 9, name: 'nothing.relay.example', type: 28 }), 'udp');
+  t.deepEqual(served, ['pool/m0', 'pool/m1', 'pool/m2', 'pool/m0', 'pool/m1', 'pool/m2']);
+  t.deepEqual(answered, [1, 1, 1, 1, 1, 1, 28]);
+});

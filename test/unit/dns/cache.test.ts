@@ -7,7 +7,7 @@ const keyOf = (query: Buffer, tcp = false): string => {
   const scan = scanQuery(query);
   return cacheKey(query, scan.qnameEnd, replyShape(scan.edns, tcp).code);
 };
-const entry = (rcode = 0): CacheEntry => ({ rcode, ring: [Buffer.alloc(12)], next: 0 });
+const entry = (rcode = 0): CacheEntry => ({ rcode, ring: [Buffer.alloc(12)], members: [undefined], next: 0 });
 
 test('the key ignores ASCII case and the ID, and tells type, class and shape apart', (t) => {
   const base = keyOf(buildQuery({ id: 1, name: 'smtp.relay.example' }));
@@ -63,8 +63,8 @@ test('both maps are bounded and a negative flood does not evict positive entries
 });
 
 test('nextTurn cycles through the ring', (t) => {
-  const e: CacheEntry = { rcode: 0, ring: [undefined, undefined, undefined], next: 0 };
+  const e: CacheEntry = { rcode: 0, ring: [undefined, undefined, undefined], members: [undefined, undefined, undefined], next: 0 };
   t.deepEqual([0, 1, 2, 3, 4, 5, 6].map(() => nextTurn(e)), [0, 1, 2, 0, 1, 2, 0]);
-  const one: CacheEntry = { rcode: 0, ring: [undefined], next: 0 };
+  const one: CacheEntry = { rcode: 0, ring: [undefined], members: [undefined], next: 0 };
   t.deepEqual([nextTurn(one), nextTurn(one)], [0, 0]);
 });
