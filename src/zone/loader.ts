@@ -1,16 +1,18 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { SourceError } from '../errors.ts';
 import { buildZone } from './build.ts';
-import { parseZoneText, type IncludeReader } from './master-parser.ts';
+import { parseZoneText } from './master-parser.ts';
 import type { Name, Zone } from './model.ts';
-import { parseName } from './rdata-parser.ts';
+import { parseYamlZoneFile } from './yaml-file.ts';
+import { describeFsError as describe, includeReader, originFromFileName, YAML_EXTENSIONS } from './zone-files.ts';
 
 /**
  * Reading zone files from a folder (edge: file I/O, synchronous and small). One code path serves
- * the server's loader and `mxlb zone validate`. Parsers are chosen by file extension so the YAML
- * zone parser plugs in beside the master-file one.
+ * the server's loader and `mxlb zone validate`. Parsers are chosen by file extension: master
+ * files (`.zone`) and balanced zones (`.yaml`, `.yml`, which take the static records of a sibling
+ * `.zone` of the same name: that sibling is then not a zone of its own).
  */
 
 /** What a zone parser may use: the zones folder (the `$INCLUDE` root) and a reader that records what it read. */
@@ -18,6 +20,8 @@ export interface ZoneFileContext {
   zonesDir: string;
   /** Reads a file as UTF-8; everything read this way decides whether the zone changed. */
   read(path: string): string;
+  /** Whether a file exists (a YAML zone's optional sibling); read it with `read` so it counts. */
+  exists(path: string): boolean;
 }
 
 /** Parses one zone file. Contract: returns a built Zone or throws SourceError(file, line, reason). */
@@ -35,12 +39,19 @@ export const parseZoneFile: ZoneFileParser = (path, ctx) => {
   return buildZone(origin, parsed.records, path);
 };
 
-/** Zone parsers by file extension (with the dot). The YAML parser is added here when it exists. */
-export const defaultParsers: ReadonlyMap<string, ZoneFileParser> = new Map([['.zone', parseZoneFile]]);
+/** Zone parsers by file extension (with the dot). */
+export const defaultParsers: ReadonlyMap<string, ZoneFileParser> = new Map([
+  ['.zone', parseZoneFile],
+  ...YAML_EXTENSIONS.map((ext) => [ext, parseYamlZoneFile] as const),
+]);
 
-/** Parses and builds one master file; `$INCLUDE` paths are relative to `zonesDir` (default: the file's folder). */
+/**
+ * Parses and builds one zone file (master file, or YAML zone by extension); `$INCLUDE` paths are
+ * relative to `zonesDir` (default: the file's folder).
+ */
 export function loadZoneFile(path: string, opts: { zonesDir?: string } = {}): Zone {
-  return parseZoneFile(path, { zonesDir: opts.zonesDir ?? dirname(path), read: readText });
+  const parser = defaultParsers.get(extname(path)) ?? parseZoneFile;
+  return parser(path, { zonesDir: opts.zonesDir ?? dirname(path), read: readText, exists: isFile });
 }
 
 export interface ZoneFileReport {
@@ -50,6 +61,8 @@ export interface ZoneFileReport {
   origin?: Name;
   records?: number;
   serial?: number;
+  /** Balanced zones (YAML) only: how many pools, members, balanced names and MX bindings. */
+  balancing?: { pools: number; members: number; names: number; mx: number };
   error?: SourceError;
 }
 
@@ -100,7 +113,7 @@ export function scanZoneDir(dir: string, opts: ScanOptions = {}): ScanResult {
   const folders = new Set<string>([resolve(dir)]);
   let names: string[];
   try {
-    names = opts.only ? [...opts.only] : listZoneFiles(dir, parsers);
+    names = opts.only ? opts.only.map((name) => yamlOwnerOf(dir, name, parsers) ?? name) : listZoneFiles(dir, parsers);
   } catch (error) {
     // An unreadable folder (moved, permissions) is an operator mistake in progress: keep serving.
     errors.push(new SourceError(dir, 0, `cannot read the zones folder: ${describe(error)}`));
@@ -122,6 +135,7 @@ export function scanZoneDir(dir: string, opts: ScanOptions = {}): ScanResult {
         folders.add(resolve(dirname(path)));
         return text;
       },
+      exists: isFile,
     };
     const previous = lastGood.get(file);
     try {
@@ -139,12 +153,14 @@ export function scanZoneDir(dir: string, opts: ScanOptions = {}): ScanResult {
   }
 
   // The file that served an origin before keeps it; otherwise the first by name (sort is stable).
+  // Pool names are server-wide (member ids are `<pool>/<member>`): the same rule settles them.
   const owners = new Map<Name, string>();
   for (const [file, good] of lastGood) owners.set(good.zone.origin, file);
   const isOwner = (c: Candidate) => c.zone !== undefined && owners.get(c.zone.origin) === c.report.file;
   const order = [...candidates].sort((a, b) => Number(isOwner(b)) - Number(isOwner(a)));
   const zones = new Map<Name, Zone>();
   const servedBy = new Map<Name, string>();
+  const poolsBy = new Map<string, string>();
   const nextGood = new Map<string, LastGood>();
   for (const candidate of order) {
     const { zone, report } = candidate;
@@ -156,9 +172,19 @@ export function scanZoneDir(dir: string, opts: ScanOptions = {}): ScanResult {
       Object.assign(report, { status: 'failed', error });
       continue;
     }
+    const pools = [...(zone.balancing?.pools.keys() ?? [])];
+    const taken = pools.find((pool) => poolsBy.has(pool));
+    if (taken !== undefined) {
+      const error = new SourceError(report.file, 0, `pool ${taken} is already defined in ${poolsBy.get(taken)}; pool names are unique across all zones`);
+      errors.push(error);
+      Object.assign(report, { status: 'failed', error });
+      continue;
+    }
+    for (const pool of pools) poolsBy.set(pool, report.file);
     zones.set(zone.origin, zone);
     servedBy.set(zone.origin, report.file);
     Object.assign(report, { origin: zone.origin, records: countRecords(zone), serial: zone.soa.serial });
+    if (zone.balancing) report.balancing = countBalancing(zone);
     if (candidate.fresh) nextGood.set(report.file, candidate.fresh);
     else nextGood.set(report.file, lastGood.get(report.file)!);
   }
@@ -171,45 +197,24 @@ export function formatSourceError(error: SourceError): string {
 }
 
 function listZoneFiles(dir: string, parsers: ReadonlyMap<string, ZoneFileParser>): string[] {
-  return readdirSync(dir).filter((name) => {
-    if (name.startsWith('.') || !parsers.has(extname(name))) return false;
-    try {
-      return statSync(join(dir, name)).isFile();
-    } catch {
-      return false; // vanished between readdir and stat, or a dangling link: not a zone now
-    }
-  });
+  const files = readdirSync(dir).filter((name) => !name.startsWith('.') && parsers.has(extname(name)) && isFile(join(dir, name)));
+  // `x.zone` beside `x.yaml` holds the YAML zone's static records: not a zone of its own.
+  return files.filter((name) => yamlOwnerOf(dir, name, parsers) === undefined);
 }
 
-/**
- * `$INCLUDE` paths are relative to the zones folder (like BIND's `directory`) and must stay inside
- * it, also through symbolic links; the file's name in messages is its path under the folder.
- */
-function includeReader(ctx: ZoneFileContext): IncludeReader {
-  return (relPath) => {
-    if (isAbsolute(relPath)) throw new Error(`$INCLUDE ${relPath}: the path must be relative to the zones folder`);
-    const root = resolve(ctx.zonesDir);
-    const target = resolve(root, relPath);
-    if (!inside(target, root)) throw new Error(`$INCLUDE ${relPath}: outside the zones folder`);
-    let realTarget: string;
-    try {
-      realTarget = realpathSync(target);
-    } catch (error) {
-      throw new Error(`$INCLUDE ${relPath}: ${describe(error)}`);
-    }
-    const realRoot = realpathSync(root);
-    if (!inside(realTarget, realRoot)) throw new Error(`$INCLUDE ${relPath}: outside the zones folder (through a link)`);
-    const file = join(ctx.zonesDir, relative(realRoot, realTarget));
-    try {
-      return { text: ctx.read(file), file };
-    } catch (error) {
-      throw new Error(`$INCLUDE ${relPath}: ${describe(error)}`); // reported at the $INCLUDE line
-    }
-  };
+/** For `x.zone`, the name of the YAML zone file beside it that takes its records, if any. */
+function yamlOwnerOf(dir: string, name: string, parsers: ReadonlyMap<string, ZoneFileParser>): string | undefined {
+  if (extname(name) !== '.zone') return undefined;
+  const stem = basename(name, '.zone');
+  return YAML_EXTENSIONS.map((ext) => `${stem}${ext}`).find((yaml) => parsers.has(extname(yaml)) && isFile(join(dir, yaml)));
 }
 
-function inside(path: string, root: string): boolean {
-  return path.startsWith(root.endsWith(sep) ? root : root + sep);
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false; // vanished between readdir and stat, or a dangling link: not a file now
+  }
 }
 
 function readText(path: string): string {
@@ -220,26 +225,18 @@ function readText(path: string): string {
   }
 }
 
-function originFromFileName(path: string): Name | undefined {
-  const base = basename(path, '.zone');
-  try {
-    return parseName({ text: base.endsWith('.') ? base : `${base}.`, quoted: false, line: 0 }, '');
-  } catch {
-    return undefined;
-  }
+function countBalancing(zone: Zone): NonNullable<ZoneFileReport['balancing']> {
+  const pools = [...(zone.balancing?.pools.values() ?? [])];
+  return {
+    pools: pools.length,
+    members: pools.reduce((n, pool) => n + pool.members.length, 0),
+    names: zone.balancing?.names.size ?? 0,
+    mx: zone.balancing?.mx.size ?? 0,
+  };
 }
 
 function countRecords(zone: Zone): number {
   let count = 0;
   for (const types of zone.nodes.values()) for (const set of types.values()) count += set.rdata.length;
   return count;
-}
-
-function describe(error: unknown): string {
-  if (error instanceof SourceError) return error.reason;
-  const code = (error as { code?: unknown })?.code;
-  if (code === 'ENOENT') return 'no such file or folder';
-  if (code === 'EACCES') return 'permission denied';
-  if (code === 'EISDIR') return 'is a folder';
-  return error instanceof Error ? error.message : String(error);
 }

@@ -66,14 +66,14 @@ test('--json: the same facts, machine-readable', (t) => {
 
 test('usage errors exit 2: a missing path, a file that is not a zone file', (t) => {
   t.deepEqual(validateZones(`${F}/nope`), { exitCode: 2, stdout: '', stderr: `mxlb zone validate: ${F}/nope: no such file or folder\n` });
-  t.deepEqual(validateZones(`${F}/valid/inc/hosts.inc`), { exitCode: 2, stdout: '', stderr: `mxlb zone validate: ${F}/valid/inc/hosts.inc: not a zone file (expected *.zone)\n` });
+  t.deepEqual(validateZones(`${F}/valid/inc/hosts.inc`), { exitCode: 2, stdout: '', stderr: `mxlb zone validate: ${F}/valid/inc/hosts.inc: not a zone file (expected *.zone, *.yaml, *.yml)\n` });
 });
 
 test('a folder without zone files is invalid (probably the wrong path)', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'mxlb-empty-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'README'), 'not a zone');
-  t.deepEqual(validateZones(dir), { exitCode: 1, stdout: '', stderr: `${dir}: no zone files (*.zone)\n` });
+  t.deepEqual(validateZones(dir), { exitCode: 1, stdout: '', stderr: `${dir}: no zone files (*.zone, *.yaml, *.yml)\n` });
 });
 
 test('the example zone shipped in zones/ is valid', (t) => {
