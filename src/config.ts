@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
@@ -20,6 +21,14 @@ export interface ServeConfig {
   stateFile: string;
   /** EHLO name probes use unless a zone sets one: this host's name. */
   ehloName: string;
+  /** Bearer tokens that may write through the admin API; none = admin writes refused (403). */
+  adminTokens: readonly AdminToken[];
+}
+
+/** An admin API credential and the name its holder is recorded under in the audit log. */
+export interface AdminToken {
+  holder: string;
+  token: string;
 }
 
 export const DEFAULT_DNS: Endpoint = { host: '127.0.0.1', port: 5353 };
@@ -34,12 +43,14 @@ export interface ServeFlags {
   logLevel?: string;
   stateFile?: string;
   ehloName?: string;
+  adminToken?: string;
+  adminTokenFile?: string;
 }
 
 /**
  * Flags + environment → frozen ServeConfig. The only place that reads process.env (MXLB_ZONES,
- * MXLB_DNS as a comma list, MXLB_HTTP, MXLB_LOG_LEVEL, MXLB_STATE_FILE, MXLB_EHLO_NAME); flags win
- * over the environment.
+ * MXLB_DNS as a comma list, MXLB_HTTP, MXLB_LOG_LEVEL, MXLB_STATE_FILE, MXLB_EHLO_NAME,
+ * MXLB_ADMIN_TOKEN, MXLB_ADMIN_TOKEN_FILE); flags win over the environment.
  * Throws MxlbError('usage', …) with an operator-readable message for bad values.
  */
 export function serveConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): Readonly<ServeConfig> {
@@ -54,7 +65,86 @@ export function serveConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.
     logLevel: logLevel as LevelWithSilent,
     stateFile: stateFilePath(flags.stateFile ?? env.MXLB_STATE_FILE ?? '.mxlb-state.json'),
     ehloName: flags.ehloName ?? env.MXLB_EHLO_NAME ?? hostname(),
+    adminTokens: Object.freeze(adminTokens(flags.adminToken ?? env.MXLB_ADMIN_TOKEN, flags.adminTokenFile ?? env.MXLB_ADMIN_TOKEN_FILE)),
   });
+}
+
+/** Shortest admin token accepted: 16 characters of a random token make guessing hopeless. */
+export const MIN_TOKEN_LENGTH = 16;
+const HOLDER = /^[A-Za-z0-9._@+-]{1,64}$/;
+const TOKEN_TEXT = /^[\x21-\x7e]+$/;
+
+function checkToken(token: string, where: string): string {
+  if (!TOKEN_TEXT.test(token)) throw new MxlbError('usage', `${where}: the admin token must be printable ASCII without spaces`);
+  if (token.length < MIN_TOKEN_LENGTH) {
+    throw new MxlbError('usage', `${where}: the admin token must be at least ${MIN_TOKEN_LENGTH} characters (generate one with: openssl rand -hex 32)`);
+  }
+  return token;
+}
+
+/**
+ * Parses an admin token file: one token per line as `TOKEN` (holder "admin") or `HOLDER TOKEN`;
+ * blank lines and `#` comments are ignored. Holders name the token in the audit log, so each
+ * operator or automation can have its own and be revoked alone. Throws MxlbError('usage') with
+ * `file:line: reason`.
+ */
+export function parseTokenFile(text: string, file: string): AdminToken[] {
+  const tokens: AdminToken[] = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const where = `${file}:${index + 1}`;
+    const fields = line.split(/\s+/);
+    if (fields.length > 2) throw new MxlbError('usage', `${where}: expected TOKEN or HOLDER TOKEN, found ${fields.length} fields`);
+    const holder = fields.length === 2 ? fields[0]! : 'admin';
+    if (!HOLDER.test(holder)) throw new MxlbError('usage', `${where}: token holder "${holder}" may use letters, digits and . _ @ + - (at most 64)`);
+    const token = checkToken(fields[fields.length - 1]!, where);
+    if (tokens.some((t) => t.token === token)) throw new MxlbError('usage', `${where}: the same token is listed twice`);
+    tokens.push({ holder, token });
+  });
+  if (tokens.length === 0) throw new MxlbError('usage', `${file}: no admin token in the file`);
+  return tokens;
+}
+
+function readTokenFile(file: string): AdminToken[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new MxlbError('usage', `admin token file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  return parseTokenFile(text, file);
+}
+
+function adminTokens(token: string | undefined, file: string | undefined): AdminToken[] {
+  const tokens = file ? readTokenFile(file) : [];
+  if (token !== undefined && token !== '') {
+    const checked = checkToken(token, '--admin-token');
+    if (!tokens.some((t) => t.token === checked)) tokens.unshift({ holder: 'admin', token: checked });
+  }
+  return tokens;
+}
+
+/** Where CLI commands that talk to a running server connect, and as whom, before flags. */
+export interface ClientDefaults {
+  /** MXLB_SERVER, else the default HTTP listener. */
+  server: string;
+  /** MXLB_ADMIN_TOKEN. */
+  token?: string;
+  /** MXLB_ADMIN_TOKEN_FILE. */
+  tokenFile?: string;
+  /** `$USER@hostname`, recorded as the author of admin writes. */
+  author: string;
+}
+
+export function clientDefaults(env: NodeJS.ProcessEnv = process.env): ClientDefaults {
+  const defaults: ClientDefaults = {
+    server: env.MXLB_SERVER || `http://${formatEndpoint(DEFAULT_HTTP)}`,
+    author: `${env.USER || env.LOGNAME || 'unknown'}@${hostname()}`,
+  };
+  if (env.MXLB_ADMIN_TOKEN) defaults.token = env.MXLB_ADMIN_TOKEN;
+  if (env.MXLB_ADMIN_TOKEN_FILE) defaults.tokenFile = env.MXLB_ADMIN_TOKEN_FILE;
+  return defaults;
 }
 
 /**

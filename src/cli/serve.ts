@@ -10,6 +10,8 @@ interface ServeArgs {
   'log-level'?: string;
   'state-file'?: string;
   'ehlo-name'?: string;
+  'admin-token'?: string;
+  'admin-token-file'?: string;
 }
 
 /** `mxlb serve`: runs the DNS and HTTP listeners until SIGTERM/SIGINT; SIGHUP reloads zones. */
@@ -23,10 +25,15 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('http', { type: 'string', describe: 'HTTP listen address HOST:PORT (env MXLB_HTTP)', defaultDescription: '127.0.0.1:8053' })
       .option('state-file', { type: 'string', describe: "State file for last-known health, overrides and audit; '' for none (env MXLB_STATE_FILE)", defaultDescription: './.mxlb-state.json' })
       .option('ehlo-name', { type: 'string', describe: 'EHLO name of probes unless a zone sets one (env MXLB_EHLO_NAME)', defaultDescription: 'this host name' })
+      .option('admin-token', { type: 'string', describe: 'Bearer token for admin API writes, at least 16 characters; prefer the env or a file, a flag shows in ps (env MXLB_ADMIN_TOKEN)' })
+      .option('admin-token-file', { type: 'string', describe: 'File of admin tokens, one TOKEN or HOLDER TOKEN per line (env MXLB_ADMIN_TOKEN_FILE)' })
       .option('log-level', { type: 'string', describe: 'fatal|error|warn|info|debug|trace|silent (env MXLB_LOG_LEVEL)', defaultDescription: 'info' })
       .example('$0 serve --zones ./zones --dns 127.0.0.1:53 --dns [::1]:53', 'Serve on port 53 over IPv4 and IPv6'),
   handler: async (args) => {
-    const config = serveConfig({ zones: args.zones, dns: args.dns, http: args.http, logLevel: args['log-level'], stateFile: args['state-file'], ehloName: args['ehlo-name'] });
+    const config = serveConfig({
+      zones: args.zones, dns: args.dns, http: args.http, logLevel: args['log-level'], stateFile: args['state-file'], ehloName: args['ehlo-name'],
+      adminToken: args['admin-token'], adminTokenFile: args['admin-token-file'],
+    });
     const logger = createLogger(config.logLevel);
     const running = await startMxlb(config, logger);
     logger.info(

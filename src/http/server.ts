@@ -11,9 +11,17 @@ export interface HttpReply {
   headers?: Record<string, string>;
 }
 
-export type RouteHandler = (request: IncomingMessage, url: URL) => HttpReply | Promise<HttpReply>;
+/** Path parameters by name, percent-decoded (`/api/members/a%2Fb/drain` → `{ id: 'a/b' }`). */
+export type RouteParams = Readonly<Record<string, string>>;
 
-/** Routes by exact path ("GET /readyz"); a path with other methods gets 405, unknown paths 404. */
+export type RouteHandler = (request: IncomingMessage, url: URL, params: RouteParams) => HttpReply | Promise<HttpReply>;
+
+/**
+ * Routes by method and path: exact ("GET /readyz") or a pattern whose `:name` segments match one
+ * non-empty path segment each ("POST /api/members/:id/drain"). Exact paths win over patterns,
+ * patterns are tried in insertion order. A path served under other methods gets 405 with `Allow`,
+ * unknown paths 404.
+ */
 export type Routes = ReadonlyMap<string, RouteHandler>;
 
 export interface HttpListener {
@@ -26,8 +34,9 @@ export interface HttpListener {
  * or failing handler never touches DNS. Errors become a 500 with a JSON body and a log line.
  */
 export async function startHttp(endpoint: Endpoint, routes: Routes, logger: Logger): Promise<HttpListener> {
+  const router = compileRoutes(routes);
   const server: Server = createServer((request, response) => {
-    void handle(routes, request, response, logger);
+    void handle(router, request, response, logger);
   });
   server.keepAliveTimeout = 5_000;
   server.headersTimeout = 10_000;
@@ -50,13 +59,71 @@ export async function startHttp(endpoint: Endpoint, routes: Routes, logger: Logg
   };
 }
 
-async function handle(routes: Routes, request: IncomingMessage, response: ServerResponse, logger: Logger): Promise<void> {
+interface CompiledRoute {
+  method: string;
+  /** Path segments; a `:name` segment is a parameter. */
+  segments: string[];
+  handler: RouteHandler;
+}
+
+interface Router {
+  exact: Routes;
+  patterns: CompiledRoute[];
+}
+
+function compileRoutes(routes: Routes): Router {
+  const patterns: CompiledRoute[] = [];
+  for (const [key, handler] of routes) {
+    const [method = '', path = ''] = key.split(' ');
+    if (path.includes('/:')) patterns.push({ method, segments: path.split('/'), handler });
+  }
+  return { exact: routes, patterns };
+}
+
+/** Parameters when `pathname` fits the pattern, else undefined. Throws URIError on bad %-escapes. */
+function matchPattern(route: CompiledRoute, pathname: string): Record<string, string> | undefined {
+  const parts = pathname.split('/');
+  if (parts.length !== route.segments.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < parts.length; i += 1) {
+    const segment = route.segments[i]!;
+    const part = parts[i]!;
+    if (segment.startsWith(':')) {
+      if (part === '') return undefined;
+      params[segment.slice(1)] = decodeURIComponent(part);
+    } else if (segment !== part) return undefined;
+  }
+  return params;
+}
+
+/** The handler for a request, or the methods the path allows (for 405), or nothing (404). */
+function route(router: Router, method: string, pathname: string): { handler: RouteHandler; params: RouteParams } | { allow: string[] } {
+  const exact = router.exact.get(`${method} ${pathname}`);
+  if (exact) return { handler: exact, params: {} };
+  const allow = new Set<string>();
+  for (const key of router.exact.keys()) if (key.endsWith(` ${pathname}`)) allow.add(key.split(' ')[0]!);
+  for (const candidate of router.patterns) {
+    const params = matchPattern(candidate, pathname);
+    if (!params) continue;
+    if (candidate.method === method) return { handler: candidate.handler, params };
+    allow.add(candidate.method);
+  }
+  return { allow: [...allow] };
+}
+
+async function handle(router: Router, request: IncomingMessage, response: ServerResponse, logger: Logger): Promise<void> {
   let reply: HttpReply;
   try {
     const url = new URL(request.url ?? '/', 'http://mxlb.invalid');
-    const handler = routes.get(`${request.method} ${url.pathname}`);
-    if (handler) reply = await handler(request, url);
-    else if ([...routes.keys()].some((key) => key.endsWith(` ${url.pathname}`))) reply = { status: 405, body: { error: 'method not allowed' } };
+    let found: ReturnType<typeof route> | undefined;
+    try {
+      found = route(router, request.method ?? 'GET', url.pathname);
+    } catch (error) {
+      if (!(error instanceof URIError)) throw error;
+    }
+    if (!found) reply = { status: 400, body: { error: `malformed percent-encoding in path ${url.pathname}` } };
+    else if ('handler' in found) reply = await found.handler(request, url, found.params);
+    else if (found.allow.length > 0) reply = { status: 405, body: { error: 'method not allowed', allow: found.allow }, headers: { allow: found.allow.join(', ') } };
     else reply = { status: 404, body: { error: 'not found', path: url.pathname } };
   } catch (error) {
     logger.error({ err: error, url: request.url }, 'http handler failed');
