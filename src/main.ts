@@ -5,11 +5,14 @@
  */
 import type { Endpoint, ServeConfig } from './config.ts';
 import { DnsServer } from './dns/index.ts';
+import { DnsMetricsHub } from './dns/metrics-hooks.ts';
 import type { ServerContext } from './http/context.ts';
 import { allRoutes } from './http/routes.ts';
 import { startHttp, type HttpListener } from './http/server.ts';
+import { AnswerShares } from './http/shares.ts';
 import type { Logger } from './log.ts';
 import { smtpCheck } from './probe/index.ts';
+import { ProbeHistory } from './probe/history.ts';
 import { ProbeScheduler } from './probe/scheduler.ts';
 import { probeTargets } from './probe/targets.ts';
 import type { Snapshot } from './snapshot.ts';
@@ -35,7 +38,9 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   const probeLog = logger.child({ module: 'probe' });
   const scheduler = new ProbeScheduler({ check: smtpCheck, logger: probeLog });
   scheduler.seed(new Map([...store.view().health].map(([id, saved]) => [id, restoredHealth(saved)])));
+  const history = new ProbeHistory();
   scheduler.onResult((member, result, health, transition) => {
+    history.record(member, result, transition);
     if (!result.ok) probeLog.debug({ member, reason: result.reason, detail: result.detail }, 'probe failed');
     if (!transition) return;
     const event = { member, from: transition.from, to: transition.to, reason: transition.reason, detail: transition.detail };
@@ -43,6 +48,11 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     else probeLog.info(event, `member ${transition.to}`);
     store.putHealth(member, persistableHealth(health));
   });
+
+  // One hub feeds every reader of DNS query events (answer shares here, /metrics counters).
+  const dnsMetrics = new DnsMetricsHub();
+  const shares = new AnswerShares();
+  dnsMetrics.subscribe({ served: (members) => shares.add(members) });
 
   let lastReport: ZoneReloadReport | undefined;
   const zones = new ZoneLoader({ dir: config.zonesDir, logger: logger.child({ module: 'zones' }) });
@@ -55,12 +65,15 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
       logger.error({ err: error }, 'probe targets rejected; probing the previous set');
     }
     keeper.setZones(zoneSet);
+    const members = new Set(keeper.current().members.keys());
+    history.retain(members);
+    shares.retain(members);
     logger.info({ version: keeper.current().version, zones: zoneSet.zones.size, reason: report.reason }, 'zones swapped in');
   });
   const first = await zones.start();
   logger.info({ zones: first.zones.size, errors: first.errors.length, dir: config.zonesDir }, 'zones loaded');
 
-  const dns = new DnsServer({ getSnapshot: () => keeper.current(), logger });
+  const dns = new DnsServer({ getSnapshot: () => keeper.current(), logger, metrics: dnsMetrics });
   let http: HttpListener | undefined;
   const shutdown = async () => {
     // Stop taking new work first, let in-flight queries finish, then stop the background sources.
@@ -73,7 +86,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   };
   try {
     const bound = await dns.listen(config.dns);
-    const context: ServerContext = { keeper, scheduler, store, zoneReport: () => lastReport, startedAt: Date.now(), now: Date.now };
+    const context: ServerContext = { keeper, scheduler, store, zoneReport: () => lastReport, startedAt: Date.now(), now: Date.now, dnsMetrics, shares, history };
     http = await startHttp(config.http, allRoutes(context), logger.child({ module: 'http' }));
     return {
       dnsEndpoints: bound.map((b) => ({ host: b.udp.address, port: b.udp.port })),

@@ -2,10 +2,13 @@
  * What HTTP handlers may read and act on: the live parts of a running server. Handlers read the
  * current snapshot and the stores; they never touch sockets of the DNS path.
  */
+import type { DnsMetricsHub } from '../dns/metrics-hooks.ts';
+import type { ProbeHistory } from '../probe/history.ts';
 import type { ProbeScheduler } from '../probe/scheduler.ts';
 import type { SnapshotKeeper } from '../snapshot-keeper.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ZoneReloadReport } from '../zone/index.ts';
+import type { AnswerShares } from './shares.ts';
 
 export interface ServerContext {
   keeper: SnapshotKeeper;
@@ -16,4 +19,10 @@ export interface ServerContext {
   /** Epoch ms the server started. */
   startedAt: number;
   now(): number;
+  /** DNS query events: subscribe a DnsMetrics (e.g. /metrics counters); the DnsServer feeds it. */
+  dnsMetrics: DnsMetricsHub;
+  /** Answer shares per member over the last minute (fed through dnsMetrics.served). */
+  shares: AnswerShares;
+  /** Recent probe samples per member and recent transitions (fed by the scheduler's onResult). */
+  history: ProbeHistory;
 }
