@@ -23,6 +23,25 @@ export interface ServeConfig {
   ehloName: string;
   /** Bearer tokens that may write through the admin API; none = admin writes refused (403). */
   adminTokens: readonly AdminToken[];
+  /** Shared state in Redis (cluster mode); undefined = the embedded memory store. */
+  redis?: RedisConfig;
+  /** This instance's name in a cluster (lease holder, quorum voter, logs): unique per process. */
+  instanceId: string;
+}
+
+/**
+ * How to reach Redis. Either a URL (`redis://[user:pass@]host:port[/db]`, `rediss://` for TLS) or
+ * Sentinel: `sentinels` + `masterName`, with the URL (if any) supplying only credentials, db and TLS.
+ */
+export interface RedisConfig {
+  url?: string;
+  sentinels?: readonly { host: string; port: number }[];
+  /** Sentinel master group name (default `mymaster`). */
+  masterName?: string;
+  /** Prefix of every key and channel, so several clusters can share one Redis (default `mxlb:`). */
+  prefix: string;
+  /** Quorum: a member goes down for everyone only when this many instances see it down; 0 = off (leases). */
+  quorum: number;
 }
 
 /** An admin API credential and the name its holder is recorded under in the audit log. */
@@ -45,12 +64,19 @@ export interface ServeFlags {
   ehloName?: string;
   adminToken?: string;
   adminTokenFile?: string;
+  redis?: string;
+  redisSentinel?: string[];
+  redisMaster?: string;
+  redisPrefix?: string;
+  quorum?: number;
+  instanceId?: string;
 }
 
 /**
  * Flags + environment → frozen ServeConfig. The only place that reads process.env (MXLB_ZONES,
  * MXLB_DNS as a comma list, MXLB_HTTP, MXLB_LOG_LEVEL, MXLB_STATE_FILE, MXLB_EHLO_NAME,
- * MXLB_ADMIN_TOKEN, MXLB_ADMIN_TOKEN_FILE); flags win over the environment.
+ * MXLB_ADMIN_TOKEN, MXLB_ADMIN_TOKEN_FILE, MXLB_REDIS, MXLB_REDIS_SENTINELS as a comma list,
+ * MXLB_REDIS_MASTER, MXLB_REDIS_PREFIX, MXLB_QUORUM, MXLB_INSTANCE_ID); flags win over the environment.
  * Throws MxlbError('usage', …) with an operator-readable message for bad values.
  */
 export function serveConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): Readonly<ServeConfig> {
@@ -66,7 +92,48 @@ export function serveConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.
     stateFile: stateFilePath(flags.stateFile ?? env.MXLB_STATE_FILE ?? '.mxlb-state.json'),
     ehloName: flags.ehloName ?? env.MXLB_EHLO_NAME ?? hostname(),
     adminTokens: Object.freeze(adminTokens(flags.adminToken ?? env.MXLB_ADMIN_TOKEN, flags.adminTokenFile ?? env.MXLB_ADMIN_TOKEN_FILE)),
+    ...redisOption(flags, env),
+    instanceId: instanceIdOption(flags.instanceId ?? env.MXLB_INSTANCE_ID),
   });
+}
+
+const INSTANCE_ID = /^[A-Za-z0-9._:@+-]{1,100}$/;
+
+function instanceIdOption(text: string | undefined): string {
+  if (text === undefined || text === '') return `${hostname()}:${process.pid}`;
+  if (!INSTANCE_ID.test(text)) throw new MxlbError('usage', `--instance-id may use letters, digits and . _ : @ + - (at most 100), not "${text}"`);
+  return text;
+}
+
+/** The `redis` part of ServeConfig, or nothing when neither a URL nor sentinels are given. */
+function redisOption(flags: ServeFlags, env: NodeJS.ProcessEnv): { redis?: RedisConfig } {
+  const url = flags.redis ?? env.MXLB_REDIS;
+  const sentinelText = flags.redisSentinel?.length ? flags.redisSentinel : env.MXLB_REDIS_SENTINELS ? env.MXLB_REDIS_SENTINELS.split(',') : [];
+  const quorumText = flags.quorum ?? (env.MXLB_QUORUM ? Number(env.MXLB_QUORUM) : undefined);
+  if (!url && sentinelText.length === 0) {
+    if (quorumText) throw new MxlbError('usage', '--quorum needs --redis (or --redis-sentinel): quorum is between instances sharing Redis');
+    return {};
+  }
+  if (url && !/^rediss?:\/\/[^\s]*$/.test(url)) throw new MxlbError('usage', `--redis expects redis://[user:password@]host:port[/db] or rediss://…, not "${url.replace(/\/\/[^@/]*@/, '//…@')}"`);
+  const quorum = quorumText ?? 0;
+  if (!Number.isInteger(quorum) || quorum < 0 || quorum > 100) throw new MxlbError('usage', `--quorum must be a whole number from 0 (off) to 100, not "${String(quorumText)}"`);
+  const prefix = flags.redisPrefix ?? env.MXLB_REDIS_PREFIX ?? 'mxlb:';
+  if (!/^[A-Za-z0-9._:{}-]{0,64}$/.test(prefix)) throw new MxlbError('usage', `--redis-prefix may use letters, digits and . _ : { } - (at most 64), not "${prefix}"`);
+  const config: RedisConfig = { prefix, quorum };
+  if (url) config.url = url;
+  if (sentinelText.length > 0) {
+    config.sentinels = Object.freeze(sentinelText.map((text) => parseHostPort(text.trim(), '--redis-sentinel')));
+    config.masterName = flags.redisMaster ?? env.MXLB_REDIS_MASTER ?? 'mymaster';
+  }
+  return { redis: Object.freeze(config) };
+}
+
+/** `host:port` where host may be a name (Sentinels are usually found by name). */
+function parseHostPort(text: string, flag: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([A-Za-z0-9.-]+)):(\d+)$/.exec(text);
+  const port = Number(match?.[3]);
+  if (!match || !Number.isInteger(port) || port < 1 || port > 65535) throw new MxlbError('usage', `${flag} expects HOST:PORT, not "${text}"`);
+  return { host: match[1] || match[2]!, port };
 }
 
 /** Shortest admin token accepted: 16 characters of a random token make guessing hopeless. */

@@ -12,6 +12,12 @@ interface ServeArgs {
   'ehlo-name'?: string;
   'admin-token'?: string;
   'admin-token-file'?: string;
+  redis?: string;
+  'redis-sentinel'?: string[];
+  'redis-master'?: string;
+  'redis-prefix'?: string;
+  quorum?: number;
+  'instance-id'?: string;
 }
 
 /** `mxlb serve`: runs the DNS and HTTP listeners until SIGTERM/SIGINT; SIGHUP reloads zones. */
@@ -27,12 +33,20 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('ehlo-name', { type: 'string', describe: 'EHLO name of probes unless a zone sets one (env MXLB_EHLO_NAME)', defaultDescription: 'this host name' })
       .option('admin-token', { type: 'string', describe: 'Bearer token for admin API writes, at least 16 characters; prefer the env or a file, a flag shows in ps (env MXLB_ADMIN_TOKEN)' })
       .option('admin-token-file', { type: 'string', describe: 'File of admin tokens, one TOKEN or HOLDER TOKEN per line (env MXLB_ADMIN_TOKEN_FILE)' })
+      .option('redis', { type: 'string', describe: 'Share state with other instances through Redis: redis://[user:pass@]host:port[/db] or rediss:// (env MXLB_REDIS)' })
+      .option('redis-sentinel', { type: 'string', array: true, describe: 'Find Redis through Sentinel HOST:PORT, repeatable; --redis then only gives credentials, db, TLS (env MXLB_REDIS_SENTINELS)' })
+      .option('redis-master', { type: 'string', describe: 'Sentinel master group name (env MXLB_REDIS_MASTER)', defaultDescription: 'mymaster' })
+      .option('redis-prefix', { type: 'string', describe: 'Prefix of Redis keys and channels (env MXLB_REDIS_PREFIX)', defaultDescription: 'mxlb:' })
+      .option('quorum', { type: 'number', describe: 'Mark a member down only when this many instances see it down; every instance then probes (env MXLB_QUORUM)', defaultDescription: '0 (off: one prober per member)' })
+      .option('instance-id', { type: 'string', describe: 'Name of this instance in the cluster (env MXLB_INSTANCE_ID)', defaultDescription: 'hostname:pid' })
       .option('log-level', { type: 'string', describe: 'fatal|error|warn|info|debug|trace|silent (env MXLB_LOG_LEVEL)', defaultDescription: 'info' })
       .example('$0 serve --zones ./zones --dns 127.0.0.1:53 --dns [::1]:53', 'Serve on port 53 over IPv4 and IPv6'),
   handler: async (args) => {
     const config = serveConfig({
       zones: args.zones, dns: args.dns, http: args.http, logLevel: args['log-level'], stateFile: args['state-file'], ehloName: args['ehlo-name'],
       adminToken: args['admin-token'], adminTokenFile: args['admin-token-file'],
+      redis: args.redis, redisSentinel: args['redis-sentinel'], redisMaster: args['redis-master'], redisPrefix: args['redis-prefix'],
+      quorum: args.quorum, instanceId: args['instance-id'],
     });
     const logger = createLogger(config.logLevel);
     const running = await startMxlb(config, logger);
