@@ -202,12 +202,15 @@ export interface ClientDefaults {
   tokenFile?: string;
   /** `$USER@hostname`, recorded as the author of admin writes. */
   author: string;
+  /** MXLB_ZONES, else `zones`: the folder zone commands read and edit. */
+  zones: string;
 }
 
 export function clientDefaults(env: NodeJS.ProcessEnv = process.env): ClientDefaults {
   const defaults: ClientDefaults = {
     server: env.MXLB_SERVER || `http://${formatEndpoint(DEFAULT_HTTP)}`,
     author: `${env.USER || env.LOGNAME || 'unknown'}@${hostname()}`,
+    zones: env.MXLB_ZONES || 'zones',
   };
   if (env.MXLB_ADMIN_TOKEN) defaults.token = env.MXLB_ADMIN_TOKEN;
   if (env.MXLB_ADMIN_TOKEN_FILE) defaults.tokenFile = env.MXLB_ADMIN_TOKEN_FILE;
