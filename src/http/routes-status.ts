@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import type { ServerContext } from './context.ts';
+import type { RouteHandler } from './server.ts';
+import { buildStatus } from './status-model.ts';
+
+/** The package version, read once: status reports which build is answering. */
+const VERSION: string = (() => {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+})();
+
+/**
+ * `GET /status`: every zone, balanced name, tier, pool and member with observed, override and
+ * effective state, the last probe and the answer shares (shape: docs/http-api.md). Read-only and
+ * synchronous: it reads the current snapshot, the prober's health and the in-memory windows.
+ */
+export function statusRoutes(ctx: ServerContext): [string, RouteHandler][] {
+  const status: RouteHandler = () => {
+    const view = ctx.store.view();
+    const body = buildStatus({
+      now: ctx.now(),
+      version: VERSION,
+      startedAt: ctx.startedAt,
+      snapshot: ctx.keeper.current(),
+      health: ctx.scheduler.snapshot(),
+      stored: view.health,
+      history: ctx.history,
+      shares: ctx.shares.report(),
+      store: { kind: ctx.store.kind, ...ctx.store.health() },
+      zoneErrors: ctx.zoneReport()?.errors.map((e) => e.message) ?? [],
+      firstRoundDone: ctx.scheduler.isFirstRoundDone(),
+    });
+    return { status: 200, body, headers: { 'cache-control': 'no-store' } };
+  };
+  return [['GET /status', status]];
+}

@@ -1,0 +1,329 @@
+/**
+ * The `/status` document (pure): snapshot + probe health + probe history + answer shares + store
+ * view → plain JSON, documented field by field in docs/http-api.md.
+ *
+ * Contract: `buildStatus(inputs)` reads only its inputs (the clock is `inputs.now`) and returns
+ * fresh plain data (no Map, no RegExp, no shared objects), so it can be serialised, compared in
+ * tests and read by the CLI. Every member of every pool of every zone appears exactly once, under
+ * its pool, whether or not it has been probed. States come from the snapshot, the one thing DNS
+ * answers read, so /status never disagrees with what is being served; probe details come from the
+ * local prober when it has them, else from the store's last-known verdict.
+ */
+import { effectiveWeight, UNKNOWN_STATE } from '../pool/effective.ts';
+import { plan } from '../pool/plan.ts';
+import type { AddressFamily, BalancedName, EffectiveState, Member, MemberId, Pool, ProbeSettings } from '../pool/model.ts';
+import type { MemberHealth } from '../probe/health.ts';
+import type { ProbeSample, TransitionEvent } from '../probe/history.ts';
+import type { ProbeResult } from '../probe/types.ts';
+import type { Snapshot } from '../snapshot.ts';
+import type { PersistedHealth, StoreHealth } from '../state/store.ts';
+import type { Zone } from '../zone/model.ts';
+import type { MemberShare, SharesReport } from './shares.ts';
+
+export interface StatusInputs {
+  now: number;
+  version: string;
+  startedAt: number;
+  snapshot: Snapshot;
+  /** The local prober's health per member (may lack members another instance probes). */
+  health: ReadonlyMap<MemberId, MemberHealth>;
+  /** The store's last-known verdicts (shared between instances with Redis). */
+  stored: ReadonlyMap<MemberId, PersistedHealth>;
+  history: { samples(member: MemberId, limit?: number): ProbeSample[]; transitions(limit?: number): TransitionEvent[] };
+  shares: SharesReport;
+  store: { kind: string } & StoreHealth;
+  zoneErrors: readonly string[];
+  firstRoundDone: boolean;
+  /** Probe samples per member in `recent` (default 30). */
+  samples?: number;
+  /** Transitions in `recentTransitions` (default 50). */
+  transitions?: number;
+}
+
+export interface StatusDocument {
+  server: {
+    version: string;
+    startedAt: string;
+    uptimeSeconds: number;
+    now: string;
+    snapshotVersion: number;
+    firstProbeRoundDone: boolean;
+    store: { kind: string; ok: boolean; reason?: string };
+    zoneErrors: string[];
+  };
+  totals: { zones: number; names: number; pools: number; members: number; byState: Record<string, number> };
+  sharesWindowSeconds: number;
+  answersInWindow: number;
+  zones: ZoneStatus[];
+  recentTransitions: Array<Omit<TransitionEvent, 'at'> & { at: string }>;
+}
+
+export interface ZoneStatus {
+  origin: string;
+  file: string;
+  serial: number;
+  balanced: boolean;
+  names: NameStatus[];
+  mx: Array<{ owner: string; balanced: string; step: number; ttl: number }>;
+  pools: PoolStatus[];
+}
+
+export interface NameStatus {
+  owner: string;
+  policy: string;
+  max: number;
+  ttl: number;
+  degradedTtl: number;
+  allDown: string;
+  /** Per family present among the members: what an A / AAAA answer does right now. */
+  answers: FamilyStatus[];
+  tiers: Array<{ index: number; pools: string[]; members: number; minHealthy: number; healthy: number; used: boolean }>;
+}
+
+export interface FamilyStatus {
+  type: 'A' | 'AAAA';
+  outcome: string;
+  /** Serving tier, -1 when none. */
+  tier: number;
+  mode: string;
+  degraded: boolean;
+  degradedBecause: string[];
+  allDown: boolean;
+  /** Members that can appear in answers now (before the `max` cap). */
+  candidates: MemberId[];
+}
+
+export interface PoolStatus {
+  name: string;
+  probe: { interval: string; rise: number; fall: number; starttls: string; tlsVerify: boolean; ehloName: string; timeouts: Record<string, number>; minCertDays?: number; bannerPattern?: string };
+  members: MemberStatus[];
+}
+
+export interface MemberStatus {
+  id: MemberId;
+  name: string;
+  address: string;
+  port: number;
+  host: string;
+  weight: number;
+  effectiveWeight: number;
+  observed: string;
+  /** Why observed is what it is, e.g. "2 consecutive failures (fall 2): connect-refused". */
+  observedReason?: string;
+  override?: { kind: string; reason: string; author: string; at: string; expires?: string };
+  weightOverride?: { weight: number; reason: string; author: string; at: string; expires?: string };
+  effective: string;
+  /** When the observed state last changed (ISO), if known. */
+  since?: string;
+  sinceSeconds?: number;
+  lastProbe?: LastProbe;
+  lastFailure?: { at: string; reason: string; detail?: string };
+  recent: { samples: number; failures: number; avgMs: number | null; maxMs: number | null; series: Array<{ at: string; ok: boolean; ms: number; reason?: string }> };
+  share: MemberShare;
+}
+
+export interface LastProbe {
+  at: string;
+  ok: boolean;
+  reason?: string;
+  detail?: string;
+  totalMs: number;
+  /** Per-phase latency in ms, in the order the phases ran. */
+  phases: Record<string, number>;
+  banner?: string;
+  capabilities?: string[];
+  tls?: { protocol?: string; cipher?: string; subject?: string; authorized: boolean; authorizationError?: string };
+  certExpires?: string;
+  certDaysLeft?: number;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const round = (value: number): number => Math.round(value * 10) / 10;
+const NO_SHARE: MemberShare = Object.freeze({ answers: 0, first: 0, fraction: 0, firstFraction: 0 });
+
+export function buildStatus(inputs: StatusInputs): StatusDocument {
+  const { snapshot, now } = inputs;
+  const states = (id: MemberId): EffectiveState => snapshot.members.get(id) ?? UNKNOWN_STATE;
+  const zones = [...snapshot.zones.zones.values()].sort((a, b) => a.origin.localeCompare(b.origin)).map((zone) => zoneStatus(zone, inputs, states));
+  const byState: Record<string, number> = {};
+  let members = 0;
+  let names = 0;
+  let pools = 0;
+  for (const zone of zones) {
+    names += zone.names.length;
+    pools += zone.pools.length;
+    for (const pool of zone.pools) {
+      for (const member of pool.members) {
+        members += 1;
+        byState[member.effective] = (byState[member.effective] ?? 0) + 1;
+      }
+    }
+  }
+  const store: StatusDocument['server']['store'] = { kind: inputs.store.kind, ok: inputs.store.ok };
+  if (inputs.store.reason !== undefined) store.reason = inputs.store.reason;
+  return {
+    server: {
+      version: inputs.version,
+      startedAt: iso(inputs.startedAt),
+      uptimeSeconds: Math.max(0, Math.round((now - inputs.startedAt) / 1000)),
+      now: iso(now),
+      snapshotVersion: snapshot.version,
+      firstProbeRoundDone: inputs.firstRoundDone,
+      store,
+      zoneErrors: [...inputs.zoneErrors],
+    },
+    totals: { zones: zones.length, names, pools, members, byState },
+    sharesWindowSeconds: inputs.shares.windowSeconds,
+    answersInWindow: inputs.shares.total,
+    zones,
+    recentTransitions: inputs.history.transitions(inputs.transitions ?? 50).map((t) => ({ ...t, at: iso(t.at) })),
+  };
+}
+
+function zoneStatus(zone: Zone, inputs: StatusInputs, states: (id: MemberId) => EffectiveState): ZoneStatus {
+  const balancing = zone.balancing;
+  return {
+    origin: zone.origin,
+    file: zone.source,
+    serial: zone.soa.serial,
+    balanced: balancing !== undefined,
+    names: [...(balancing?.names.values() ?? [])].map((name) => nameStatus(name, states)),
+    mx: [...(balancing?.mx.values() ?? [])].map((m) => ({ owner: m.owner, balanced: m.balanced, step: m.step, ttl: m.ttl })),
+    pools: [...(balancing?.pools.values() ?? [])].map((pool) => poolStatus(pool, inputs, states)),
+  };
+}
+
+function nameStatus(name: BalancedName, states: (id: MemberId) => EffectiveState): NameStatus {
+  const families = ([4, 6] as const).filter((family) => name.tiers.some((tier) => tier.members.some((m) => m.family === family)));
+  const answers = families.map((family) => familyStatus(name, states, family));
+  const used = new Set(answers.map((a) => a.tier));
+  // "healthy" counts across families (the MX view): usable members with weight > 0.
+  const all = plan(name, states, undefined, 0);
+  return {
+    owner: name.owner,
+    policy: name.policy,
+    max: name.max,
+    ttl: name.ttl,
+    degradedTtl: name.degradedTtl,
+    allDown: name.allDown,
+    answers,
+    tiers: all.trace.tiers.map((t) => ({ index: t.index, pools: [...t.pools], members: t.members, minHealthy: t.minHealthy, healthy: t.usable, used: used.has(t.index) })),
+  };
+}
+
+function familyStatus(name: BalancedName, states: (id: MemberId) => EffectiveState, family: AddressFamily): FamilyStatus {
+  const p = plan(name, states, family, 0);
+  const degradedBecause = [...p.trace.degradedBecause];
+  return {
+    type: family === 4 ? 'A' : 'AAAA',
+    outcome: p.outcome,
+    tier: p.outcome === 'answer' ? p.chosen : -1,
+    mode: p.mode,
+    degraded: degradedBecause.length > 0,
+    degradedBecause,
+    allDown: p.allDown,
+    candidates: p.outcome === 'answer' ? p.pick.map((c) => c.member.id) : [],
+  };
+}
+
+function poolStatus(pool: Pool, inputs: StatusInputs, states: (id: MemberId) => EffectiveState): PoolStatus {
+  return { name: pool.name, probe: probeSummary(pool.probe), members: pool.members.map((m) => memberStatus(m, inputs, states(m.id))) };
+}
+
+function probeSummary(s: ProbeSettings): PoolStatus['probe'] {
+  const summary: PoolStatus['probe'] = {
+    interval: `${s.intervalMs} ms ±${Math.round(s.jitter * 100)} %, recheck ${s.recheckMs} ms`,
+    rise: s.rise,
+    fall: s.fall,
+    starttls: s.starttls,
+    tlsVerify: s.tlsVerify,
+    ehloName: s.ehloName,
+    timeouts: { ...s.timeouts },
+  };
+  if (s.minCertDays !== undefined) summary.minCertDays = s.minCertDays;
+  if (s.bannerPattern) summary.bannerPattern = s.bannerPattern.source;
+  return summary;
+}
+
+function memberStatus(member: Member, inputs: StatusInputs, state: EffectiveState): MemberStatus {
+  const health = inputs.health.get(member.id);
+  const stored = inputs.stored.get(member.id);
+  const status: MemberStatus = {
+    id: member.id,
+    name: member.name,
+    address: member.address,
+    port: member.port,
+    host: member.host,
+    weight: member.weight,
+    effectiveWeight: effectiveWeight(member, state),
+    observed: state.observed,
+    effective: state.state,
+    recent: recent(inputs.history.samples(member.id, inputs.samples ?? 30)),
+    share: { ...(inputs.shares.members[member.id] ?? NO_SHARE) },
+  };
+  const reason = health?.reason ?? stored?.reason ?? state.observedReason;
+  if (reason !== undefined && state.observed !== 'unknown') status.observedReason = reason;
+  if (state.override) {
+    const o = state.override;
+    status.override = { kind: o.kind, reason: o.reason, author: o.author, at: iso(o.at) };
+    if (o.expiresAt !== undefined) status.override.expires = iso(o.expiresAt);
+  }
+  if (state.weight) {
+    const w = state.weight;
+    status.weightOverride = { weight: w.weight, reason: w.reason, author: w.author, at: iso(w.at) };
+    if (w.expiresAt !== undefined) status.weightOverride.expires = iso(w.expiresAt);
+  }
+  // The prober's `since` is the local verdict's; without a local verdict the store's is the truth.
+  const since = health && health.state === state.observed ? health.since : stored?.state === state.observed ? stored.since : undefined;
+  if (since !== undefined && state.observed !== 'unknown') {
+    status.since = iso(since);
+    status.sinceSeconds = Math.max(0, Math.round((inputs.now - since) / 1000));
+  }
+  if (health?.lastResult) status.lastProbe = lastProbe(health.lastResult, inputs.now);
+  const failure = health?.lastFailure ?? stored?.lastFailure;
+  if (failure) {
+    status.lastFailure = { at: iso(failure.at), reason: failure.reason };
+    if (failure.detail !== undefined) status.lastFailure.detail = failure.detail;
+  }
+  return status;
+}
+
+export function lastProbe(result: ProbeResult, now: number): LastProbe {
+  const phases: Record<string, number> = {};
+  for (const p of result.phases) phases[p.phase] = round((phases[p.phase] ?? 0) + p.ms);
+  const probe: LastProbe = { at: iso(result.startedAt), ok: result.ok, totalMs: round(result.totalMs), phases };
+  if (result.reason !== undefined) probe.reason = result.reason;
+  if (result.detail !== undefined) probe.detail = result.detail;
+  if (result.banner !== undefined) probe.banner = result.banner;
+  if (result.capabilities) probe.capabilities = [...result.capabilities];
+  if (result.tls) {
+    const t = result.tls;
+    const tls: NonNullable<LastProbe['tls']> = { authorized: t.authorized };
+    if (t.protocol !== undefined) tls.protocol = t.protocol;
+    if (t.cipher !== undefined) tls.cipher = t.cipher;
+    if (t.certSubject !== undefined) tls.subject = t.certSubject;
+    if (t.authorizationError !== undefined) tls.authorizationError = t.authorizationError;
+    probe.tls = tls;
+    const expires = t.certNotAfter === undefined ? NaN : Date.parse(t.certNotAfter);
+    if (Number.isFinite(expires)) {
+      probe.certExpires = iso(expires);
+      probe.certDaysLeft = Math.floor((expires - now) / 86_400_000);
+    }
+  }
+  return probe;
+}
+
+function recent(samples: readonly ProbeSample[]): MemberStatus['recent'] {
+  const ms = samples.map((s) => s.totalMs);
+  return {
+    samples: samples.length,
+    failures: samples.filter((s) => !s.ok).length,
+    avgMs: ms.length > 0 ? round(ms.reduce((a, b) => a + b, 0) / ms.length) : null,
+    maxMs: ms.length > 0 ? round(Math.max(...ms)) : null,
+    series: samples.map((s) => {
+      const point: MemberStatus['recent']['series'][number] = { at: iso(s.at), ok: s.ok, ms: round(s.totalMs) };
+      if (s.reason !== undefined) point.reason = s.reason;
+      return point;
+    }),
+  };
+}

@@ -1,0 +1,178 @@
+/**
+ * The pure /status builder: every member once under its pool, states straight from the snapshot,
+ * probe details from the prober (else the store), shares and history folded in, JSON-clean.
+ */
+import test from 'ava';
+import { AnswerShares } from '../../../src/http/shares.ts';
+import { buildStatus, type StatusInputs } from '../../../src/http/status-model.ts';
+import type { MemberHealth } from '../../../src/probe/health.ts';
+import { ProbeHistory } from '../../../src/probe/history.ts';
+import type { ProbeResult } from '../../../src/probe/types.ts';
+import type { PersistedHealth } from '../../../src/state/store.ts';
+import { balancedName, balancedZone, member, snapshotWith, tierOf } from '../../helpers/balanced-zone.ts';
+
+const ORIGIN = 'relay.test';
+const a1 = member('a', 'a1', '192.0.2.1', { host: 'mta1.relay.test' });
+const a2 = member('a', 'a2', '192.0.2.2', { host: 'mta2.relay.test' });
+const a6 = member('a', 'a6', '2001:db8::6', { host: 'mta2.relay.test' });
+const b1 = member('b', 'b1', '198.51.100.1', { host: 'mtb1.relay.test', weight: 50 });
+const zone = balancedZone(
+  ORIGIN,
+  ['@ 3600 SOA ns1 hostmaster 2024010101 7200 900 1209600 60', '@ NS ns1', 'ns1 A 192.0.2.53'],
+  [balancedName('smtp.relay.test', [tierOf([a1, a2, a6], 2), tierOf([b1])], { max: 4 })],
+);
+const NOW = Date.parse('2026-11-25T12:00:00Z');
+const STARTED = NOW - 90_000;
+
+function okResult(at: number): ProbeResult {
+  return {
+    ok: true,
+    phases: [{ phase: 'connect', ms: 0.4 }, { phase: 'banner', ms: 2.25 }, { phase: 'ehlo', ms: 1.1 }, { phase: 'starttls', ms: 0.5 }, { phase: 'tls', ms: 7 }, { phase: 'ehlo-tls', ms: 1 }, { phase: 'quit', ms: 0.2 }],
+    banner: 'mta1.relay.test ESMTP ready',
+    capabilities: ['PIPELINING', 'SIZE 10240000', 'STARTTLS'],
+    tls: { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', certNotAfter: '2026-12-05T12:00:00.000Z', certSubject: 'CN=mta1', authorized: false, authorizationError: 'SELF_SIGNED' },
+    startedAt: at,
+    totalMs: 12.45,
+  };
+}
+
+function refused(at: number): ProbeResult {
+  return { ok: false, reason: 'connect-refused', detail: 'connect ECONNREFUSED 192.0.2.2:25', phases: [{ phase: 'connect', ms: 0.3 }], startedAt: at, totalMs: 0.3 };
+}
+
+function inputs(extra: Partial<StatusInputs> = {}): StatusInputs {
+  const history = new ProbeHistory({ perMember: 5 });
+  history.record('a/a1', okResult(NOW - 2000));
+  history.record('a/a1', okResult(NOW - 1000));
+  history.record('a/a2', refused(NOW - 1500), { from: 'up', to: 'down', reason: 'connect-refused', detail: '2 consecutive failures (fall 2): connect-refused', at: NOW - 1500 });
+  const shares = new AnswerShares({ now: () => NOW });
+  shares.add(['a/a1', 'b/b1']);
+  shares.add(['b/b1', 'a/a1']);
+  const health = new Map<string, MemberHealth>([
+    ['a/a1', { state: 'up', since: NOW - 60_000, successes: 5, failures: 0, probes: 5, lastResult: okResult(NOW - 1000), lastProbeAt: NOW - 1000 }],
+    ['a/a2', { state: 'down', since: NOW - 1500, successes: 0, failures: 2, probes: 9, lastResult: refused(NOW - 1500), reason: '2 consecutive failures (fall 2): connect-refused', lastFailure: { at: NOW - 1500, reason: 'connect-refused', detail: 'connect ECONNREFUSED 192.0.2.2:25' } }],
+  ]);
+  const stored = new Map<string, PersistedHealth>([['b/b1', { state: 'up', since: NOW - 3_600_000, reason: '2 consecutive successes (rise 2)' }]]);
+  return {
+    now: NOW,
+    version: '9.9.9',
+    startedAt: STARTED,
+    snapshot: snapshotWith(zone, { 'a/a1': 'up', 'a/a2': 'down', 'a/a6': ['up', 'drained'], 'b/b1': ['up', { weight: 10 }] }, 42),
+    health,
+    stored,
+    history,
+    shares: shares.report(),
+    store: { kind: 'memory', ok: true },
+    zoneErrors: ['bad.zone:3: unknown type FOO'],
+    firstRoundDone: true,
+    ...extra,
+  };
+}
+
+test('server block: version, uptime, snapshot version, store, zone errors', (t) => {
+  const doc = buildStatus(inputs());
+  t.deepEqual(doc.server, {
+    version: '9.9.9',
+    startedAt: new Date(STARTED).toISOString(),
+    uptimeSeconds: 90,
+    now: new Date(NOW).toISOString(),
+    snapshotVersion: 42,
+    firstProbeRoundDone: true,
+    store: { kind: 'memory', ok: true },
+    zoneErrors: ['bad.zone:3: unknown type FOO'],
+  });
+  t.deepEqual(doc.totals, { zones: 1, names: 1, pools: 2, members: 4, byState: { up: 2, down: 1, drained: 1 } });
+});
+
+test('every member appears once under its pool with observed, override and effective state', (t) => {
+  const doc = buildStatus(inputs());
+  const z = doc.zones[0]!;
+  t.like(z, { origin: ORIGIN, file: `test:${ORIGIN}`, serial: 2024010101, balanced: true });
+  t.deepEqual(z.pools.map((p) => [p.name, p.members.map((m) => m.id)]), [['a', ['a/a1', 'a/a2', 'a/a6']], ['b', ['b/b1']]]);
+  const [m1, m2, m6] = z.pools[0]!.members;
+  t.like(m1, { observed: 'up', effective: 'up', since: new Date(NOW - 60_000).toISOString(), sinceSeconds: 60, weight: 100, effectiveWeight: 100 });
+  t.like(m2, { observed: 'down', effective: 'down', observedReason: '2 consecutive failures (fall 2): connect-refused', lastFailure: { reason: 'connect-refused' } });
+  t.like(m6, { observed: 'up', effective: 'drained', override: { kind: 'drained', reason: 'maintenance', author: 'alice' } });
+  t.is(m6!.since, undefined, 'no verdict time known for a member neither the prober nor the store has');
+  const bb = z.pools[1]!.members[0]!;
+  t.like(bb, { weight: 50, effectiveWeight: 10, weightOverride: { weight: 10, author: 'bob' } });
+  t.is(bb.since, new Date(NOW - 3_600_000).toISOString(), 'the store verdict stands in for a member probed elsewhere');
+  t.is(bb.lastProbe, undefined);
+});
+
+test('last probe: per-phase latency, banner, EHLO capabilities, TLS and certificate expiry', (t) => {
+  const m1 = buildStatus(inputs()).zones[0]!.pools[0]!.members[0]!;
+  t.deepEqual(m1.lastProbe, {
+    at: new Date(NOW - 1000).toISOString(),
+    ok: true,
+    totalMs: 12.5,
+    phases: { connect: 0.4, banner: 2.3, ehlo: 1.1, starttls: 0.5, tls: 7, 'ehlo-tls': 1, quit: 0.2 },
+    banner: 'mta1.relay.test ESMTP ready',
+    capabilities: ['PIPELINING', 'SIZE 10240000', 'STARTTLS'],
+    tls: { authorized: false, protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', subject: 'CN=mta1', authorizationError: 'SELF_SIGNED' },
+    certExpires: '2026-12-05T12:00:00.000Z',
+    certDaysLeft: 10,
+  });
+  const m2 = buildStatus(inputs()).zones[0]!.pools[0]!.members[1]!;
+  t.like(m2.lastProbe, { ok: false, reason: 'connect-refused', detail: 'connect ECONNREFUSED 192.0.2.2:25', phases: { connect: 0.3 } });
+});
+
+test('recent samples, shares and transitions', (t) => {
+  const doc = buildStatus(inputs());
+  const [m1, m2, m6] = doc.zones[0]!.pools[0]!.members;
+  t.like(m1!.recent, { samples: 2, failures: 0, avgMs: 12.5, maxMs: 12.5 });
+  t.is(m1!.recent.series.length, 2);
+  t.like(m2!.recent, { samples: 1, failures: 1 });
+  t.is(m2!.recent.series[0]!.reason, 'connect-refused');
+  t.deepEqual(m6!.recent, { samples: 0, failures: 0, avgMs: null, maxMs: null, series: [] });
+  t.deepEqual(m1!.share, { answers: 2, first: 1, fraction: 1, firstFraction: 0.5 });
+  t.deepEqual(m6!.share, { answers: 0, first: 0, fraction: 0, firstFraction: 0 });
+  t.is(doc.answersInWindow, 2);
+  t.is(doc.sharesWindowSeconds, 60);
+  t.deepEqual(doc.recentTransitions, [
+    { member: 'a/a2', from: 'up', to: 'down', reason: 'connect-refused', detail: '2 consecutive failures (fall 2): connect-refused', at: new Date(NOW - 1500).toISOString() },
+  ]);
+});
+
+test('names: tiers with healthy counts, which tier each family uses, degraded reasons', (t) => {
+  const name = buildStatus(inputs()).zones[0]!.names[0]!;
+  t.like(name, { owner: 'smtp.relay.test', policy: 'round-robin', max: 4, ttl: 30, degradedTtl: 5, allDown: 'all' });
+  // Tier 0 has a1 usable only (a2 down, a6 drained): below its minimum of 2, so tier 1 serves A;
+  // tier 0 is still used, by the AAAA fail-open below.
+  t.deepEqual(name.tiers, [
+    { index: 0, pools: ['a'], members: 3, minHealthy: 2, healthy: 1, used: true },
+    { index: 1, pools: ['b'], members: 1, minHealthy: 1, healthy: 1, used: true },
+  ]);
+  t.deepEqual(name.answers.map((a) => a.type), ['A', 'AAAA']);
+  t.like(name.answers[0], { outcome: 'answer', tier: 1, mode: 'normal', degraded: true, candidates: ['b/b1'] });
+  t.true(name.answers[0]!.degradedBecause.includes('backup tier 1 in use'));
+  // AAAA: a6 is drained and tier 1 has no IPv6 member: every IPv6 member is overridden, so the
+  // fail-open policy returns tier 0 anyway (plan.ts rule 5).
+  t.like(name.answers[1], { type: 'AAAA', allDown: true, mode: 'fail-open', tier: 0, candidates: ['a/a6'] });
+});
+
+test('all up: tier 0 serves every member; unknown members count as usable', (t) => {
+  const doc = buildStatus(inputs({ snapshot: snapshotWith(zone, {}, 1) }));
+  const name = doc.zones[0]!.names[0]!;
+  t.like(name.answers[0], { tier: 0, degraded: false, candidates: ['a/a1', 'a/a2'] });
+  t.deepEqual(name.tiers.map((tier) => tier.used), [true, false]);
+  const members = doc.zones[0]!.pools.flatMap((p) => p.members);
+  t.true(members.every((m) => m.observed === 'unknown' && m.effective === 'unknown'));
+  t.true(members.every((m) => m.observedReason === undefined && m.since === undefined));
+});
+
+test('the document is plain JSON (no Maps, no shared objects)', (t) => {
+  const doc = buildStatus(inputs());
+  t.deepEqual(JSON.parse(JSON.stringify(doc)), doc);
+  t.deepEqual(doc.zones[0]!.pools[0]!.probe, {
+    interval: '1000 ms ±10 %, recheck 250 ms', rise: 2, fall: 2, starttls: 'off', tlsVerify: false, ehloName: 'mxlb-probe.invalid',
+    timeouts: { connectMs: 1000, bannerMs: 3000, ehloMs: 2000, tlsMs: 3000, quitMs: 500 },
+  });
+});
+
+test('an empty server: no zones, zero totals', (t) => {
+  const doc = buildStatus(inputs({ snapshot: { version: 0, zones: { zones: new Map() }, members: new Map() }, firstRoundDone: false, zoneErrors: [] }));
+  t.deepEqual(doc.zones, []);
+  t.deepEqual(doc.totals, { zones: 0, names: 0, pools: 0, members: 0, byState: {} });
+  t.false(doc.server.firstProbeRoundDone);
+});
