@@ -11,6 +11,7 @@ import { allRoutes } from './http/routes.ts';
 import { startHttp, type HttpListener } from './http/server.ts';
 import { AnswerShares } from './http/shares.ts';
 import type { Logger } from './log.ts';
+import { MxlbMetrics } from './metrics/index.ts';
 import { smtpCheck } from './probe/index.ts';
 import { ProbeHistory } from './probe/history.ts';
 import { ProbeScheduler } from './probe/scheduler.ts';
@@ -53,9 +54,13 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   const dnsMetrics = new DnsMetricsHub();
   const shares = new AnswerShares();
   dnsMetrics.subscribe({ served: (members) => shares.add(members) });
+  const metrics = new MxlbMetrics({ snapshot: () => keeper.current() });
+  dnsMetrics.subscribe(metrics.dns);
+  scheduler.onResult(metrics.probeResult);
 
   let lastReport: ZoneReloadReport | undefined;
   const zones = new ZoneLoader({ dir: config.zonesDir, logger: logger.child({ module: 'zones' }) });
+  zones.onChange(metrics.zoneReloaded);
   zones.onChange((zoneSet, report) => {
     lastReport = report;
     if (!report.changed && keeper.current().version > 0) return;
@@ -86,7 +91,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   };
   try {
     const bound = await dns.listen(config.dns);
-    const context: ServerContext = { keeper, scheduler, store, zoneReport: () => lastReport, startedAt: Date.now(), now: Date.now, dnsMetrics, shares, history };
+    const context: ServerContext = { keeper, scheduler, store, zoneReport: () => lastReport, startedAt: Date.now(), now: Date.now, dnsMetrics, shares, history, adminTokens: config.adminTokens, logger };
     http = await startHttp(config.http, allRoutes(context), logger.child({ module: 'http' }));
     return {
       dnsEndpoints: bound.map((b) => ({ host: b.udp.address, port: b.udp.port })),

@@ -2,7 +2,10 @@
  * What HTTP handlers may read and act on: the live parts of a running server. Handlers read the
  * current snapshot and the stores; they never touch sockets of the DNS path.
  */
+import type { AdminToken } from '../config.ts';
 import type { DnsMetricsHub } from '../dns/metrics-hooks.ts';
+import type { MxlbMetrics } from '../metrics/index.ts';
+import type { Logger } from '../log.ts';
 import type { ProbeHistory } from '../probe/history.ts';
 import type { ProbeScheduler } from '../probe/scheduler.ts';
 import type { SnapshotKeeper } from '../snapshot-keeper.ts';
@@ -25,4 +28,10 @@ export interface ServerContext {
   shares: AnswerShares;
   /** Recent probe samples per member and recent transitions (fed by the scheduler's onResult). */
   history: ProbeHistory;
+  /** The server's own prom-client registry behind GET /metrics. */
+  metrics: MxlbMetrics;
+  /** Bearer tokens allowed to write through the admin API (none: writes refused with 403). */
+  adminTokens: readonly AdminToken[];
+  /** For events handlers report themselves (override changes); the router logs failures. */
+  logger: Logger;
 }

@@ -1,0 +1,91 @@
+/**
+ * What the admin API shows of members and overrides (pure): the configured member from the zones,
+ * its observed health and the operator state on top, computed at `now` so an override that just
+ * expired is no longer shown even before the snapshot timer fired.
+ */
+import type { EffectiveStateName, MemberId, ObservedState, Override, WeightOverride } from '../pool/model.ts';
+import { memberStates } from '../snapshot.ts';
+import type { StateView } from '../state/store.ts';
+import type { Name, ZoneSet } from '../zone/model.ts';
+
+export interface MemberView {
+  id: MemberId;
+  pool: string;
+  name: string;
+  address: string;
+  port: number;
+  host: Name;
+  zone: Name;
+  /** Effective state: the override if one is in force, else the probe verdict. */
+  state: EffectiveStateName;
+  observed: ObservedState;
+  /** Latest failure reason while observed down. */
+  observedReason?: string;
+  /** Epoch ms since which `state` holds (the override's time, else the verdict's); absent before a verdict. */
+  since?: number;
+  /** Weight selection uses: the override if any, else the configured one. */
+  weight: number;
+  configuredWeight: number;
+  override?: Override;
+  weightOverride?: WeightOverride;
+  /**
+   * The longest TTL with which answers carrying this member were handed out (its balanced names
+   * and the MX records derived from them): after a drain, resolvers may keep sending mail to it
+   * for this many seconds.
+   */
+  cacheSeconds: number;
+}
+
+/** Every member of every balanced zone, sorted by id. */
+export function memberViews(zones: ZoneSet, view: StateView, now: number): MemberView[] {
+  const states = memberStates(view, now);
+  const out: MemberView[] = [];
+  for (const zone of zones.zones.values()) {
+    const balancing = zone.balancing;
+    if (!balancing) continue;
+    for (const pool of balancing.pools.values()) {
+      for (const member of pool.members) {
+        const state = states.get(member.id);
+        const health = view.health.get(member.id);
+        let cacheSeconds = 0;
+        for (const name of balancing.names.values()) {
+          if (!name.tiers.some((tier) => tier.pools.includes(pool.name))) continue;
+          cacheSeconds = Math.max(cacheSeconds, name.ttl);
+          for (const mx of balancing.mx.values()) if (mx.balanced === name.owner) cacheSeconds = Math.max(cacheSeconds, mx.ttl);
+        }
+        const item: MemberView = {
+          id: member.id,
+          pool: member.pool,
+          name: member.name,
+          address: member.address,
+          port: member.port,
+          host: member.host,
+          zone: zone.origin,
+          state: state?.state ?? 'unknown',
+          observed: state?.observed ?? 'unknown',
+          weight: state?.weight?.weight ?? member.weight,
+          configuredWeight: member.weight,
+          cacheSeconds,
+        };
+        if (state?.observedReason !== undefined) item.observedReason = state.observedReason;
+        const since = state?.override?.at ?? health?.since;
+        if (since !== undefined) item.since = since;
+        if (state?.override) item.override = state.override;
+        if (state?.weight) item.weightOverride = state.weight;
+        out.push(item);
+      }
+    }
+  }
+  return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+export type OverrideView = Override & { member: MemberId };
+export type WeightView = WeightOverride & { member: MemberId };
+
+/** Overrides and weight overrides in force at `now` (expired ones left out), oldest first. */
+export function liveOverrides(view: StateView, now: number): { overrides: OverrideView[]; weights: WeightView[] } {
+  const live = (entry: { expiresAt?: number }) => entry.expiresAt === undefined || entry.expiresAt > now;
+  const overrides = [...view.overrides].filter(([, o]) => live(o)).map(([member, o]) => ({ member, ...o }));
+  const weights = [...view.weights].filter(([, w]) => live(w)).map(([member, w]) => ({ member, ...w }));
+  return { overrides: overrides.sort((a, b) => a.at - b.at), weights: weights.sort((a, b) => a.at - b.at) };
+}
