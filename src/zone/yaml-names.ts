@@ -122,8 +122,10 @@ function readTiers(
     if (poolNodes.length === 0) src.fail(item, `${what} tier ${index} has no pools`);
     const tier: Tier = { pools: [], members: [], minHealthy };
     for (const poolNode of poolNodes) {
-      if (!isScalar(poolNode) || typeof poolNode.value !== 'string') src.fail(poolNode ?? item, `${what} tier ${index}: a pool is named by a word`);
-      const poolName = poolNode.value;
+      // A pool named `1` is the number 1 to YAML: read it as the pools: keys are read (String).
+      const value = isScalar(poolNode) ? poolNode.value : undefined;
+      if (typeof value !== 'string' && typeof value !== 'number') src.fail(poolNode ?? item, `${what} tier ${index}: a pool is named by a word`);
+      const poolName = String(value);
       const pool = pools.get(poolName);
       if (!pool) {
         const hint = suggest(poolName, pools.keys());
