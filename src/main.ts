@@ -91,7 +91,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   };
   try {
     const bound = await dns.listen(config.dns);
-    const context: ServerContext = { keeper, scheduler, store, zoneReport: () => lastReport, startedAt: Date.now(), now: Date.now, dnsMetrics, shares, history, adminTokens: config.adminTokens, logger };
+    const context: ServerContext = { keeper, scheduler, store, zoneReport: () => lastReport, startedAt: Date.now(), now: Date.now, dnsMetrics, shares, history, adminTokens: config.adminTokens, logger, metrics };
     http = await startHttp(config.http, allRoutes(context), logger.child({ module: 'http' }));
     return {
       dnsEndpoints: bound.map((b) => ({ host: b.udp.address, port: b.udp.port })),

@@ -7,5 +7,5 @@ import type { RouteHandler, Routes } from './server.ts';
 
 /** Every HTTP route of a running server; each concern lives in its own routes-*.ts module. */
 export function allRoutes(ctx: ServerContext): Routes {
-  return new Map<string, RouteHandler>([...healthRoutes(ctx), ...adminRoutes(ctx)]);
+  return new Map<string, RouteHandler>([...healthRoutes(ctx), ...adminRoutes(ctx), ...metricsRoutes(ctx)]);
 }

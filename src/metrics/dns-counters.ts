@@ -1,0 +1,119 @@
+/**
+ * The DNS query-path counters behind /metrics.
+ *
+ * Contract: the hooks (`answered`, `served`, `dropped`) run synchronously on the query path
+ * (DESIGN principle 2), so they only add to plain numbers: a typed-array slot picked by table
+ * lookups for queries, one map lookup per balanced member for answer counts. No label objects,
+ * no strings, no prom-client call per query. prom-client reads the numbers when /metrics is
+ * scraped (`collect`), which is the only place label values are spelled out.
+ */
+import { Counter, type Registry } from 'prom-client';
+import type { DnsMetrics, Transport } from '../dns/answer.ts';
+import type { MemberId } from '../pool/model.ts';
+import { QTYPE_LABELS, qtypeSlot, RCODE_LABELS, RCODE_SLOTS, rcodeSlot, TRANSPORTS } from './labels.ts';
+
+/**
+ * The scanner's drop reasons are sentences (src/dns/query.ts); the label is a short code:
+ * `response` (QR=1, RFC 1035 §4.1.1), `runt` (shorter than a header), `other`.
+ */
+const DROP_REASONS = ['response', 'runt', 'other'] as const;
+
+function dropSlot(reason: string): number {
+  if (reason.startsWith('QR=1')) return 0;
+  return reason.includes('shorter than a header') ? 1 : 2;
+}
+
+/** A member's answer count, kept as an object so the hot path increments without a map write. */
+interface Tally {
+  n: number;
+}
+
+export class DnsCounters implements DnsMetrics {
+  /** [(qtypeSlot * RCODE_SLOTS + rcodeSlot) * 2 + transport] → replies sent. */
+  readonly #queries = new Float64Array(QTYPE_LABELS.length * RCODE_SLOTS * 2);
+  /** [transport] → replies served from the answer cache. */
+  readonly #hits = new Float64Array(2);
+  readonly #members = new Map<MemberId, Tally>();
+  /** [dropSlot * 2 + transport] → packets given no reply. */
+  readonly #dropped = new Float64Array(DROP_REASONS.length * 2);
+
+  answered(transport: Transport, rcode: number, cacheHit: boolean, qtype: number): void {
+    const t = transport === 'tcp' ? 1 : 0;
+    this.#queries[(qtypeSlot(qtype) * RCODE_SLOTS + rcodeSlot(rcode)) * 2 + t]! += 1;
+    if (cacheHit) this.#hits[t]! += 1;
+  }
+
+  served(members: readonly MemberId[]): void {
+    for (let i = 0; i < members.length; i++) {
+      const id = members[i]!;
+      const tally = this.#members.get(id);
+      if (tally) tally.n += 1;
+      else this.#members.set(id, { n: 1 });
+    }
+  }
+
+  dropped(transport: Transport, reason: string): void {
+    this.#dropped[dropSlot(reason) * 2 + (transport === 'tcp' ? 1 : 0)]! += 1;
+  }
+
+  /** Forgets the answer counts of members that left the zones (their series disappear). */
+  retain(members: ReadonlySet<MemberId>): void {
+    for (const id of [...this.#members.keys()]) if (!members.has(id)) this.#members.delete(id);
+  }
+
+  /** Registers the counters in `registry`; their values are copied from here at each scrape. */
+  register(registry: Registry): void {
+    const queries = new Counter({
+      name: 'mxlb_dns_queries_total',
+      help: 'DNS replies sent, by transport, query type (unlisted types as "other") and response code.',
+      labelNames: ['transport', 'qtype', 'rcode'] as const,
+      registers: [registry],
+      collect: () => {
+        queries.reset();
+        const counts = this.#queries;
+        for (let i = 0; i < counts.length; i++) {
+          const value = counts[i]!;
+          if (value === 0) continue;
+          const t = i % 2;
+          const rest = (i - t) / 2;
+          queries.inc({ transport: TRANSPORTS[t]!, qtype: QTYPE_LABELS[Math.floor(rest / RCODE_SLOTS)]!, rcode: RCODE_LABELS[rest % RCODE_SLOTS]! }, value);
+        }
+      },
+    });
+    const hits = new Counter({
+      name: 'mxlb_dns_cache_hits_total',
+      help: 'DNS replies served from the prebuilt answer cache, by transport; divide by mxlb_dns_queries_total for the hit ratio.',
+      labelNames: ['transport'] as const,
+      registers: [registry],
+      collect: () => {
+        hits.reset();
+        TRANSPORTS.forEach((transport, t) => hits.inc({ transport }, this.#hits[t]!));
+      },
+    });
+    const answers = new Counter({
+      name: 'mxlb_answers_member_total',
+      help: 'DNS answers that handed out this balanced member (cache hits included).',
+      labelNames: ['member'] as const,
+      registers: [registry],
+      collect: () => {
+        answers.reset();
+        for (const [member, tally] of this.#members) answers.inc({ member }, tally.n);
+      },
+    });
+    const dropped = new Counter({
+      name: 'mxlb_dns_dropped_total',
+      help: 'Packets given no reply, by transport and reason (response: QR=1; runt: shorter than a DNS header; other).',
+      labelNames: ['transport', 'reason'] as const,
+      registers: [registry],
+      collect: () => {
+        dropped.reset();
+        DROP_REASONS.forEach((reason, r) =>
+          TRANSPORTS.forEach((transport, t) => {
+            const value = this.#dropped[r * 2 + t]!;
+            if (value > 0) dropped.inc({ transport, reason }, value);
+          }),
+        );
+      },
+    });
+  }
+}

@@ -1,0 +1,3 @@
+/** What other folders use from metrics/: the per-server registry and its listeners. */
+export { MxlbMetrics, type MxlbMetricsOptions } from './registry.ts';
+export { configuredMembers, MEMBER_STATES } from './state-metrics.ts';

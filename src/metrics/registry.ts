@@ -1,0 +1,82 @@
+/**
+ * The /metrics registry of one server: a prom-client Registry of its own (never the global one, so
+ * several servers can run in one process, as tests do), holding every mxlb_* metric plus the
+ * default process metrics under the same prefix.
+ *
+ * Contract for the composition root: subscribe `dns` to the DNS metrics hub, `probeResult` to the
+ * scheduler's onResult, `zoneReloaded` to the zone loader's onChange; `text()` renders the
+ * Prometheus text exposition format (version 0.0.4) for GET /metrics.
+ */
+import { readFileSync } from 'node:fs';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { Snapshot } from '../snapshot.ts';
+import type { ZoneReloadReport, ZoneSet } from '../zone/index.ts';
+import { DnsCounters } from './dns-counters.ts';
+import { ProbeMetrics } from './probe-metrics.ts';
+import { configuredMembers, StateMetrics } from './state-metrics.ts';
+
+export interface MxlbMetricsOptions {
+  /** The snapshot the DNS path serves; gauges read it at scrape time. */
+  snapshot: () => Snapshot;
+  /** For mxlb_build_info; defaults to package.json's version. */
+  version?: string;
+  /** Default process metrics (CPU, memory, event loop lag, GC); default true. */
+  processMetrics?: boolean;
+}
+
+export class MxlbMetrics {
+  readonly registry = new Registry();
+  readonly dns = new DnsCounters();
+  readonly #probes: ProbeMetrics;
+  readonly #state: StateMetrics;
+
+  constructor(options: MxlbMetricsOptions) {
+    this.dns.register(this.registry);
+    this.#probes = new ProbeMetrics(this.registry);
+    this.#state = new StateMetrics(this.registry, options.snapshot);
+    const build = new Gauge({
+      name: 'mxlb_build_info',
+      help: 'Always 1; the labels say which mxlb and Node.js versions are running.',
+      labelNames: ['version', 'node'] as const,
+      registers: [this.registry],
+    });
+    build.set({ version: options.version ?? packageVersion(), node: process.versions.node }, 1);
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'mxlb_' });
+  }
+
+  /** The scheduler's onResult listener. */
+  get probeResult() {
+    return this.#probes.record;
+  }
+
+  /** The zone loader's onChange listener: counts the reload and drops series of departed members. */
+  readonly zoneReloaded = (zones: ZoneSet, report: ZoneReloadReport): void => {
+    this.#state.zoneReloaded(report);
+    if (!report.changed) return;
+    const members = new Set(configuredMembers(zones).keys());
+    this.#probes.retain(members);
+    this.dns.retain(members);
+  };
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+let cachedVersion: string | undefined;
+
+function packageVersion(): string {
+  if (cachedVersion === undefined) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+      cachedVersion = typeof pkg.version === 'string' ? pkg.version : 'unknown';
+    } catch {
+      cachedVersion = 'unknown';
+    }
+  }
+  return cachedVersion;
+}
