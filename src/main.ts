@@ -17,6 +17,7 @@ import { ProbeHistory } from './probe/history.ts';
 import { ProbeScheduler } from './probe/scheduler.ts';
 import { probeTargets } from './probe/targets.ts';
 import type { Snapshot } from './snapshot.ts';
+import { recordExpiries } from './override-expiry.ts';
 import { SnapshotKeeper } from './snapshot-keeper.ts';
 import { MemoryStateStore, persistableHealth, restoredHealth, type StateStore } from './state/index.ts';
 import { ZoneLoader, type ZoneReloadReport } from './zone/index.ts';
@@ -35,6 +36,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   const store: StateStore = new MemoryStateStore({ file: config.stateFile, logger });
   await store.open();
   const keeper = new SnapshotKeeper(store, logger.child({ module: 'snapshot' }));
+  recordExpiries(keeper, store, logger);
 
   const probeLog = logger.child({ module: 'probe' });
   const scheduler = new ProbeScheduler({ check: smtpCheck, logger: probeLog });
