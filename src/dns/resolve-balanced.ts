@@ -37,6 +37,8 @@ export interface BalancedContext {
   readonly states: StateLookup;
   /** Most rotations of any selection made so far (≥ 1): the resolution's `variants`. */
   variants: number;
+  /** Ids of the members the selections made so far put into records, in record order (`Resolution.members`). */
+  members: string[];
 }
 
 export function balancedContext(snapshot: Snapshot, variant: number): BalancedContext {
@@ -46,6 +48,7 @@ export function balancedContext(snapshot: Snapshot, variant: number): BalancedCo
     variant: Number.isFinite(variant) ? Math.floor(variant) : 0,
     states: (id) => members.get(id) ?? UNKNOWN_STATE,
     variants: 1,
+    members: [],
   };
 }
 
@@ -124,6 +127,7 @@ function addressSet(ctx: BalancedContext, balanced: BalancedName, family: Addres
   const selection = selectMembers(balanced, ctx.states, { random, variant: ctx.variant, family });
   ctx.variants = Math.max(ctx.variants, variantCount(balanced, ctx.states, family));
   const type = family === 4 ? RRType.A : RRType.AAAA;
+  if (selection.outcome === 'answer') for (const member of selection.members) ctx.members.push(member.id);
   return { outcome: selection.outcome, rrset: { owner, type, ttl: selection.ttl, rdata: addressData(type, selection.members) } };
 }
 
@@ -150,6 +154,7 @@ function mxAnswer(ctx: BalancedContext, zone: Zone, binding: MxBinding, balanced
   const selection = selectMx(binding, balanced, ctx.states, { random, variant: ctx.variant });
   ctx.variants = Math.max(ctx.variants, mxVariantCount(balanced, ctx.states));
   if (selection.outcome !== 'answer') return { outcome: selection.outcome, answer: [], additional: [] };
+  for (const entry of selection.records) for (const member of entry.members) ctx.members.push(member.id);
   const answer = selection.records.map((entry): ResourceRecord => ({
     owner,
     type: RRType.MX,

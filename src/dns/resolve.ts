@@ -83,7 +83,12 @@ export function resolve(question: Question, snapshot: Snapshot, variant = 0): Re
   // Static zones get no context: no selection state, and `variants` stays 1.
   const ctx = zone.balancing ? balancedContext(snapshot, variant) : undefined;
   const resolution = answerFrom(zone, qname, qtype, ctx);
-  if (ctx) resolution.variants = ctx.variants;
+  if (ctx) {
+    resolution.variants = ctx.variants;
+    // Only members whose records made it into the reply: a selection an ANY query tried and
+    // dropped, or one that ended in NODATA/SERVFAIL, selected nobody.
+    if (ctx.members.length > 0 && resolution.rcode === Rcode.NOERROR) resolution.members = [...new Set(ctx.members)];
+  }
   return resolution;
 }
 
