@@ -14,7 +14,12 @@
  * - a check that breaks its contract (rejects, throws, or outlives the sum of its phase timeouts
  *   plus `watchdogMarginMs`) counts as a failed probe (`probe-error`, `probe-timeout`) instead of
  *   freezing the member's health;
- * - `stop()` aborts every in-flight probe and clears every timer; nothing is reported after it.
+ * - `stop()` aborts every in-flight probe and clears every timer; nothing is reported after it;
+ * - ownership (cluster leases): a member this instance does not own is parked: no timer, no probe,
+ *   no result, and it counts as done for the first round. `ownershipChanged()` parks the members
+ *   lost at once (a probe in flight still reports) and probes the members gained at once, starting
+ *   from the health `adopt` returns (the shared verdict), so hysteresis continues where the
+ *   previous prober left it.
  */
 import { MxlbError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log.ts';
@@ -81,6 +86,8 @@ interface Entry {
   /** Start a probe as soon as the current (discarded) one settles. */
   rerun: boolean;
   removed: boolean;
+  /** Not owned by this instance: no timer armed (see `setOwnership`). */
+  parked: boolean;
 }
 
 function sameTarget(a: ScheduledTarget, b: Entry): boolean {
@@ -110,6 +117,8 @@ export class ProbeScheduler {
   #running = 0;
   #stopped = false;
   #targetsSet = false;
+  #owns: (id: MemberId) => boolean = () => true;
+  #adopt: (id: MemberId) => MemberHealth | undefined = () => undefined;
   #firstRoundDone = false;
   #resolveFirst!: () => void;
   #rejectFirst!: (error: Error) => void;
@@ -149,7 +158,7 @@ export class ProbeScheduler {
         this.#seeds.delete(t.memberId);
         const added: Entry = {
           id: t.memberId, target: t.target, settings: t.settings, health: seeded ?? initialHealth(now),
-          probed: false, queued: false, rerun: false, removed: false,
+          probed: false, queued: false, rerun: false, removed: false, parked: false,
         };
         this.#entries.set(t.memberId, added);
         fresh.push(added);
@@ -180,6 +189,34 @@ export class ProbeScheduler {
       if (!entry) this.#seeds.set(id, h);
       else if (!entry.probed) entry.health = h;
     }
+  }
+
+  /**
+   * Which members this instance probes (cluster mode: the ones it holds a lease on), and where a
+   * member gained gets its starting health. Default: every member, health kept. Applies at once.
+   */
+  setOwnership(owns: (id: MemberId) => boolean, adopt?: (id: MemberId) => MemberHealth | undefined): void {
+    this.#owns = owns;
+    this.#adopt = adopt ?? (() => undefined);
+    this.ownershipChanged();
+  }
+
+  /** Re-reads ownership: parks members lost, probes members gained now. */
+  ownershipChanged(): void {
+    if (this.#stopped) return;
+    for (const entry of this.#entries.values()) {
+      const owned = this.#owns(entry.id);
+      if (!owned && !entry.parked) {
+        entry.parked = true;
+        this.#clearTimer(entry);
+      } else if (owned && entry.parked) {
+        entry.parked = false;
+        const adopted = this.#adopt(entry.id);
+        if (adopted) entry.health = adopted;
+        if (!entry.run && !entry.queued) this.#arm(entry, 0);
+      }
+    }
+    this.#checkFirstRound();
   }
 
   /** Subscribe to every probe result; returns the unsubscribe function. */
@@ -250,6 +287,10 @@ export class ProbeScheduler {
 
   #enqueue(entry: Entry): void {
     if (this.#stopped || entry.removed || entry.queued || entry.run) return;
+    if (!this.#owns(entry.id)) {
+      entry.parked = true;
+      return;
+    }
     entry.queued = true;
     this.#queue.push(entry);
     this.#pump();
@@ -309,7 +350,7 @@ export class ProbeScheduler {
     const { next, transition } = step(entry.health, result, entry.settings, this.#clock.now());
     entry.health = next;
     entry.probed = true;
-    this.#arm(entry, nextProbeDelay(next, entry.settings, this.#random));
+    if (!entry.parked) this.#arm(entry, nextProbeDelay(next, entry.settings, this.#random));
     for (const listener of this.#listeners) {
       try {
         listener(entry.id, result, next, transition);
@@ -323,7 +364,7 @@ export class ProbeScheduler {
 
   #checkFirstRound(): void {
     if (this.#firstRoundDone || !this.#targetsSet) return;
-    for (const entry of this.#entries.values()) if (!entry.probed) return;
+    for (const entry of this.#entries.values()) if (!entry.probed && this.#owns(entry.id)) return;
     this.#firstRoundDone = true;
     this.#resolveFirst();
   }
