@@ -3,7 +3,7 @@
  *
  * Contract: the hooks (`answered`, `served`, `dropped`) run synchronously on the query path
  * (DESIGN principle 2), so they only add to plain numbers: a typed-array slot picked by table
- * lookups for queries, one map lookup per balanced member for answer counts. No label objects,
+ * lookups for queries, one identity lookup per answer for the members it carried. No label objects,
  * no strings, no prom-client call per query. prom-client reads the numbers when /metrics is
  * scraped (`collect`), which is the only place label values are spelled out.
  */
@@ -23,6 +23,12 @@ function dropSlot(reason: string): number {
   return reason.includes('shorter than a header') ? 1 : 2;
 }
 
+/**
+ * Distinct members arrays kept between folds. A snapshot swap brings new arrays, so without a cap
+ * a server nobody scrapes would keep every array it ever served.
+ */
+const MAX_PENDING = 4096;
+
 /** A member's answer count, kept as an object so the hot path increments without a map write. */
 interface Tally {
   n: number;
@@ -34,6 +40,8 @@ export class DnsCounters implements DnsMetrics {
   /** [transport] → replies served from the answer cache. */
   readonly #hits = new Float64Array(2);
   readonly #members = new Map<MemberId, Tally>();
+  /** Answers per members array since the last fold into #members (scrape, retain, or size cap). */
+  readonly #pending = new Map<readonly MemberId[], Tally>();
   /** [dropSlot * 2 + transport] → packets given no reply. */
   readonly #dropped = new Float64Array(DROP_REASONS.length * 2);
 
@@ -44,11 +52,13 @@ export class DnsCounters implements DnsMetrics {
   }
 
   served(members: readonly MemberId[]): void {
-    for (let i = 0; i < members.length; i++) {
-      const id = members[i]!;
-      const tally = this.#members.get(id);
-      if (tally) tally.n += 1;
-      else this.#members.set(id, { n: 1 });
+    // The Answerer hands out the same members array for every answer built from one cache slot,
+    // so one identity lookup per answer replaces one string lookup per member.
+    const tally = this.#pending.get(members);
+    if (tally) tally.n += 1;
+    else {
+      if (this.#pending.size >= MAX_PENDING) this.#fold();
+      this.#pending.set(members, { n: 1 });
     }
   }
 
@@ -58,7 +68,20 @@ export class DnsCounters implements DnsMetrics {
 
   /** Forgets the answer counts of members that left the zones (their series disappear). */
   retain(members: ReadonlySet<MemberId>): void {
+    this.#fold();
     for (const id of [...this.#members.keys()]) if (!members.has(id)) this.#members.delete(id);
+  }
+
+  /** Adds the pending per-array counts to the per-member totals. */
+  #fold(): void {
+    for (const [members, pending] of this.#pending) {
+      for (const id of members) {
+        const tally = this.#members.get(id);
+        if (tally) tally.n += pending.n;
+        else this.#members.set(id, { n: pending.n });
+      }
+    }
+    this.#pending.clear();
   }
 
   /** Registers the counters in `registry`; their values are copied from here at each scrape. */
@@ -97,6 +120,7 @@ export class DnsCounters implements DnsMetrics {
       registers: [registry],
       collect: () => {
         answers.reset();
+        this.#fold();
         for (const [member, tally] of this.#members) answers.inc({ member }, tally.n);
       },
     });
