@@ -1,0 +1,270 @@
+/**
+ * The `/explain` document (pure): one question + the current snapshot → the decision trace and the
+ * answers the DNS path would send (shape: docs/http-api.md).
+ *
+ * Contract: the answers come from the very resolver the DNS path uses (`resolve`), over the same
+ * snapshot and ring slots (`0 … min(variants, maxVariants) - 1`, as the answer cache builds them),
+ * so explain and the served answers cannot disagree. The selection trace comes from the same
+ * selection functions with the same seeded randomness as `resolve-balanced.ts`; `consistent`
+ * says whether its selected members equal the members of ring slot 0, and is false only if the
+ * two ever drift apart (a bug to report, never hidden). The next reply's slot is not predicted:
+ * the answer cache cycles each cached question through the ring, one slot per reply, so
+ * successive queries get slot after slot.
+ */
+import { isIP } from 'node:net';
+import { resolve } from '../dns/resolve.ts';
+import { balancedContext, seededRandom } from '../dns/resolve-balanced.ts';
+import { Rcode, type Question, type Resolution } from '../dns/message.ts';
+import { formatTrace, type SelectionTrace } from '../pool/trace.ts';
+import { selectMembers } from '../pool/select.ts';
+import { selectMx } from '../pool/mx.ts';
+import type { Snapshot } from '../snapshot.ts';
+import { CLASS_IN, RRType, canonicalName, findZone, type Name, type RData, type ResourceRecord, type Zone } from '../zone/model.ts';
+
+/** The answer cache's default ring size (src/dns/answer.ts `maxVariants`). */
+export const DEFAULT_MAX_VARIANTS = 64;
+
+const TYPE_NAMES = new Map<number, string>(Object.entries(RRType).map(([name, code]) => [code, name]));
+const RCODE_NAMES = new Map<number, string>(Object.entries(Rcode).map(([name, code]) => [code, name]));
+
+export interface ExplainQuery {
+  name: string;
+  type: number;
+  client?: string;
+}
+
+export interface ExplainRecord {
+  owner: string;
+  ttl: number;
+  type: string;
+  data: string;
+}
+
+export interface RingSlot {
+  variant: number;
+  rcode: string;
+  /** The balanced records' data (addresses, or "pref exchange" for MX) in answer order. */
+  records: string[];
+  members: string[];
+}
+
+export interface ExplainDocument {
+  query: { name: string; type: string; client: string | null };
+  snapshotVersion: number;
+  zone: { origin: string; file: string; serial: number } | null;
+  /** What kind of answer this is: refused, screened, nxdomain, nodata, referral, static, balanced, servfail. */
+  kind: string;
+  /** One sentence: why the answer is what it is. */
+  summary: string;
+  rcode: string;
+  aa: boolean;
+  answer: ExplainRecord[];
+  authority: ExplainRecord[];
+  additional: ExplainRecord[];
+  /** Balanced members in the slot-0 answer, in record order. */
+  members: string[];
+  /** Present when a balanced name (or MX binding) made the answer. */
+  selection?: { owner: string; binding?: string; trace: SelectionTrace; consistent: boolean };
+  ring: { slots: number; variants: number; note: string; rotations: RingSlot[] };
+  clientNote: string;
+  text: string;
+}
+
+/** Parses a type mnemonic (`A`, `aaaa`, `MX`) or `TYPEnnn`; undefined when unknown. */
+export function parseType(text: string): number | undefined {
+  const upper = text.trim().toUpperCase();
+  const code = (RRType as Record<string, number>)[upper];
+  if (code !== undefined) return code;
+  const generic = /^TYPE(\d{1,5})$/.exec(upper);
+  if (generic && Number(generic[1]) <= 65535) return Number(generic[1]);
+  return undefined;
+}
+
+export function typeName(code: number): string {
+  return TYPE_NAMES.get(code) ?? `TYPE${code}`;
+}
+
+/** Why a query name is unusable, or undefined (RFC 1035 §2.3.4: 63-octet labels, 255-octet names). */
+export function nameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'name is empty';
+  if (/\s/.test(name)) return 'name contains whitespace';
+  const bare = name === '.' ? '' : name.replace(/\.$/, '');
+  if (bare.length > 253) return 'name is longer than 253 characters';
+  if (bare !== '' && bare.split('.').some((label) => label.length === 0)) return 'name has an empty label';
+  if (bare.split('.').some((label) => label.length > 63)) return 'name has a label longer than 63 characters';
+  return undefined;
+}
+
+export function clientProblem(client: string): string | undefined {
+  return isIP(client) === 0 ? `client "${client}" is not an IP address` : undefined;
+}
+
+const display = (name: Name): string => (name === '' ? '.' : `${name}.`);
+
+export function formatRData(rdata: RData): string {
+  if ('raw' in rdata) return `\\# ${rdata.raw.length} ${Buffer.from(rdata.raw).toString('hex')}`.trimEnd();
+  if ('address' in rdata) return rdata.address;
+  if ('exchange' in rdata) return `${rdata.preference} ${display(rdata.exchange)}`;
+  if ('port' in rdata) return `${rdata.priority} ${rdata.weight} ${rdata.port} ${display(rdata.target)}`;
+  if ('target' in rdata) return display(rdata.target);
+  if ('strings' in rdata) return rdata.strings.map((s) => JSON.stringify(Buffer.from(s).toString('latin1'))).join(' ');
+  if ('mname' in rdata) return `${display(rdata.mname)} ${display(rdata.rname)} ${rdata.serial} ${rdata.refresh} ${rdata.retry} ${rdata.expire} ${rdata.minimum}`;
+  return `${rdata.flags} ${rdata.tag} ${JSON.stringify(Buffer.from(rdata.value).toString('latin1'))}`;
+}
+
+const record = (r: ResourceRecord): ExplainRecord => ({ owner: display(r.owner), ttl: r.ttl, type: typeName(r.type), data: formatRData(r.rdata) });
+const recordLine = (r: ExplainRecord): string => `${r.owner} ${r.ttl} IN ${r.type} ${r.data}`;
+
+export function explain(query: ExplainQuery, snapshot: Snapshot, maxVariants = DEFAULT_MAX_VARIANTS): ExplainDocument {
+  const question: Question = { name: query.name.replace(/\.$/, ''), type: query.type, class: CLASS_IN };
+  const qname = canonicalName(question.name);
+  const first = resolve(question, snapshot, 0);
+  const slots = Math.min(Math.max(1, maxVariants), Math.max(1, Math.floor(first.variants) || 1));
+  const rotations: RingSlot[] = [];
+  for (let variant = 0; variant < slots; variant++) {
+    const r = variant === 0 ? first : resolve(question, snapshot, variant);
+    rotations.push({ variant, rcode: rcodeName(r.rcode), records: balancedData(r, query.type), members: [...(r.members ?? [])] });
+  }
+  const zone = findZone(snapshot.zones, qname);
+  const selection = selectionFor(question, qname, first, snapshot);
+  const { kind, summary } = classify(query, qname, first, zone, selection !== undefined, snapshot);
+  const doc: ExplainDocument = {
+    query: { name: display(qname), type: typeName(query.type), client: query.client ?? null },
+    snapshotVersion: snapshot.version,
+    zone: zone ? { origin: display(zone.origin), file: zone.source, serial: zone.soa.serial } : null,
+    kind,
+    summary,
+    rcode: rcodeName(first.rcode),
+    aa: first.aa,
+    answer: first.answer.map(record),
+    authority: first.authority.map(record),
+    additional: first.additional.map(record),
+    members: [...(first.members ?? [])],
+    ring: {
+      slots,
+      variants: first.variants,
+      note:
+        slots > 1
+          ? `the server keeps ${slots} prebuilt rotations of this answer and sends them in turn, one per reply ` +
+            '(per cached question and EDNS shape), so successive queries see slot after slot'
+          : 'one answer: every query gets the same records',
+      rotations,
+    },
+    clientNote: query.client
+      ? `answers do not depend on the client: mxlb has no views and ignores EDNS Client Subnet, so ${query.client} gets what every client gets`
+      : 'answers do not depend on the client address',
+    text: '',
+  };
+  if (selection) doc.selection = selection;
+  doc.text = explainText(doc);
+  return doc;
+}
+
+function rcodeName(rcode: number): string {
+  return RCODE_NAMES.get(rcode) ?? `RCODE${rcode}`;
+}
+
+/** Data of the records of the balanced type (A/AAAA/MX) in the answer, in order. */
+function balancedData(r: Resolution, qtype: number): string[] {
+  return r.answer.filter((rec) => rec.type === qtype || (qtype === RRType.ANY && rec.type !== RRType.CNAME)).map((rec) => formatRData(rec.rdata));
+}
+
+/** The owner the answer ends at: the query name after the CNAMEs in the answer. */
+function finalOwner(qname: Name, r: Resolution): Name {
+  let owner = qname;
+  for (let i = 0; i < r.answer.length; i++) {
+    const cname = r.answer.find((rec) => rec.owner === owner && rec.type === RRType.CNAME);
+    if (!cname || !('target' in cname.rdata)) break;
+    owner = cname.rdata.target;
+  }
+  return owner;
+}
+
+/** The selection trace for slot 0, with the same inputs resolve-balanced.ts uses. */
+function selectionFor(question: Question, qname: Name, first: Resolution, snapshot: Snapshot): ExplainDocument['selection'] {
+  const qtype = question.type;
+  if (qtype !== RRType.A && qtype !== RRType.AAAA && qtype !== RRType.MX) return undefined;
+  if (first.rcode === Rcode.REFUSED || first.rcode === Rcode.NXDOMAIN || first.rcode === Rcode.FORMERR || first.rcode === Rcode.NOTIMP) return undefined;
+  const owner = finalOwner(qname, first);
+  const balancing = findZone(snapshot.zones, owner)?.balancing;
+  if (!balancing) return undefined;
+  const ctx = balancedContext(snapshot, 0);
+  const selected = (trace: SelectionTrace) =>
+    trace.members.filter((m) => m.verdict === 'selected').sort((a, b) => (a.position ?? 0) - (b.position ?? 0)).map((m) => m.id);
+  const served = [...(first.members ?? [])];
+  if (qtype === RRType.MX) {
+    const binding = balancing.mx.get(owner);
+    const balanced = binding && balancing.names.get(binding.balanced);
+    if (!binding || !balanced) return undefined;
+    const mx = selectMx(binding, balanced, ctx.states, { random: seededRandom(ctx.version, binding.owner, 0, ctx.variant), variant: ctx.variant });
+    const consistent = sameSet(selected(mx.trace), served);
+    return { owner: display(owner), binding: display(binding.balanced), trace: mx.trace, consistent };
+  }
+  const balanced = balancing.names.get(owner);
+  if (!balanced) return undefined;
+  const family = qtype === RRType.A ? 4 : 6;
+  const sel = selectMembers(balanced, ctx.states, { random: seededRandom(ctx.version, balanced.owner, family, ctx.variant), variant: ctx.variant, family });
+  const ids = selected(sel.trace);
+  return { owner: display(owner), trace: sel.trace, consistent: ids.length === served.length && ids.every((id, i) => id === served[i]) };
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const left = new Set(a);
+  const right = new Set(b);
+  return left.size === right.size && [...left].every((id) => right.has(id));
+}
+
+function classify(query: ExplainQuery, qname: Name, r: Resolution, zone: Zone | undefined, balanced: boolean, snapshot: Snapshot): { kind: string; summary: string } {
+  const type = typeName(query.type);
+  if (r.rcode === Rcode.REFUSED) {
+    if (query.type === RRType.AXFR || query.type === RRType.IXFR) return { kind: 'screened', summary: `REFUSED: mxlb does not serve zone transfers (${type})` };
+    const served = [...snapshot.zones.zones.keys()].map(display).sort();
+    return {
+      kind: 'refused',
+      summary: `REFUSED: ${display(qname)} is in no zone served here (${served.length > 0 ? served.join(', ') : 'no zones loaded'}); an authoritative server refuses names outside its zones`,
+    };
+  }
+  if (r.rcode === Rcode.FORMERR) return { kind: 'screened', summary: `FORMERR: ${type} is a meta-type that cannot be asked for (RFC 6895 §3.1)` };
+  if (r.rcode === Rcode.NOTIMP) return { kind: 'screened', summary: `NOTIMP: mxlb does not implement ${type} queries` };
+  if (r.rcode === Rcode.NXDOMAIN) return { kind: 'nxdomain', summary: `NXDOMAIN: ${display(qname)} does not exist in ${zone ? display(zone.origin) : 'the zone'}; SOA in authority (RFC 2308)` };
+  if (r.rcode === Rcode.SERVFAIL) return { kind: 'servfail', summary: 'SERVFAIL: every member is down and the balanced name\'s all-down policy is servfail' };
+  if (!r.aa && r.answer.length === 0 && r.authority.some((rec) => rec.type === RRType.NS)) {
+    return { kind: 'referral', summary: `referral: ${display(qname)} is at or below a delegation; NS in authority, glue in additional` };
+  }
+  if (r.answer.length === 0) {
+    const why = balanced ? 'the balanced selection has no record of this type (no member of this family, or all-down policy nodata)' : `${display(qname)} has no ${type} data`;
+    return { kind: 'nodata', summary: `NODATA: ${why}; SOA in authority (RFC 2308)` };
+  }
+  if (balanced) return { kind: 'balanced', summary: `balanced answer: ${r.members?.length ?? 0} member record(s) chosen by pool selection from the current health and overrides` };
+  return { kind: 'static', summary: `static data from the zone file (${r.answer.length} record(s))` };
+}
+
+/** The human-readable trace (the `text` field and `mxlb explain` without --json). */
+export function explainText(doc: ExplainDocument): string {
+  const lines = [
+    `query    ${doc.query.name} ${doc.query.type}${doc.query.client ? ` from ${doc.query.client}` : ''}`,
+    `zone     ${doc.zone ? `${doc.zone.origin} (${doc.zone.file}, serial ${doc.zone.serial})` : '(none)'}, snapshot ${doc.snapshotVersion}`,
+    `result   ${doc.rcode}${doc.aa ? ' aa' : ''}: ${doc.summary}`,
+  ];
+  const section = (title: string, records: ExplainRecord[]) => {
+    if (records.length === 0) return;
+    lines.push(`${title.padEnd(8)} ${recordLine(records[0]!)}`);
+    for (const r of records.slice(1)) lines.push(`         ${recordLine(r)}`);
+  };
+  section('answer', doc.answer);
+  section('auth', doc.authority);
+  section('addl', doc.additional);
+  if (doc.selection) {
+    lines.push(`selection${doc.selection.binding ? ` (MX binding of ${doc.selection.binding})` : ''}:`);
+    for (const line of formatTrace(doc.selection.trace)) lines.push(`  ${line}`);
+    if (!doc.selection.consistent) lines.push('  WARNING: the trace and the answer disagree; please report this');
+  }
+  if (doc.ring.slots > 1) {
+    lines.push(`ring     ${doc.ring.slots} rotations, sent in turn:`);
+    const shown = doc.ring.rotations.slice(0, 8);
+    for (const slot of shown) lines.push(`  #${slot.variant} ${slot.records.join(', ') || '(empty)'}`);
+    if (doc.ring.rotations.length > shown.length) lines.push(`  … ${doc.ring.rotations.length - shown.length} more (see --json)`);
+  }
+  lines.push(`client   ${doc.clientNote}`);
+  return `${lines.join('\n')}\n`;
+}

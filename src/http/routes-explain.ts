@@ -1,0 +1,39 @@
+import type { ServerContext } from './context.ts';
+import { clientProblem, explain, nameProblem, parseType } from './explain-model.ts';
+import type { HttpReply, RouteHandler } from './server.ts';
+
+const PARAMS = new Set(['name', 'type', 'client']);
+
+/**
+ * `GET /explain?name=NAME[&type=TYPE][&client=IP]`: the decision trace for one query and the
+ * answers the DNS path would send now, from the same resolver over the current snapshot
+ * (src/http/explain-model.ts; shape in docs/http-api.md). `type` defaults to A. Bad or missing
+ * parameters get 400 with the reason; a name outside our zones is not an error: its REFUSED
+ * answer is explained.
+ */
+export function explainRoutes(ctx: ServerContext): [string, RouteHandler][] {
+  const handler: RouteHandler = (_request, url) => {
+    for (const key of url.searchParams.keys()) {
+      if (!PARAMS.has(key)) return bad(`unknown parameter "${key}" (expected name, type, client)`);
+    }
+    const name = url.searchParams.get('name');
+    if (name === null) return bad('missing parameter "name", e.g. /explain?name=smtp.relay.example.com&type=A');
+    const nameIssue = nameProblem(name);
+    if (nameIssue) return bad(nameIssue);
+    const typeText = url.searchParams.get('type') ?? 'A';
+    const type = parseType(typeText);
+    if (type === undefined) return bad(`unknown type "${typeText}" (use a mnemonic such as A, AAAA, MX, TXT, or TYPEnnn)`);
+    const client = url.searchParams.get('client') ?? undefined;
+    if (client !== undefined) {
+      const clientIssue = clientProblem(client);
+      if (clientIssue) return bad(clientIssue);
+    }
+    const query = client === undefined ? { name, type } : { name, type, client };
+    return { status: 200, body: explain(query, ctx.keeper.current()), headers: { 'cache-control': 'no-store' } };
+  };
+  return [['GET /explain', handler]];
+}
+
+function bad(error: string): HttpReply {
+  return { status: 400, body: { error } };
+}
