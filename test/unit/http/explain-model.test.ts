@@ -1,0 +1,97 @@
+/**
+ * The pure /explain builder: answers from the real resolver for every ring slot, the selection
+ * trace agreeing with slot 0, and a plain explanation for refused, NXDOMAIN, NODATA and static data.
+ */
+import test from 'ava';
+import { resolve } from '../../../src/dns/resolve.ts';
+import { clientProblem, explain, nameProblem, parseType } from '../../../src/http/explain-model.ts';
+import { RRType } from '../../../src/zone/model.ts';
+import { snapshotWith } from '../../helpers/balanced-zone.ts';
+import { POOL_A, POOL_B, a1, a2, a3, relayZone, w1, w2 } from '../dns/resolve-balanced-fixtures.ts';
+
+const SMTP = 'smtp.relay.example.com';
+const allUp = [...POOL_A, ...POOL_B, w1, w2];
+const snap = (states: Parameters<typeof snapshotWith>[1] = {}, extra = {}) => snapshotWith(relayZone(extra), states, 7, allUp);
+
+test('balanced A: slot 0 answer, trace agreeing with it, every rotation of the ring', (t) => {
+  const doc = explain({ name: SMTP, type: RRType.A }, snap());
+  t.like(doc, { kind: 'balanced', rcode: 'NOERROR', aa: true, snapshotVersion: 7, zone: { origin: 'relay.example.com.', serial: 1 } });
+  t.deepEqual(doc.answer.map((r) => r.data), ['192.0.2.1', '192.0.2.2', '192.0.2.3']);
+  t.deepEqual(doc.members, [a1.id, a2.id, a3.id]);
+  t.true(doc.selection!.consistent);
+  t.is(doc.selection!.trace.query, 'A');
+  t.deepEqual(doc.ring.rotations.map((r) => r.records), [
+    ['192.0.2.1', '192.0.2.2', '192.0.2.3'],
+    ['192.0.2.2', '192.0.2.3', '192.0.2.1'],
+    ['192.0.2.3', '192.0.2.1', '192.0.2.2'],
+  ]);
+  t.is(doc.ring.slots, 3);
+  t.regex(doc.text, /ring {5}3 rotations/);
+});
+
+test('every ring slot equals what resolve() gives for that variant', (t) => {
+  const snapshot = snap({}, { policy: 'weighted', max: 2 });
+  const doc = explain({ name: SMTP, type: RRType.A }, snapshot);
+  t.is(doc.ring.slots, 32);
+  for (const slot of doc.ring.rotations) {
+    const r = resolve({ name: SMTP, type: RRType.A, class: 1 }, snapshot, slot.variant);
+    t.deepEqual(slot.members, [...(r.members ?? [])]);
+    t.deepEqual(slot.records, r.answer.map((rec) => ('address' in rec.rdata ? rec.rdata.address : '')));
+  }
+  t.true(doc.selection!.consistent);
+});
+
+test('a down member is excluded with its reason, in the trace and the text', (t) => {
+  const doc = explain({ name: SMTP, type: RRType.A }, snap({ [a2.id]: 'down' }));
+  t.deepEqual(doc.members, [a1.id, a3.id]);
+  const m2 = doc.selection!.trace.members.find((m) => m.id === a2.id)!;
+  t.like(m2, { verdict: 'excluded', state: 'down', why: 'down: connect-refused' });
+  t.regex(doc.text, /a\/a2 192\.0\.2\.2 down w=100: excluded — down: connect-refused/);
+  t.true(doc.ring.rotations.every((slot) => !slot.members.includes(a2.id)));
+});
+
+test('MX at a binding: trace of the MX selection, consistent with the records', (t) => {
+  const doc = explain({ name: 'relay.example.com', type: RRType.MX }, snap());
+  t.is(doc.kind, 'balanced');
+  t.is(doc.selection!.binding, 'smtp.relay.example.com.');
+  t.true(doc.selection!.consistent);
+  t.true(doc.answer.every((r) => r.type === 'MX'));
+});
+
+test('CNAME into a balanced name is traced at the target', (t) => {
+  const doc = explain({ name: 'alias.relay.example.com', type: RRType.A }, snap());
+  t.is(doc.selection!.owner, 'smtp.relay.example.com.');
+  t.is(doc.answer[0]!.type, 'CNAME');
+  t.true(doc.selection!.consistent);
+});
+
+test('refused, NXDOMAIN, NODATA and static answers are explained', (t) => {
+  const refused = explain({ name: 'example.org', type: RRType.A, client: '192.0.2.99' }, snap());
+  t.like(refused, { kind: 'refused', rcode: 'REFUSED', zone: null, query: { client: '192.0.2.99' } });
+  t.regex(refused.summary, /in no zone served here \(relay\.example\.com\.\)/);
+  t.regex(refused.clientNote, /192\.0\.2\.99 gets what every client gets/);
+  t.like(explain({ name: 'nothere.relay.example.com', type: RRType.A }, snap()), { kind: 'nxdomain', rcode: 'NXDOMAIN' });
+  t.like(explain({ name: SMTP, type: RRType.TXT }, snap()), { kind: 'static', answer: [{ type: 'TXT', data: '"balanced"' }] });
+  t.like(explain({ name: 'ns1.relay.example.com', type: RRType.AAAA }, snap()), { kind: 'nodata', rcode: 'NOERROR' });
+  t.like(explain({ name: SMTP, type: RRType.AXFR }, snap()), { kind: 'screened', rcode: 'REFUSED' });
+});
+
+test('all down with servfail policy: SERVFAIL explained with the trace', (t) => {
+  const everyone = Object.fromEntries([...POOL_A, ...POOL_B].map((m) => [m.id, 'down' as const]));
+  const doc = explain({ name: SMTP, type: RRType.A }, snap(everyone, { allDown: 'servfail' }));
+  t.like(doc, { kind: 'servfail', rcode: 'SERVFAIL' });
+  t.like(doc.selection!.trace, { allDown: true, outcome: 'servfail' });
+});
+
+test('parameter checks', (t) => {
+  t.is(parseType('aaaa'), RRType.AAAA);
+  t.is(parseType('TYPE65'), 65);
+  t.is(parseType('BOGUS'), undefined);
+  t.is(parseType('TYPE70000'), undefined);
+  t.is(nameProblem('smtp.relay.example.com.'), undefined);
+  t.is(nameProblem(''), 'name is empty');
+  t.is(nameProblem('a..b'), 'name has an empty label');
+  t.regex(nameProblem(`${'x'.repeat(64)}.com`)!, /63/);
+  t.is(clientProblem('2001:db8::1'), undefined);
+  t.regex(clientProblem('nope')!, /not an IP address/);
+});
