@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, type LineCounter, type Node, type Scalar } from 'yaml';
+import { CST, isMap, isScalar, isSeq, Parser, type LineCounter, type Node, type Scalar, type YAMLError } from 'yaml';
 import { SourceError } from '../errors.ts';
 
 /**
@@ -29,6 +29,32 @@ export class YamlSource {
   fail(node: Node | null | undefined, reason: string): never {
     throw new SourceError(this.file, this.line(node), reason);
   }
+}
+
+/**
+ * Where a YAML syntax error belongs. The library reports an unclosed quote, `[` or `{` where it gave
+ * up (often the end of the file); the operator needs the line where it was opened (as for master
+ * files). Other errors stay where the library puts them.
+ */
+export function syntaxErrorOffset(text: string, error: YAMLError): number {
+  const at = error.pos[0];
+  let opened: number | undefined;
+  const consider = (token: CST.Token | undefined) => {
+    if (!token || token.offset > at) return;
+    const quoted = token.type === 'double-quoted-scalar' || token.type === 'single-quoted-scalar';
+    if (quoted && error.code === 'MISSING_CHAR' && at <= token.offset + token.source.length) opened = Math.max(opened ?? 0, token.offset);
+    if (token.type === 'flow-collection' && !token.end.some((t) => t.type === 'flow-map-end' || t.type === 'flow-seq-end')) {
+      opened = Math.max(opened ?? 0, token.offset);
+    }
+  };
+  for (const token of new Parser().parse(text)) {
+    if (token.type !== 'document') continue;
+    CST.visit(token, (item) => {
+      consider(item.key ?? undefined);
+      consider(item.value);
+    });
+  }
+  return opened ?? at;
 }
 
 /** One `key: value` of a map; `value` is null when nothing follows the colon. */

@@ -6,7 +6,7 @@ import type { IncludeReader } from './master-parser.ts';
 import type { Name, Zone } from './model.ts';
 import { parseName } from './rdata-parser.ts';
 import { readMx, readNames } from './yaml-names.ts';
-import { fields, str, YamlSource, type Entry } from './yaml-nodes.ts';
+import { fields, str, syntaxErrorOffset, YamlSource, type Entry } from './yaml-nodes.ts';
 import { readPools } from './yaml-pools.ts';
 import { readProbe } from './yaml-probe.ts';
 import { checkApex, checkCollisions, hostRecords, readStaticRecords, type SiblingText } from './yaml-static.ts';
@@ -45,7 +45,7 @@ export function parseYamlZone(text: string, opts: YamlZoneOptions): ParsedYamlZo
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const src = new YamlSource(opts.file, lines);
   const problem = doc.errors[0] ?? doc.warnings[0];
-  if (problem) throw new SourceError(opts.file, src.lineAt(problem.pos[0]), `YAML: ${problem.message}`);
+  if (problem) throw new SourceError(opts.file, src.lineAt(syntaxErrorOffset(text, problem)), `YAML: ${problem.message}`);
   visit(doc, {
     Alias: (_key, node) => src.fail(node, `YAML aliases (*${node.source}) are not supported: write the value out`),
   });
