@@ -1,5 +1,6 @@
 import yargs, { type Argv } from 'yargs';
 import { MxlbError } from '../errors.ts';
+import { memberCommand } from './member.ts';
 import { probeCommand } from './probe.ts';
 import { serveCommand } from './serve.ts';
 import { zoneCommand } from './zone.ts';
@@ -7,7 +8,8 @@ import { zoneCommand } from './zone.ts';
 /**
  * The `mxlb` command line. Exit codes, the same for every command: 0 success; 1 what was checked
  * is unhealthy or invalid, or the operation failed; 2 usage error (unknown command or flag, bad
- * value). Command modules set process.exitCode themselves for 0/1; usage errors end here.
+ * value); 3 a command that talks to a running server could not reach it. Command modules set
+ * process.exitCode themselves for 0/1/3; usage errors end here.
  */
 export function buildCli(argv: string[]): Argv {
   return yargs(argv)
@@ -16,6 +18,7 @@ export function buildCli(argv: string[]): Argv {
     .command(serveCommand)
     .command(zoneCommand)
     .command(probeCommand)
+    .command(memberCommand)
     .demandCommand(1, 'Name a command.')
     .strict()
     .recommendCommands()

@@ -1,0 +1,53 @@
+import type { CommandModule } from 'yargs';
+import { MxlbError } from '../errors.ts';
+import { parseExpiry } from '../pool/expiry.ts';
+import { changeOptions, type ChangeArgs } from './member-options.ts';
+import { changeMember, checkMemberId, runServerCommand } from './member-run.ts';
+
+interface WeightArgs extends ChangeArgs {
+  weight: string;
+  reason?: string;
+  expires?: string;
+}
+
+const MAX_WEIGHT = 1_000_000;
+
+/**
+ * `mxlb member weight <id> <weight|clear>`: replace the configured weight (ramp a new MTA up,
+ * take load off a struggling one) until cleared or expired (POST /api/members/:id/weight).
+ */
+export const memberWeightCommand: CommandModule<object, WeightArgs> = {
+  command: 'weight <member> <weight>',
+  describe: 'Override a member\'s weight (0 = standby) or "clear" the override',
+  builder: (y) =>
+    changeOptions(y)
+      .positional('weight', { type: 'string', demandOption: true, describe: `0-${MAX_WEIGHT}, or "clear"` })
+      .option('reason', { type: 'string', describe: 'Why (recorded in the audit log)' })
+      .option('expires', { type: 'string', describe: 'Back to the configured weight after a duration (30m, 2h) or at a time' })
+      .example('$0 member weight primary/mta4 10 --reason "warming up new IP" --expires 1d', 'Ramp a new MTA')
+      .example('$0 member weight primary/mta4 clear', 'Back to the configured weight'),
+  handler: (args) => {
+    checkMemberId(args.member);
+    let body: { weight?: number; reason?: string; expires?: string; clear?: true };
+    if (args.weight === 'clear') {
+      if (args.expires !== undefined || args.reason !== undefined) throw new MxlbError('usage', '"clear" takes no --reason or --expires');
+      body = { clear: true };
+    } else {
+      const weight = Number(args.weight);
+      if (!/^\d+$/.test(args.weight) || weight > MAX_WEIGHT) throw new MxlbError('usage', `weight must be a whole number from 0 to ${MAX_WEIGHT}, or "clear"; not "${args.weight}"`);
+      body = { weight };
+      if (args.reason !== undefined) body.reason = args.reason;
+      if (args.expires !== undefined) {
+        try {
+          parseExpiry(args.expires, Date.now());
+        } catch (error) {
+          throw new MxlbError('usage', `--expires: ${(error as Error).message}`);
+        }
+        body.expires = args.expires;
+      }
+    }
+    return runServerCommand(args, async (client, io) => {
+      await changeMember(client, io, args.member, 'weight', body, args.json);
+    });
+  },
+};
