@@ -1,0 +1,74 @@
+/**
+ * The real `mxlb serve` for full-flow tests: a balanced YAML zone in a temporary folder, the
+ * process stopped at teardown, readiness read from `/readyz`, and polling helpers that watch the
+ * DNS answers for a member leaving or coming back (bounded in time and count, no fixed sleeps).
+ */
+import { startMxlb, type MxlbProcess } from './mxlb-process.ts';
+import { ask, askMany, type FlowAnswer, type FlowZoneSpec, writeFlowZone } from './flow-zone.ts';
+import { eventually } from './poll.ts';
+
+export interface Flow {
+  mxlb: MxlbProcess;
+  dns: { host: string; port: number };
+  dir: string;
+  file: string;
+}
+
+type Teardown = { teardown(fn: () => Promise<unknown> | void): void };
+
+/** Writes the zone, starts `mxlb serve` on it (extra flags appended), stops it at teardown. */
+export async function startFlow(t: Teardown, spec: FlowZoneSpec, args: string[] = ['--state-file', '']): Promise<Flow> {
+  const { dir, file } = writeFlowZone(t, spec);
+  const mxlb = await startMxlb(['--zones', dir, ...args]);
+  t.teardown(() => mxlb.stop());
+  return { mxlb, dns: mxlb.dns[0]!, dir, file };
+}
+
+/** GET /readyz: the HTTP status and body. */
+export async function readyz(mxlb: MxlbProcess): Promise<{ status: number; body: { ready: boolean; reasons: string[] } }> {
+  const response = await fetch(`http://${mxlb.http.host}:${mxlb.http.port}/readyz`, { signal: AbortSignal.timeout(2000) });
+  return { status: response.status, body: (await response.json()) as { ready: boolean; reasons: string[] } };
+}
+
+/** Polls /readyz until it says ready (first probe round done), within `timeoutMs`. */
+export async function waitReady(mxlb: MxlbProcess, timeoutMs = 15_000): Promise<void> {
+  await eventually(async () => (await readyz(mxlb)).status === 200, { timeoutMs, intervalMs: 50, what: 'mxlb ready (/readyz 200)' });
+}
+
+/** What identifies one member in answers: its address (A, MX additional) and its MX exchange. */
+export interface MemberView {
+  address: string;
+  host: string;
+}
+
+export function inA(answer: FlowAnswer, m: MemberView): boolean {
+  return answer.addresses.includes(m.address);
+}
+
+export function inMx(answer: FlowAnswer, m: MemberView): boolean {
+  return answer.mx.some((r) => r.exchange === m.host) || answer.additional.some((r) => r.address === m.address);
+}
+
+/**
+ * Polls A at `aName` and MX at `mxName` until `predicate` holds for both answers; returns the
+ * elapsed ms since `since`. Queries every `intervalMs`, gives up after `timeoutMs`.
+ */
+export async function waitAnswers(
+  dns: { host: string; port: number },
+  names: { a: string; mx: string },
+  predicate: (a: FlowAnswer, mx: FlowAnswer) => boolean,
+  { since = Date.now(), timeoutMs = 15_000, what = 'answers' }: { since?: number; timeoutMs?: number; what?: string } = {},
+): Promise<number> {
+  await eventually(async () => predicate(await ask(dns, names.a, 1), await ask(dns, names.mx, 15)), { timeoutMs, intervalMs: 10, what });
+  return Date.now() - since;
+}
+
+/** `count` consecutive A and MX answers (the rotation ring walked several times over). */
+export async function sampleAnswers(dns: { host: string; port: number }, names: { a: string; mx: string }, count: number): Promise<{ a: FlowAnswer[]; mx: FlowAnswer[] }> {
+  return { a: await askMany(dns, names.a, 1, count), mx: await askMany(dns, names.mx, 15, count) };
+}
+
+/** The transition log line `member <to>` of `member`, logged after `after` (index into logs). */
+export function transitionLogs(mxlb: MxlbProcess, member: string, to: 'up' | 'down'): Record<string, unknown>[] {
+  return mxlb.logs.filter((line) => line.member === member && line.msg === `member ${to}`);
+}
