@@ -106,7 +106,8 @@ export function selectMx(
         else {
           c.trace.preference = preference;
           c.trace.position = records.length;
-          c.trace.why = c.trace.why === '' ? 'usable' : c.trace.why;
+          // A fallback tier's members were marked "tier N not used" by plan(); here they are published.
+          c.trace.why = tier !== p.chosen ? `usable; backup tier ${tier}, published for fallback` : c.trace.why === '' ? 'usable' : c.trace.why;
         }
       }
       if (why !== undefined) continue;

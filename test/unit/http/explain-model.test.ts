@@ -95,3 +95,10 @@ test('parameter checks', (t) => {
   t.is(clientProblem('2001:db8::1'), undefined);
   t.regex(clientProblem('nope')!, /not an IP address/);
 });
+
+test('MX: members of a published backup tier say so, not "tier not used"', (t) => {
+  const doc = explain({ name: 'relay.example.com', type: RRType.MX }, snap());
+  const b = doc.selection!.trace.members.filter((m) => m.tier === 1);
+  t.true(b.length > 0);
+  for (const m of b) t.like(m, { verdict: 'selected', preference: 20, why: 'usable; backup tier 1, published for fallback' });
+});
