@@ -1,91 +1,22 @@
-import { statSync } from 'node:fs';
-import { basename, dirname, extname } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { MxlbError, SourceError } from '../errors.ts';
-import { defaultParsers, formatSourceError, scanZoneDir, type ZoneFileParser } from '../zone/index.ts';
+import { listCommand } from './zone-list.ts';
+import { memberCommand } from './zone-member.ts';
+import { showCommand } from './zone-show.ts';
+import { validateCommand } from './zone-validate.ts';
 
-/** What a CLI run prints and how it exits (0 valid, 1 invalid, 2 usage error), so tests need no process. */
-export interface CommandOutput {
-  exitCode: 0 | 1 | 2;
-  stdout: string;
-  stderr: string;
-}
+export { validateZones, type ValidateOptions } from './zone-validate.ts';
+export type { CommandOutput } from './zone-output.ts';
 
-export interface ValidateOptions {
-  json?: boolean;
-  parsers?: ReadonlyMap<string, ZoneFileParser>;
-}
-
-/**
- * `mxlb zone validate [path]`: loads a zone file or every zone file of a folder with the same code
- * the server uses (parse, `$INCLUDE` rules, zone rules, origin conflicts) and reports. Valid zones
- * go to stdout (origin, file, records, SOA serial); each problem goes to stderr as
- * `file:line: reason`. A folder with no zone files is invalid: the path is probably wrong.
- */
-export function validateZones(path: string, opts: ValidateOptions = {}): CommandOutput {
-  const parsers = opts.parsers ?? defaultParsers;
-  let isFolder: boolean;
-  try {
-    isFolder = statSync(path).isDirectory();
-  } catch {
-    return { exitCode: 2, stdout: '', stderr: `mxlb zone validate: ${path}: no such file or folder\n` };
-  }
-  const extensions = [...parsers.keys()].map((e) => `*${e}`).join(', ');
-  if (!isFolder && !parsers.has(extname(path))) {
-    return { exitCode: 2, stdout: '', stderr: `mxlb zone validate: ${path}: not a zone file (expected ${extensions})\n` };
-  }
-  const result = isFolder ? scanZoneDir(path, { parsers }) : scanZoneDir(dirname(path), { parsers, only: [basename(path)] });
-  const zones = result.files.filter((f) => f.status === 'loaded');
-  const errors = [...result.errors];
-  if (result.files.length === 0 && errors.length === 0) errors.push(new SourceError(path, 0, `no zone files (${extensions})`));
-  const valid = errors.length === 0;
-
-  if (opts.json) {
-    const report = {
-      valid,
-      zones: zones.map((z) => ({ origin: z.origin, file: z.file, records: z.records, serial: z.serial })),
-      errors: errors.map((e) => ({ file: e.file, line: e.line, reason: e.reason, message: formatSourceError(e) })),
-    };
-    return { exitCode: valid ? 0 : 1, stdout: `${JSON.stringify(report, null, 2)}\n`, stderr: '' };
-  }
-
-  const rows = zones.map((z) => [`${z.origin}.`, z.file, `${z.records} records`, `serial ${z.serial}`]);
-  const widths = [0, 1, 2].map((i) => Math.max(0, ...rows.map((r) => r[i]!.length)));
-  let stdout = rows.map((r) => r.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  ') + '\n').join('');
-  const total = result.files.length;
-  if (valid) stdout += `${total} zone file${total === 1 ? '' : 's'} valid\n`;
-  const failed = result.files.filter((f) => f.status === 'failed').length;
-  const stderr = valid ? '' : errors.map((e) => `${formatSourceError(e)}\n`).join('') + (total > 0 ? `${failed} of ${total} zone file${total === 1 ? '' : 's'} invalid\n` : '');
-  return { exitCode: valid ? 0 : 1, stdout, stderr };
-}
-
-interface ValidateArgs {
-  path?: string;
-  json?: boolean;
-}
-
-const validateCommand: CommandModule<object, ValidateArgs> = {
-  command: 'validate [path]',
-  describe: 'Check a zone file or a folder of zone files, as the server would load them',
-  builder: (y) =>
-    y
-      .positional('path', { type: 'string', describe: 'Zone file or zones folder', default: './zones' })
-      .option('json', { type: 'boolean', default: false, describe: 'Print a machine-readable report on stdout' })
-      .example('$0 zone validate zones/', 'Check every zone in a folder')
-      .example('$0 zone validate zones/relay.example.com.zone --json', 'One file, as JSON'),
-  handler: (args) => {
-    const out = validateZones(args.path ?? './zones', { json: args.json === true });
-    if (out.exitCode === 2) throw new MxlbError('usage', out.stderr.trim().replace(/^mxlb /, ''));
-    process.stdout.write(out.stdout);
-    process.stderr.write(out.stderr);
-    process.exitCode = out.exitCode;
-  },
-};
-
-/** `mxlb zone <subcommand>`: zone file tools. */
+/** `mxlb zone <subcommand>`: zone file tools; one module per subcommand (zone-*.ts). */
 export const zoneCommand: CommandModule = {
   command: 'zone',
-  describe: 'Zone file tools (validate)',
-  builder: (y: Argv) => y.command(validateCommand).demandCommand(1, 'Name a zone subcommand.'),
+  describe: 'Zone tools: list, show, validate, edit members',
+  builder: (y: Argv) =>
+    y
+      .command(listCommand)
+      .command(showCommand)
+      .command(validateCommand)
+      .command(memberCommand)
+      .demandCommand(1, 'Name a zone subcommand.'),
   handler: () => {},
 };
