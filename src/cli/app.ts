@@ -1,8 +1,10 @@
 import yargs, { type Argv } from 'yargs';
 import { MxlbError } from '../errors.ts';
+import { explainCommand } from './explain.ts';
 import { memberCommand } from './member.ts';
 import { probeCommand } from './probe.ts';
 import { serveCommand } from './serve.ts';
+import { statusCommand } from './status.ts';
 import { zoneCommand } from './zone.ts';
 
 /**
@@ -19,6 +21,8 @@ export function buildCli(argv: string[]): Argv {
     .command(zoneCommand)
     .command(probeCommand)
     .command(memberCommand)
+    .command(statusCommand)
+    .command(explainCommand)
     .demandCommand(1, 'Name a command.')
     .strict()
     .recommendCommands()

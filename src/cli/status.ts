@@ -1,0 +1,151 @@
+import type { Argv, CommandModule } from 'yargs';
+import { clientDefaults } from '../config.ts';
+import type { MemberStatus, NameStatus, PoolStatus, StatusDocument, ZoneStatus } from '../http/status-model.ts';
+import { call, type ClientArgs } from './client.ts';
+import { age, table } from './member-format.ts';
+import { runServerCommand, type MemberCommandIo } from './member-run.ts';
+
+/**
+ * `mxlb status [--json] [--server URL]`: GET /status as tables, one block per zone (balanced names
+ * with their tiers, then each pool's members with state, since when, last probe, answer share),
+ * then recent transitions. Exit codes as every server command: 0 ok, 1 server error, 2 usage,
+ * 3 server unreachable. Colour only on a terminal, and never with NO_COLOR set (no-color.org).
+ */
+
+export interface ReadArgs {
+  server: string;
+  timeout: number;
+  json: boolean;
+}
+
+/** --server, --timeout and --json: what every read-only server command takes. */
+export function readOptions<T>(y: Argv<T>): Argv<T & ReadArgs> {
+  const defaults = clientDefaults();
+  return y
+    .option('server', { type: 'string', default: defaults.server, describe: 'URL of the mxlb HTTP listener (env MXLB_SERVER)' })
+    .option('timeout', { type: 'number', default: 10, describe: 'Seconds to wait for the server' })
+    .option('json', { type: 'boolean', default: false, describe: 'Print the server\'s JSON document (for scripts)' }) as Argv<T & ReadArgs>;
+}
+
+/** ClientArgs for a read-only command: no token, the default author (never recorded for reads). */
+export function readClient(args: ReadArgs): ClientArgs {
+  return { server: args.server, timeout: args.timeout, author: clientDefaults().author };
+}
+
+export const statusCommand: CommandModule<object, ReadArgs> = {
+  command: 'status',
+  describe: 'Show zones, balanced names, tiers, pools and members with state, last probe and answer share',
+  builder: (y) =>
+    readOptions(y)
+      .example('$0 status', 'Tables for every zone')
+      .example('$0 status --json | jq \'.zones[].pools[].members[] | select(.effective != "up") | .id\'', 'Members not in service')
+      .epilog('Exit codes: 0 ok, 1 the server answered with an error, 2 usage error, 3 server unreachable.'),
+  handler: (args) => runStatus(args),
+};
+
+export async function runStatus(args: ReadArgs, io?: MemberCommandIo, color = useColor()): Promise<void> {
+  await runServerCommand(
+    readClient(args),
+    async (client, out) => {
+      const doc = await call<StatusDocument>(client, 'GET', '/status');
+      out.out.write(args.json ? `${JSON.stringify(doc, null, 2)}\n` : formatStatus(doc, client.server, color));
+    },
+    io,
+  );
+}
+
+function useColor(): boolean {
+  return process.stdout.isTTY === true && !process.env.NO_COLOR;
+}
+
+const COLORS: Record<string, string> = { up: '32', down: '31', drained: '33', quarantined: '35', unknown: '90' };
+const WIDTH = 100;
+
+function paint(text: string, state: string, color: boolean): string {
+  const code = COLORS[state];
+  return color && code ? `\u001b[${code}m${text}\u001b[0m` : text;
+}
+
+function clip(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+}
+
+/** The human layout (pure; colour is a parameter so tests see plain text). */
+export function formatStatus(doc: StatusDocument, server: string, color = false): string {
+  const s = doc.server;
+  const store = s.store.ok ? `${s.store.kind} ok` : `${s.store.kind} FAILING: ${s.store.reason ?? 'unknown'}`;
+  const states = Object.entries(doc.totals.byState).map(([state, n]) => paint(`${n} ${state}`, state, color)).join(', ');
+  let text = `mxlb ${s.version} at ${server}: up ${age(s.uptimeSeconds * 1000)}, snapshot ${s.snapshotVersion}, store ${store}` +
+    `${s.firstProbeRoundDone ? '' : ', first probe round not done'}\n`;
+  text += `${doc.totals.zones} zone(s), ${doc.totals.names} balanced name(s), ${doc.totals.members} member(s)${states ? `: ${states}` : ''}; ` +
+    `${doc.answersInWindow} balanced answer(s) in the last ${doc.sharesWindowSeconds} s\n`;
+  for (const error of s.zoneErrors) text += `zone error: ${error}\n`;
+  for (const zone of doc.zones) text += `\n${formatZone(zone, color)}`;
+  if (doc.recentTransitions.length > 0) {
+    text += '\nrecent transitions (newest first):\n';
+    for (const t of doc.recentTransitions.slice(0, 10)) {
+      text += clip(`  ${t.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}  ${t.member}  ${t.from} → ${t.to}  ${t.detail || t.reason}`, WIDTH) + '\n';
+    }
+  }
+  return text;
+}
+
+function formatZone(zone: ZoneStatus, color: boolean): string {
+  let text = `zone ${zone.origin}  (${zone.file}, serial ${zone.serial})\n`;
+  if (!zone.balanced) return `${text}  static zone: no balanced names\n`;
+  for (const name of zone.names) text += formatName(name, color);
+  for (const mx of zone.mx) text += `  mx ${mx.owner} from ${mx.balanced} (preference step ${mx.step}, ttl ${mx.ttl})\n`;
+  for (const pool of zone.pools) text += formatPool(pool, color);
+  return text;
+}
+
+function formatName(name: NameStatus, color: boolean): string {
+  let text = `  name ${name.owner}  ${name.policy}, max ${name.max}, ttl ${name.ttl} (degraded ${name.degradedTtl}), all-down ${name.allDown}\n`;
+  for (const tier of name.tiers) {
+    const healthy = `${tier.healthy}/${tier.members} healthy, min ${tier.minHealthy}`;
+    const mark = tier.healthy < tier.minHealthy ? paint(healthy, 'down', color) : healthy;
+    text += `    tier ${tier.index} [${tier.pools.join(', ')}]  ${mark}${tier.used ? '  serving' : ''}\n`;
+  }
+  for (const a of name.answers) {
+    const what = a.outcome === 'answer' ? `tier ${a.tier}${a.mode === 'normal' ? '' : ` (${a.mode})`}: ${a.candidates.join(', ')}` : a.outcome;
+    const degraded = a.degraded ? paint(`  degraded: ${a.degradedBecause.join('; ')}`, 'drained', color) : '';
+    text += clip(`    ${a.type.padEnd(4)} → ${what}`, WIDTH) + `${degraded}\n`;
+  }
+  return text;
+}
+
+function formatPool(pool: PoolStatus, color: boolean): string {
+  const p = pool.probe;
+  let text = `  pool ${pool.name}  (probe every ${p.interval}, rise ${p.rise}, fall ${p.fall}, starttls ${p.starttls})\n`;
+  const rows = pool.members.map((m) => memberRow(m));
+  const lines = table(['    MEMBER', 'ADDRESS', 'STATE', 'SINCE', 'WEIGHT', 'PROBE', 'SHARE', 'DETAIL'], rows).split('\n');
+  // Colour after layout so escape codes do not skew the column widths.
+  return text + lines.map((line, i) => {
+    if (line === '') return '';
+    const clipped = clip(line, WIDTH);
+    const member = i > 0 ? pool.members[i - 1] : undefined;
+    return `${member ? clipped.replace(memberState(member), paint(memberState(member), member.effective, color)) : clipped}\n`;
+  }).join('');
+}
+
+function memberState(m: MemberStatus): string {
+  return m.override ? `${m.effective} (${m.observed})` : m.effective;
+}
+
+function memberRow(m: MemberStatus): string[] {
+  const address = m.port === 25 ? m.address : m.address.includes(':') ? `[${m.address}]:${m.port}` : `${m.address}:${m.port}`;
+  const weight = m.effectiveWeight === m.weight ? `${m.weight}` : `${m.effectiveWeight} (${m.weight})`;
+  const probe = m.lastProbe ? `${m.lastProbe.totalMs.toFixed(1)}ms ${m.lastProbe.ok ? 'ok' : (m.lastProbe.reason ?? 'fail')}` : '-';
+  const share = m.share.answers > 0 ? `${Math.round(m.share.fraction * 100)}%` : '-';
+  return [`    ${m.id}`, address, memberState(m), m.sinceSeconds === undefined ? '-' : age(m.sinceSeconds * 1000), weight, probe, share, detail(m)];
+}
+
+function detail(m: MemberStatus): string {
+  if (m.override) return `${m.override.kind} by ${m.override.author}: ${m.override.reason}${m.override.expires ? ` until ${m.override.expires}` : ''}`;
+  if (m.effective === 'down') return m.lastProbe?.detail ?? m.observedReason ?? '';
+  const parts: string[] = [];
+  if (m.lastProbe?.certDaysLeft !== undefined) parts.push(`cert ${m.lastProbe.certDaysLeft}d`);
+  if (m.weightOverride) parts.push(`weight by ${m.weightOverride.author}: ${m.weightOverride.reason}`);
+  if (m.recent.failures > 0) parts.push(`${m.recent.failures}/${m.recent.samples} recent probes failed`);
+  return parts.join('; ');
+}
