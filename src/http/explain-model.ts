@@ -13,7 +13,7 @@
  */
 import { isIP } from 'node:net';
 import { resolve } from '../dns/resolve.ts';
-import { balancedContext, seededRandom } from '../dns/resolve-balanced.ts';
+import { balancedContext, ringPhase, seededRandom } from '../dns/resolve-balanced.ts';
 import { Rcode, type Question, type Resolution } from '../dns/message.ts';
 import { formatTrace, type SelectionTrace } from '../pool/trace.ts';
 import { selectMembers } from '../pool/select.ts';
@@ -196,14 +196,14 @@ function selectionFor(question: Question, qname: Name, first: Resolution, snapsh
     const binding = balancing.mx.get(owner);
     const balanced = binding && balancing.names.get(binding.balanced);
     if (!binding || !balanced) return undefined;
-    const mx = selectMx(binding, balanced, ctx.states, { random: seededRandom(ctx.version, binding.owner, 0, ctx.variant), variant: ctx.variant });
+    const mx = selectMx(binding, balanced, ctx.states, { random: seededRandom(ctx.version, binding.owner, 0, ctx.variant), variant: ctx.variant, phase: ringPhase(ctx.version, binding.owner, 0) });
     const consistent = sameSet(selected(mx.trace), served);
     return { owner: display(owner), binding: display(binding.balanced), trace: mx.trace, consistent };
   }
   const balanced = balancing.names.get(owner);
   if (!balanced) return undefined;
   const family = qtype === RRType.A ? 4 : 6;
-  const sel = selectMembers(balanced, ctx.states, { random: seededRandom(ctx.version, balanced.owner, family, ctx.variant), variant: ctx.variant, family });
+  const sel = selectMembers(balanced, ctx.states, { random: seededRandom(ctx.version, balanced.owner, family, ctx.variant), variant: ctx.variant, family, phase: ringPhase(ctx.version, balanced.owner, family) });
   const ids = selected(sel.trace);
   return { owner: display(owner), trace: sel.trace, consistent: ids.length === served.length && ids.every((id, i) => id === served[i]) };
 }
@@ -217,17 +217,17 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 function classify(query: ExplainQuery, qname: Name, r: Resolution, zone: Zone | undefined, balanced: boolean, snapshot: Snapshot): { kind: string; summary: string } {
   const type = typeName(query.type);
   if (r.rcode === Rcode.REFUSED) {
-    if (query.type === RRType.AXFR || query.type === RRType.IXFR) return { kind: 'screened', summary: `REFUSED: mxlb does not serve zone transfers (${type})` };
+    if (query.type === RRType.AXFR || query.type === RRType.IXFR) return { kind: 'screened', summary: `mxlb does not serve zone transfers (${type})` };
     const served = [...snapshot.zones.zones.keys()].map(display).sort();
     return {
       kind: 'refused',
-      summary: `REFUSED: ${display(qname)} is in no zone served here (${served.length > 0 ? served.join(', ') : 'no zones loaded'}); an authoritative server refuses names outside its zones`,
+      summary: `${display(qname)} is in no zone served here (${served.length > 0 ? served.join(', ') : 'no zones loaded'}); an authoritative server refuses names outside its zones`,
     };
   }
-  if (r.rcode === Rcode.FORMERR) return { kind: 'screened', summary: `FORMERR: ${type} is a meta-type that cannot be asked for (RFC 6895 §3.1)` };
-  if (r.rcode === Rcode.NOTIMP) return { kind: 'screened', summary: `NOTIMP: mxlb does not implement ${type} queries` };
-  if (r.rcode === Rcode.NXDOMAIN) return { kind: 'nxdomain', summary: `NXDOMAIN: ${display(qname)} does not exist in ${zone ? display(zone.origin) : 'the zone'}; SOA in authority (RFC 2308)` };
-  if (r.rcode === Rcode.SERVFAIL) return { kind: 'servfail', summary: 'SERVFAIL: every member is down and the balanced name\'s all-down policy is servfail' };
+  if (r.rcode === Rcode.FORMERR) return { kind: 'screened', summary: `${type} is a meta-type that cannot be asked for (RFC 6895 §3.1)` };
+  if (r.rcode === Rcode.NOTIMP) return { kind: 'screened', summary: `mxlb does not implement ${type} queries` };
+  if (r.rcode === Rcode.NXDOMAIN) return { kind: 'nxdomain', summary: `${display(qname)} does not exist in ${zone ? display(zone.origin) : 'the zone'}; SOA in authority (RFC 2308)` };
+  if (r.rcode === Rcode.SERVFAIL) return { kind: 'servfail', summary: 'every member is down and the balanced name\'s all-down policy is servfail' };
   if (!r.aa && r.answer.length === 0 && r.authority.some((rec) => rec.type === RRType.NS)) {
     return { kind: 'referral', summary: `referral: ${display(qname)} is at or below a delegation; NS in authority, glue in additional` };
   }
