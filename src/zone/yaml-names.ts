@@ -9,9 +9,9 @@ import type { PoolDraft } from './yaml-pools.ts';
  * The `names:` (balanced names) and `mx:` (MX bindings) sections. Owners are written like master
  * file owners: relative to the origin, `@` for the apex, absolute with a final dot.
  */
-const NAME_KEYS = ['tiers', 'policy', 'max', 'ttl', 'degraded-ttl', 'host-ttl', 'min-healthy', 'all-down'] as const;
-const TIER_KEYS = ['pools', 'min-healthy'] as const;
-const MX_KEYS = ['from', 'step', 'ttl'] as const;
+export const NAME_KEYS = ['tiers', 'policy', 'max', 'ttl', 'degraded-ttl', 'host-ttl', 'min-healthy', 'all-down'] as const;
+export const TIER_KEYS = ['pools', 'min-healthy'] as const;
+export const MX_KEYS = ['from', 'step', 'ttl'] as const;
 const POLICIES: readonly Policy[] = ['round-robin', 'weighted'];
 const ALL_DOWN: readonly AllDownPolicy[] = ['all', 'nodata', 'servfail'];
 

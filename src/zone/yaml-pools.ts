@@ -12,8 +12,8 @@ import { readProbe } from './yaml-probe.ts';
  * member id `<pool>/<member>` (health, overrides, metrics labels, CLI arguments), so both must be
  * DNS-safe labels; a member's `host` defaults to `<member>.<origin>`.
  */
-const POOL_KEYS = ['probe', 'members'] as const;
-const MEMBER_KEYS = ['name', 'address', 'port', 'weight', 'host'] as const;
+export const POOL_KEYS = ['probe', 'members'] as const;
+export const MEMBER_KEYS = ['name', 'address', 'port', 'weight', 'host'] as const;
 
 export const DEFAULT_PORT = 25;
 export const DEFAULT_WEIGHT = 100;

@@ -11,7 +11,7 @@ import { bool, duration, entries, fields, int, oneOf, str, type Entry, type Yaml
  */
 export const PROBE_KEYS = ['interval', 'recheck', 'jitter', 'rise', 'fall', 'timeouts', 'ehlo', 'starttls', 'tls-verify', 'banner', 'min-cert-days'] as const;
 
-const TIMEOUT_KEYS: ReadonlyArray<readonly [string, keyof ProbeTimeouts]> = [
+export const TIMEOUT_KEYS: ReadonlyArray<readonly [string, keyof ProbeTimeouts]> = [
   ['connect', 'connectMs'],
   ['banner', 'bannerMs'],
   ['ehlo', 'ehloMs'],

@@ -80,5 +80,6 @@ test('the example zone shipped in zones/ is valid', (t) => {
   const out = validateZones('zones', { json: true });
   t.is(out.exitCode, 0, out.stdout);
   const report = JSON.parse(out.stdout) as { zones: Array<{ origin: string; records: number }> };
-  t.deepEqual(report.zones.map((z) => z.origin), ['relay.example.com']);
+  // A master file, a YAML zone with inline records, a YAML zone with its sibling .zone.
+  t.deepEqual(report.zones.map((z) => z.origin), ['mail.example.net', 'outbound.example.org', 'relay.example.com']);
 });
