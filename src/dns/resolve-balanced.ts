@@ -124,7 +124,8 @@ function addressAnswer(ctx: BalancedContext, balanced: BalancedName, family: Add
 
 function addressSet(ctx: BalancedContext, balanced: BalancedName, family: AddressFamily, owner: Name): { outcome: Outcome; rrset: RRSet } {
   const random = seededRandom(ctx.version, balanced.owner, family, ctx.variant);
-  const selection = selectMembers(balanced, ctx.states, { random, variant: ctx.variant, family });
+  const phase = ringPhase(ctx.version, balanced.owner, family);
+  const selection = selectMembers(balanced, ctx.states, { random, variant: ctx.variant, family, phase });
   ctx.variants = Math.max(ctx.variants, variantCount(balanced, ctx.states, family));
   const type = family === 4 ? RRType.A : RRType.AAAA;
   if (selection.outcome === 'answer') for (const member of selection.members) ctx.members.push(member.id);
@@ -151,7 +152,7 @@ function addressData(type: typeof RRType.A | typeof RRType.AAAA, members: readon
  */
 function mxAnswer(ctx: BalancedContext, zone: Zone, binding: MxBinding, balanced: BalancedName, owner: Name): BalancedResult {
   const random = seededRandom(ctx.version, binding.owner, 0, ctx.variant);
-  const selection = selectMx(binding, balanced, ctx.states, { random, variant: ctx.variant });
+  const selection = selectMx(binding, balanced, ctx.states, { random, variant: ctx.variant, phase: ringPhase(ctx.version, binding.owner, 0) });
   ctx.variants = Math.max(ctx.variants, mxVariantCount(balanced, ctx.states));
   if (selection.outcome !== 'answer') return { outcome: selection.outcome, answer: [], additional: [] };
   for (const entry of selection.records) for (const member of entry.members) ctx.members.push(member.id);
@@ -201,6 +202,15 @@ export function seededRandom(version: number, owner: Name, family: number, varia
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
   };
+}
+
+/**
+ * Start of the weighted ring's systematic sample (`pool/weighted.ts` weightedRingSlot) for one
+ * (snapshot version, owner, family): the same for every slot of the ring, drawn anew per version.
+ * The owner gets a suffix no domain name can have, so this never replays a slot's own draws.
+ */
+export function ringPhase(version: number, owner: Name, family: number): number {
+  return seededRandom(version, `${owner} ring-phase`, family, 0)();
 }
 
 function fmix32(value: number): number {

@@ -13,9 +13,9 @@
  */
 import type { BalancedName, Member, MxBinding } from './model.ts';
 import { finishTtl, plan, rotate, type Candidate, type Plan, type StateLookup } from './plan.ts';
-import { WEIGHTED_VARIANTS } from './select.ts';
+import { ringSlot, WEIGHTED_VARIANTS } from './select.ts';
 import type { SelectionTrace } from './trace.ts';
-import { weightedSample } from './weighted.ts';
+import { weightedRingSlot } from './weighted.ts';
 
 export interface MxEntry {
   preference: number;
@@ -70,10 +70,10 @@ function orderHosts(
   pick: readonly Candidate[],
   name: BalancedName,
   failOpen: boolean,
-  opts: { random: () => number; variant: number },
+  opts: { random: () => number; variant: number; phase?: number },
 ): HostGroup[] {
   if (name.policy === 'weighted' && !failOpen) {
-    const drawn = weightedSample(pick, (c) => c.weight, pick.length, opts.random);
+    const drawn = weightedRingSlot(pick, (c) => c.weight, pick.length, opts.random, ringSlot(opts));
     const order = groupByHost(drawn).map((g) => g.host);
     const all = new Map(groupByHost(pick).map((g) => [g.host, g]));
     return order.map((host) => all.get(host)!);
@@ -85,7 +85,8 @@ export function selectMx(
   binding: MxBinding,
   name: BalancedName,
   states: StateLookup,
-  opts: { random: () => number; variant: number },
+  /** `phase`: as for `selectMembers` (weighted only). */
+  opts: { random: () => number; variant: number; phase?: number },
 ): MxSelection {
   const p = plan(name, states, undefined, opts.variant);
   const max = Math.max(1, Math.floor(name.max));

@@ -4,27 +4,33 @@
  *
  * - `round-robin`: the eligible members in configured order, rotated so that answer `variant`
  *   starts at member `variant mod n`. Weights other than 0 are ignored.
- * - `weighted`: weighted random sampling without replacement (`weighted.ts`) with the injected
- *   `random`; `variant` only names the ring slot.
+ * - `weighted`: slot `variant` of a ring of WEIGHTED_VARIANTS weighted orderings (`weighted.ts`
+ *   weightedRingSlot): over the ring, first places follow the weights to within one slot; the
+ *   other places are weighted random draws without replacement from the injected `random`.
  * - fail-open (all down, policy `all`): rotation whatever the policy, so standbys (weight 0) and
  *   every member get their turn.
  *
  * The answer cache prebuilds `variantCount(...)` answers per name and cycles through them
  * (DESIGN "Speed"): for round-robin that is one per starting member, so successive answers start
- * at every member in turn; for weighted it is a ring of WEIGHTED_VARIANTS independent draws.
+ * at every member in turn; for weighted it is a ring of WEIGHTED_VARIANTS weighted orderings.
  */
 import { finishTtl, plan, rotate, type Candidate, type StateLookup } from './plan.ts';
 import type { AddressFamily, BalancedName, Member } from './model.ts';
 import type { SelectionTrace } from './trace.ts';
-import { weightedSample } from './weighted.ts';
+import { weightedRingSlot, type RingSlot } from './weighted.ts';
 
 export type { StateLookup } from './plan.ts';
 
 /**
- * Ring size for the weighted policy: enough draws that realised shares follow the weights to within
- * a few percent per snapshot (the ring is rebuilt on every health change), few enough to prebuild.
+ * Ring size for the weighted policy: first places follow the weights to within one slot of the
+ * ring (1/32 ≈ 3 %) per snapshot (the ring is rebuilt on every health change), few enough to prebuild.
  */
 export const WEIGHTED_VARIANTS = 32;
+
+/** The ring slot of a weighted selection. */
+export function ringSlot(opts: { variant: number; phase?: number }): RingSlot {
+  return { slot: opts.variant, slots: WEIGHTED_VARIANTS, phase: opts.phase ?? 0 };
+}
 
 export interface SelectOptions {
   /** Uniform in [0, 1); only the weighted policy draws from it. */
@@ -33,6 +39,11 @@ export interface SelectOptions {
   variant: number;
   /** 4 for A, 6 for AAAA. */
   family: AddressFamily;
+  /**
+   * Weighted only: start of the ring's systematic sample (`weighted.ts` weightedRingSlot), uniform
+   * in [0, 1) and the same for every slot of one ring; default 0.
+   */
+  phase?: number;
 }
 
 export interface Selection {
@@ -54,9 +65,9 @@ function orderCandidates(
   policy: BalancedName['policy'],
   failOpen: boolean,
   k: number,
-  opts: { random: () => number; variant: number },
+  opts: { random: () => number; variant: number; phase?: number },
 ): Candidate[] {
-  if (policy === 'weighted' && !failOpen) return weightedSample(pick, (c) => c.weight, k, opts.random);
+  if (policy === 'weighted' && !failOpen) return weightedRingSlot(pick, (c) => c.weight, k, opts.random, ringSlot(opts));
   return rotate(pick, opts.variant).slice(0, Math.max(0, k));
 }
 
