@@ -328,9 +328,13 @@ test.serial('weighted policy: first places follow the weights over many answers;
   t.log(`first-place shares over ${QUERIES} answers: ${weights.map((w, i) => `weight ${w}: ${(share(i) * 100).toFixed(1)} %`).join(', ')} (expected 66.7 / 22.2 / 11.1 / 0 %)`);
   t.true(answers.every((a) => a.addresses.length === 3 && a.addresses.slice().sort().join() === mtas.slice(0, 3).map((m) => m.host).sort().join()), 'every answer holds the three weighted members');
   t.false(addressesIn(answers).has(mtas[3]!.host), 'the weight-0 standby is never handed out');
-  t.true(share(0) > 0.45 && share(0) < 0.88, `heaviest member first in ${share(0)}`);
-  t.true(share(0) > share(1) && share(0) > share(2), 'the heaviest member leads most often');
-  t.true(share(1) > 0 && share(2) > 0, 'lighter members lead sometimes too');
+  // 320 answers walk the 32-slot ring of one snapshot ten times; first places follow the weights
+  // to within one slot of the ring (src/pool/weighted.ts weightedRingSlot)
+  const total = weights.reduce((a, b) => a + b, 0);
+  weights.forEach((weight, i) => {
+    const expected = weight / total;
+    t.true(Math.abs(share(i) - expected) <= 1 / 32 + 1e-9, `weight ${weight}: first in ${share(i)}, expected ${expected.toFixed(3)} ± 1/32`);
+  });
   const mx = await askMany(flow.dns, NAMES.mx, 15, 64);
   t.false(exchangesIn(mx).has(`mta4.${ORIGIN}`), 'MX: no standby either');
 });
