@@ -47,7 +47,7 @@ test.serial('a restart on the same state file keeps overrides, weights and the a
   const first = await serve(t, setup);
   const run = opsCli(first);
   await allUp(first);
-  const [a1, a2, a3] = setup.mtas.map((m) => m.host);
+  const [a1, a2, a3] = setup.mtas.map((m) => m.host) as [string, string, string];
 
   t.is((await run(['member', 'drain', 'primary/mta1', '--reason', 'disk replacement'])).code, 0);
   t.is((await run(['member', 'quarantine', 'primary/mta2', '--reason', 'listed on SBL', '--expires', '1h'])).code, 0);
