@@ -204,6 +204,9 @@ export interface ClientDefaults {
   author: string;
   /** MXLB_ZONES, else `zones`: the folder zone commands read and edit. */
   zones: string;
+  /** MXLB_REDIS and MXLB_REDIS_PREFIX (default `mxlb:`), for `zone push|pull|diff`. */
+  redis?: string;
+  redisPrefix: string;
 }
 
 export function clientDefaults(env: NodeJS.ProcessEnv = process.env): ClientDefaults {
@@ -211,7 +214,9 @@ export function clientDefaults(env: NodeJS.ProcessEnv = process.env): ClientDefa
     server: env.MXLB_SERVER || `http://${formatEndpoint(DEFAULT_HTTP)}`,
     author: `${env.USER || env.LOGNAME || 'unknown'}@${hostname()}`,
     zones: env.MXLB_ZONES || 'zones',
+    redisPrefix: env.MXLB_REDIS_PREFIX ?? 'mxlb:',
   };
+  if (env.MXLB_REDIS) defaults.redis = env.MXLB_REDIS;
   if (env.MXLB_ADMIN_TOKEN) defaults.token = env.MXLB_ADMIN_TOKEN;
   if (env.MXLB_ADMIN_TOKEN_FILE) defaults.tokenFile = env.MXLB_ADMIN_TOKEN_FILE;
   return defaults;
