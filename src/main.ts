@@ -20,6 +20,7 @@ import type { Snapshot } from './snapshot.ts';
 import { recordExpiries } from './override-expiry.ts';
 import { SnapshotKeeper } from './snapshot-keeper.ts';
 import { MemoryStateStore, persistableHealth, restoredHealth, type StateStore } from './state/index.ts';
+import { openCluster } from './state/redis-cluster.ts';
 import { ZoneLoader, type ZoneReloadReport } from './zone/index.ts';
 
 export interface RunningMxlb {
@@ -33,7 +34,9 @@ export interface RunningMxlb {
 }
 
 export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): Promise<RunningMxlb> {
-  const store: StateStore = new MemoryStateStore({ file: config.stateFile, logger });
+  // Cluster mode (--redis): shared state in Redis, probe leases; else the embedded memory store.
+  const cluster = config.redis ? openCluster(config.redis, config.instanceId, logger) : undefined;
+  const store: StateStore = cluster?.store ?? new MemoryStateStore({ file: config.stateFile, logger });
   await store.open();
   const keeper = new SnapshotKeeper(store, logger.child({ module: 'snapshot' }));
   recordExpiries(keeper, store, logger);
@@ -41,6 +44,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   const probeLog = logger.child({ module: 'probe' });
   const scheduler = new ProbeScheduler({ check: smtpCheck, logger: probeLog });
   scheduler.seed(new Map([...store.view().health].map(([id, saved]) => [id, restoredHealth(saved)])));
+  cluster?.attach(scheduler);
   const history = new ProbeHistory();
   scheduler.onResult((member, result, health, transition) => {
     history.record(member, result, transition);
@@ -67,7 +71,9 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     lastReport = report;
     if (!report.changed && keeper.current().version > 0) return;
     try {
-      scheduler.setTargets(probeTargets(zoneSet, config.ehloName));
+      const targets = probeTargets(zoneSet, config.ehloName);
+      cluster?.setMembers(targets.map((t) => t.memberId), Math.min(1000, ...targets.map((t) => t.settings.intervalMs)));
+      scheduler.setTargets(targets);
     } catch (error) {
       logger.error({ err: error }, 'probe targets rejected; probing the previous set');
     }
@@ -89,11 +95,12 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     await zones.close();
     scheduler.stop();
     keeper.close();
-    await store.close();
+    await (cluster ? cluster.close() : store.close());
   };
   try {
     const bound = await dns.listen(config.dns);
     const context: ServerContext = { keeper, scheduler, store, zoneReport: () => lastReport, startedAt: Date.now(), now: Date.now, dnsMetrics, shares, history, adminTokens: config.adminTokens, logger, metrics };
+    if (cluster) context.cluster = () => cluster.status();
     http = await startHttp(config.http, allRoutes(context), logger.child({ module: 'http' }));
     return {
       dnsEndpoints: bound.map((b) => ({ host: b.udp.address, port: b.udp.port })),

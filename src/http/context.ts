@@ -10,6 +10,7 @@ import type { ProbeHistory } from '../probe/history.ts';
 import type { ProbeScheduler } from '../probe/scheduler.ts';
 import type { SnapshotKeeper } from '../snapshot-keeper.ts';
 import type { StateStore } from '../state/store.ts';
+import type { ClusterStatus } from '../state/redis-cluster.ts';
 import type { ZoneReloadReport } from '../zone/index.ts';
 import type { AnswerShares } from './shares.ts';
 
@@ -34,4 +35,6 @@ export interface ServerContext {
   adminTokens: readonly AdminToken[];
   /** For events handlers report themselves (override changes); the router logs failures. */
   logger: Logger;
+  /** Cluster mode (--redis) only: Redis connection, probing mode, leases held. */
+  cluster?: () => ClusterStatus;
 }

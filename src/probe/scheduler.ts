@@ -234,9 +234,9 @@ export class ProbeScheduler {
     return this.#firstRoundDone;
   }
 
-  /** Current health of every member, by id. */
+  /** Current health of every member this instance probes, by id (parked members' is stale: left out). */
   snapshot(): Map<MemberId, MemberHealth> {
-    return new Map([...this.#entries].map(([id, e]) => [id, e.health]));
+    return new Map([...this.#entries].filter(([, e]) => !e.parked).map(([id, e]) => [id, e.health]));
   }
 
   /** Probes running now (for metrics and tests). */

@@ -31,6 +31,7 @@ test('members not owned are never probed and do not hold up the first round', as
   t.is(count(2), 0);
   t.is(count(3), 0);
   t.true(scheduler.isFirstRoundDone());
+  t.deepEqual([...scheduler.snapshot().keys()], ['a/m1'], 'parked members have no current local health');
   t.deepEqual(new Set(results), new Set(['a/m1']));
   scheduler.stop();
 });

@@ -1,0 +1,382 @@
+/**
+ * Cluster StateStore: Redis holds the shared health, overrides, weights and audit log; every
+ * instance keeps a mirror in memory so `view()` stays synchronous and the DNS path never waits
+ * (DESIGN principle 2). Writes apply to the mirror at once, then go to Redis with a PUBLISH in one
+ * MULTI; other instances apply the published change to their mirror. A resync (after connecting,
+ * after a reconnect of either connection, on a `resync` message and every `resyncMs`) repairs
+ * anything missed, using the rules in redis-merge.ts.
+ *
+ * Fail-static: when Redis is unreachable, writes still apply locally (operator changes are kept as
+ * dirty and pushed on reconnect; verdicts are pushed when newer than Redis'), `health()` reports
+ * degraded with the reason, and nothing is awaited on the query path. With `quorum` > 0, verdicts
+ * are votes (redis-votes.ts) and the shared verdict is decided by the quorum.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../log.ts';
+import type { MemberId, Override, WeightOverride } from '../pool/model.ts';
+import {
+  decodeHash,
+  decodeMessage,
+  decodeValue,
+  encode,
+  isAuditEntry,
+  isOverride,
+  isPersistedHealth,
+  isWeightOverride,
+  type ChangeMessage,
+} from './redis-codec.ts';
+import type { RedisConnections } from './redis-connection.ts';
+import { mergeHealth, mergeOperatorState } from './redis-merge.ts';
+import { VoteBook } from './redis-votes.ts';
+import type { AuditEntry, PersistedHealth, StateStore, StateView, StoreHealth } from './store.ts';
+
+export interface RedisStoreOptions {
+  redis: RedisConnections;
+  instanceId: string;
+  /** K of `--quorum K`; 0 = off (one prober per member through leases). */
+  quorum?: number;
+  logger: Logger;
+  now?: () => number;
+  /** Full resync period, to repair missed messages (default 5000). */
+  resyncMs?: number;
+  /** How long `open()` waits for Redis before starting degraded (default 3000). */
+  openTimeoutMs?: number;
+  auditLimit?: number;
+}
+
+type Mutation = () => void;
+
+export class RedisStateStore implements StateStore {
+  readonly kind = 'redis' as const;
+  readonly #redis: RedisConnections;
+  readonly #me: string;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  readonly #resyncMs: number;
+  readonly #openTimeoutMs: number;
+  readonly #auditLimit: number;
+  readonly #listeners = new Set<() => void>();
+  readonly #votes: VoteBook | undefined;
+  #health = new Map<MemberId, PersistedHealth>();
+  #overrides = new Map<MemberId, Override>();
+  #weights = new Map<MemberId, WeightOverride>();
+  #audit: AuditEntry[] = []; // newest first
+  #view: StateView = { health: new Map(), overrides: new Map(), weights: new Map() };
+  /** Operator changes made while Redis was unreachable, pushed on the next resync. */
+  #dirtyOverrides = new Set<MemberId>();
+  #dirtyWeights = new Set<MemberId>();
+  #dirtyAudit: AuditEntry[] = [];
+  #epoch: string | undefined;
+  #synced = false;
+  #downSince: number | undefined;
+  #downReason = 'not connected yet';
+  /** Mirror changes made while a resync is reading, replayed on top of its result. */
+  #replay: Mutation[] | undefined;
+  #resyncing: Promise<void> | undefined;
+  #resyncAgain = false;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: RedisStoreOptions) {
+    this.#redis = options.redis;
+    this.#me = options.instanceId;
+    this.#log = options.logger.child({ module: 'state-redis' });
+    this.#now = options.now ?? Date.now;
+    this.#resyncMs = options.resyncMs ?? 5000;
+    this.#openTimeoutMs = options.openTimeoutMs ?? 3000;
+    this.#auditLimit = options.auditLimit ?? 1000;
+    if (options.quorum && options.quorum > 0) {
+      this.#votes = new VoteBook({
+        redis: options.redis, instanceId: this.#me, quorum: options.quorum, now: this.#now, logger: this.#log,
+        connected: () => this.#isConnected(),
+        apply: (member, health) => this.#mutate(() => this.#health.set(member, health)),
+        failed: (error) => this.#markDown(error),
+      });
+    }
+  }
+
+  /** Connects, subscribes and loads the shared state; starts degraded if Redis is not there in time. */
+  async open(): Promise<void> {
+    const { client, subscriber, keys } = this.#redis;
+    subscriber.on('message', (_channel: string, text: string) => this.#onMessage(text));
+    subscriber.on('ready', () => {
+      subscriber.subscribe(keys.channel).then(() => this.resync(true), (error: unknown) => this.#markDown(error));
+    });
+    client.on('ready', () => void this.resync(true));
+    client.on('close', () => this.#markDown(new Error('connection closed')));
+    this.#timer = setInterval(() => void this.resync(false), this.#resyncMs);
+    this.#timer.unref();
+    this.#votes?.start();
+    const ready = await this.#redis.waitReady(this.#openTimeoutMs);
+    if (ready) await this.resync(true);
+    if (!this.#synced) this.#log.warn({ target: this.#redis.target, reason: this.#downReason }, 'starting without redis: serving local state until it answers');
+    else this.#log.info({ target: this.#redis.target, members: this.#health.size, overrides: this.#overrides.size }, 'shared state loaded from redis');
+  }
+
+  view(): StateView {
+    return this.#view;
+  }
+
+  putHealth(member: MemberId, health: PersistedHealth): void {
+    if (this.#votes) {
+      // Quorum: our verdict is one vote; only while cut off does it decide alone (fail-static).
+      this.#votes.cast(member, health);
+      if (!this.#isConnected()) this.#mutate(() => this.#health.set(member, health));
+      return;
+    }
+    this.#mutate(() => this.#health.set(member, health));
+    if (!this.#isConnected()) return; // pushed by the resync when newer than Redis' verdict
+    const message: ChangeMessage = { kind: 'health', from: this.#me, member, health };
+    this.#redis.client
+      .multi()
+      .hset(this.#redis.keys.health, member, encode(health))
+      .publish(this.#redis.keys.channel, encode(message))
+      .exec()
+      .catch((error: unknown) => this.#markDown(error));
+  }
+
+  async setOverride(member: MemberId, override: Override | undefined, author: string): Promise<AuditEntry> {
+    const previous = this.#overrides.get(member);
+    const action = override ? override.kind : previous ? `un${previous.kind === 'drained' ? 'drain' : 'quarantine'}` : 'clear-override';
+    const entry: AuditEntry = { at: this.#now(), author, action, member, previous, next: override };
+    this.#mutate(() => {
+      if (override) this.#overrides.set(member, override);
+      else this.#overrides.delete(member);
+      this.#pushAudit(entry);
+    });
+    const message: ChangeMessage = { kind: 'override', from: this.#me, member, override: override ?? null, audit: entry };
+    await this.#writeOperator(this.#redis.keys.overrides, member, override, entry, message, this.#dirtyOverrides);
+    return entry;
+  }
+
+  async setWeight(member: MemberId, weight: WeightOverride | undefined, author: string): Promise<AuditEntry> {
+    const previous = this.#weights.get(member);
+    const entry: AuditEntry = { at: this.#now(), author, action: weight ? 'weight' : 'clear-weight', member, previous, next: weight };
+    this.#mutate(() => {
+      if (weight) this.#weights.set(member, weight);
+      else this.#weights.delete(member);
+      this.#pushAudit(entry);
+    });
+    const message: ChangeMessage = { kind: 'weight', from: this.#me, member, weight: weight ?? null, audit: entry };
+    await this.#writeOperator(this.#redis.keys.weights, member, weight, entry, message, this.#dirtyWeights);
+    return entry;
+  }
+
+  audit(limit = 100): AuditEntry[] {
+    return this.#audit.slice(0, limit);
+  }
+
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  health(): StoreHealth {
+    if (this.#isConnected()) return { ok: true };
+    const since = this.#downSince === undefined ? '' : ` since ${new Date(this.#downSince).toISOString()}`;
+    return { ok: false, reason: `redis ${this.#redis.target} unreachable${since} (${this.#downReason}): answering from the last state, probing every member locally` };
+  }
+
+  /** Whether the mirror is in step with Redis (connected and resynced since the last drop). */
+  connected(): boolean {
+    return this.#isConnected();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#resyncing;
+    await this.#votes?.close();
+  }
+
+  /** Reads Redis and reconciles the mirror; concurrent calls coalesce. Never rejects. */
+  resync(full: boolean): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    if (this.#resyncing) {
+      this.#resyncAgain = true;
+      return this.#resyncing;
+    }
+    this.#resyncing = this.#resync(full)
+      .catch((error: unknown) => this.#markDown(error))
+      .finally(() => {
+        this.#replay = undefined;
+        this.#resyncing = undefined;
+        if (this.#resyncAgain && !this.#closed) {
+          this.#resyncAgain = false;
+          void this.resync(true);
+        }
+      });
+    return this.#resyncing;
+  }
+
+  async #resync(full: boolean): Promise<void> {
+    const { client, keys } = this.#redis;
+    if (client.status !== 'ready') return;
+    this.#replay = [];
+    const read = client.multi().get(keys.epoch).hgetall(keys.health).hgetall(keys.overrides).hgetall(keys.weights);
+    if (full || !this.#synced) read.lrange(keys.audit, 0, this.#auditLimit - 1);
+    const replies = await read.exec();
+    if (!replies) throw new Error('resync transaction aborted');
+    for (const [error] of replies) if (error) throw error;
+    const [epoch, healthHash, overrideHash, weightHash, auditList] = replies.map(([, value]) => value) as [
+      string | null, Record<string, string>, Record<string, string>, Record<string, string>, string[] | undefined,
+    ];
+    // No epoch, or another one than we last saw: Redis lost its data (restart without persistence,
+    // failover to an empty replica). Our mirror then re-seeds it.
+    const redisLost = epoch === null || (this.#epoch !== undefined && epoch !== this.#epoch);
+    const health = decodeHash(healthHash, isPersistedHealth);
+    const overrides = decodeHash(overrideHash, isOverride);
+    const weights = decodeHash(weightHash, isWeightOverride);
+    const bad = [...health.bad, ...overrides.bad, ...weights.bad];
+    if (bad.length > 0) this.#log.warn({ fields: bad.slice(0, 10), count: bad.length }, 'skipped undecodable values in redis');
+
+    const h = mergeHealth(this.#health, health.entries, { remoteWins: this.#votes !== undefined });
+    const o = mergeOperatorState(this.#overrides, overrides.entries, this.#dirtyOverrides, redisLost);
+    const w = mergeOperatorState(this.#weights, weights.entries, this.#dirtyWeights, redisLost);
+    // Audit: newest first locally; LPUSH of oldest-first entries keeps Redis' list newest first.
+    let audit = this.#audit;
+    let auditPush: AuditEntry[] = this.#dirtyAudit;
+    if (auditList) {
+      const remote = auditList.map((text) => decodeValue(text, isAuditEntry)).filter((e): e is AuditEntry => e !== undefined);
+      if (redisLost && remote.length === 0) auditPush = [...this.#audit].reverse();
+      else audit = [...this.#dirtyAudit].reverse().concat(remote).slice(0, this.#auditLimit);
+    }
+
+    const write = client.multi();
+    let pushed = 0;
+    if (epoch === null) write.set(keys.epoch, randomUUID(), 'NX');
+    for (const [id, value] of h.push) write.hset(keys.health, id, encode(value)), pushed++;
+    for (const [id, value] of o.push) write.hset(keys.overrides, id, encode(value)), pushed++;
+    for (const [id, value] of w.push) write.hset(keys.weights, id, encode(value)), pushed++;
+    if (o.remove.length > 0) write.hdel(keys.overrides, ...o.remove), pushed++;
+    if (w.remove.length > 0) write.hdel(keys.weights, ...w.remove), pushed++;
+    if (auditPush.length > 0) {
+      write.lpush(keys.audit, ...auditPush.map(encode)).ltrim(keys.audit, 0, this.#auditLimit - 1);
+      pushed++;
+    }
+    if (pushed > 0) write.publish(keys.channel, encode({ kind: 'resync', from: this.#me }));
+    write.get(keys.epoch);
+    const written = await write.exec();
+    if (!written) throw new Error('resync write aborted');
+    for (const [error] of written) if (error) throw error;
+    if (pushed > 0) this.#log.info({ health: h.push.size, overrides: o.push.size + o.remove.length, weights: w.push.size + w.remove.length, audit: auditPush.length, redisLost }, 'pushed local state to redis');
+
+    const replay = this.#replay ?? [];
+    this.#replay = undefined;
+    const before = this.#fingerprint();
+    this.#health = h.merged;
+    this.#overrides = o.merged;
+    this.#weights = w.merged;
+    this.#audit = audit;
+    this.#dirtyOverrides.clear();
+    this.#dirtyWeights.clear();
+    this.#dirtyAudit = [];
+    this.#epoch = written[written.length - 1]![1] as string;
+    for (const mutation of replay) mutation();
+    const wasSynced = this.#synced;
+    this.#synced = client.status === 'ready';
+    if (this.#synced && this.#downSince !== undefined) {
+      this.#log.info({ downMs: this.#now() - this.#downSince }, 'redis back: state resynced');
+      this.#downSince = undefined;
+    }
+    if (!wasSynced || this.#fingerprint() !== before) this.#changed();
+    if (this.#synced) await this.#votes?.flush();
+  }
+
+  #onMessage(text: string): void {
+    const message = decodeMessage(text);
+    if (!message) {
+      this.#log.warn({ message: text.slice(0, 200) }, 'ignored an undecodable change message');
+      return;
+    }
+    if (message.from === this.#me) return; // applied locally when written
+    if (message.kind === 'resync') {
+      void this.resync(false);
+      return;
+    }
+    switch (message.kind) {
+      case 'health':
+        this.#mutate(() => this.#health.set(message.member, message.health));
+        break;
+      case 'override':
+        this.#mutate(() => {
+          if (message.override) this.#overrides.set(message.member, message.override);
+          else this.#overrides.delete(message.member);
+          this.#pushAudit(message.audit);
+        });
+        break;
+      case 'weight':
+        this.#mutate(() => {
+          if (message.weight) this.#weights.set(message.member, message.weight);
+          else this.#weights.delete(message.member);
+          this.#pushAudit(message.audit);
+        });
+        break;
+    }
+  }
+
+  async #writeOperator<T>(key: string, member: MemberId, value: T | undefined, entry: AuditEntry, message: ChangeMessage, dirty: Set<MemberId>): Promise<void> {
+    const { client, keys } = this.#redis;
+    if (this.#isConnected()) {
+      const write = client.multi();
+      if (value) write.hset(key, member, encode(value));
+      else write.hdel(key, member);
+      write.lpush(keys.audit, encode(entry)).ltrim(keys.audit, 0, this.#auditLimit - 1).publish(keys.channel, encode(message));
+      try {
+        const replies = await write.exec();
+        if (replies && replies.every(([error]) => !error)) return;
+        throw replies?.find(([error]) => error)?.[0] ?? new Error('transaction aborted');
+      } catch (error) {
+        this.#markDown(error);
+      }
+    }
+    // Cut off: kept here and shared when Redis answers again (the operator sees degraded meanwhile).
+    dirty.add(member);
+    this.#dirtyAudit.push(entry);
+    this.#log.warn({ member, action: entry.action }, 'redis unreachable: operator change applied on this instance only until it returns');
+  }
+
+  #pushAudit(entry: AuditEntry): void {
+    this.#audit.unshift(entry);
+    if (this.#audit.length > this.#auditLimit) this.#audit.length = this.#auditLimit;
+  }
+
+  /** Applies a mirror change now, and again after a resync that is reading meanwhile. */
+  #mutate(mutation: Mutation): void {
+    mutation();
+    this.#replay?.push(mutation);
+    this.#changed();
+  }
+
+  #isConnected(): boolean {
+    return this.#synced && this.#redis.client.status === 'ready';
+  }
+
+  #markDown(error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (this.#closed) return;
+    const wasUp = this.#synced;
+    this.#synced = false;
+    this.#downReason = reason;
+    if (this.#downSince === undefined) this.#downSince = this.#now();
+    if (wasUp) {
+      this.#log.warn({ reason }, 'redis unreachable: answering from the last state');
+      this.#changed(); // health() changed; listeners may show it
+    }
+  }
+
+  #fingerprint(): string {
+    return encode([[...this.#health], [...this.#overrides], [...this.#weights]]);
+  }
+
+  #changed(): void {
+    this.#view = { health: new Map(this.#health), overrides: new Map(this.#overrides), weights: new Map(this.#weights) };
+    for (const listener of this.#listeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.#log.error({ err: error }, 'state change listener failed');
+      }
+    }
+  }
+}
