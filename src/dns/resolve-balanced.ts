@@ -22,6 +22,7 @@ import {
   type MxBinding,
   type MxEntry,
   type Outcome,
+  type SelectionTrace,
   type StateLookup,
 } from '../pool/index.ts';
 import type { Snapshot } from '../snapshot.ts';
@@ -39,6 +40,8 @@ export interface BalancedContext {
   variants: number;
   /** Ids of the members the selections made so far put into records, in record order (`Resolution.members`). */
   members: string[];
+  /** When set, every selection made appends its trace here, in order (for /explain; off on the query path). */
+  traces?: SelectionTrace[];
 }
 
 export function balancedContext(snapshot: Snapshot, variant: number): BalancedContext {
@@ -129,6 +132,7 @@ function addressSet(ctx: BalancedContext, balanced: BalancedName, family: Addres
   ctx.variants = Math.max(ctx.variants, variantCount(balanced, ctx.states, family));
   const type = family === 4 ? RRType.A : RRType.AAAA;
   if (selection.outcome === 'answer') for (const member of selection.members) ctx.members.push(member.id);
+  ctx.traces?.push(selection.trace);
   return { outcome: selection.outcome, rrset: { owner, type, ttl: selection.ttl, rdata: addressData(type, selection.members) } };
 }
 
@@ -154,6 +158,7 @@ function mxAnswer(ctx: BalancedContext, zone: Zone, binding: MxBinding, balanced
   const random = seededRandom(ctx.version, binding.owner, 0, ctx.variant);
   const selection = selectMx(binding, balanced, ctx.states, { random, variant: ctx.variant, phase: ringPhase(ctx.version, binding.owner, 0) });
   ctx.variants = Math.max(ctx.variants, mxVariantCount(balanced, ctx.states));
+  ctx.traces?.push(selection.trace);
   if (selection.outcome !== 'answer') return { outcome: selection.outcome, answer: [], additional: [] };
   for (const entry of selection.records) for (const member of entry.members) ctx.members.push(member.id);
   const answer = selection.records.map((entry): ResourceRecord => ({

@@ -1,9 +1,19 @@
+import type { SelectionTrace } from '../pool/index.ts';
 import type { Snapshot } from '../snapshot.ts';
 import { CLASS_IN, RRType, canonicalName, findZone, isInOrBelow, type Name, type ResourceRecord, type Zone } from '../zone/model.ts';
 import { Rcode, type Question, type Resolution } from './message.ts';
 import { addressesFor } from './resolve-additional.ts';
 import { balancedAnswer, balancedContext, lowestStatic, type BalancedContext, type BalancedResult } from './resolve-balanced.ts';
 import { lookup, negativeSoa, recordsOf, targetOf } from './resolve-lookup.ts';
+
+/**
+ * Optional observer for tools that explain an answer (/explain): every pool selection `resolve`
+ * makes for the question appends its trace to `traces`, in the order made (the answer's own
+ * selection first, then those of additional data). The DNS path passes none.
+ */
+export interface ResolveObserver {
+  traces: SelectionTrace[];
+}
 
 /** QTYPE-only and meta type codes the resolver screens (RFC 6895 §3.1, RFC 1035 §3.2.3). */
 const QType = { TKEY: 249, TSIG: 250, MAILB: 253, MAILA: 254 } as const;
@@ -71,7 +81,7 @@ export const MAX_CNAME_CHAIN = 16;
  *   not followed. ANY at a cut is a referral; on a missing name NXDOMAIN; on an ENT NODATA.
  * - Additional: A/AAAA of in-zone NS/MX/SRV targets (see `addressesFor`).
  */
-export function resolve(question: Question, snapshot: Snapshot, variant = 0): Resolution {
+export function resolve(question: Question, snapshot: Snapshot, variant = 0, observe?: ResolveObserver): Resolution {
   const qtype = question.type;
   if (question.class !== CLASS_IN) return bare(Rcode.REFUSED);
   const screened = screenType(qtype);
@@ -82,6 +92,7 @@ export function resolve(question: Question, snapshot: Snapshot, variant = 0): Re
   if (!zone) return bare(Rcode.REFUSED);
   // Static zones get no context: no selection state, and `variants` stays 1.
   const ctx = zone.balancing ? balancedContext(snapshot, variant) : undefined;
+  if (ctx && observe) ctx.traces = observe.traces;
   const resolution = answerFrom(zone, qname, qtype, ctx);
   if (ctx) {
     resolution.variants = ctx.variants;

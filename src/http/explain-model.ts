@@ -2,14 +2,12 @@
  * The `/explain` document (pure): one question + the current snapshot → the decision trace and the
  * answers the DNS path would send (shape: docs/http-api.md).
  *
- * Contract: the answers come from the very resolver the DNS path uses (`resolve`), over the same
+ * Contract: answers and traces both come from the very resolver the DNS path uses (`resolve`,
+ * with an observer that collects the traces of the pool selections it makes), over the same
  * snapshot and ring slots (`0 … min(variants, maxVariants) - 1`, as the answer cache builds them),
- * so explain and the served answers cannot disagree. The selection trace comes from the same
- * selection functions with the same seeded randomness as `resolve-balanced.ts`; `consistent`
- * says whether its selected members equal the members of ring slot 0, and is false only if the
- * two ever drift apart (a bug to report, never hidden). The next reply's slot is not predicted:
- * the answer cache cycles each cached question through the ring, one slot per reply, so
- * successive queries get slot after slot.
+ * so explain and the served answers cannot disagree. The trace shown is slot 0's. The next
+ * reply's slot is not predicted: the answer cache cycles each cached question through the ring,
+ * one slot per reply, so successive queries get slot after slot.
  */
 import { isIP } from 'node:net';
 import { resolve } from '../dns/resolve.ts';
@@ -63,8 +61,10 @@ export interface ExplainDocument {
   additional: ExplainRecord[];
   /** Balanced members in the slot-0 answer, in record order. */
   members: string[];
-  /** Present when a balanced name (or MX binding) made the answer. */
-  selection?: { owner: string; binding?: string; trace: SelectionTrace; consistent: boolean };
+  /** Present when a balanced name (or MX binding) made the answer: the selection behind it (slot 0). */
+  selection?: { owner: string; binding?: string; trace: SelectionTrace };
+  /** Other selections the answer used (addresses of SRV/NS/MX targets in additional data, ANY tries). */
+  otherSelections: SelectionTrace[];
   ring: { slots: number; variants: number; note: string; rotations: RingSlot[] };
   clientNote: string;
   text: string;
@@ -118,7 +118,8 @@ const recordLine = (r: ExplainRecord): string => `${r.owner} ${r.ttl} IN ${r.typ
 export function explain(query: ExplainQuery, snapshot: Snapshot, maxVariants = DEFAULT_MAX_VARIANTS): ExplainDocument {
   const question: Question = { name: query.name.replace(/\.$/, ''), type: query.type, class: CLASS_IN };
   const qname = canonicalName(question.name);
-  const first = resolve(question, snapshot, 0);
+  const traces: SelectionTrace[] = [];
+  const first = resolve(question, snapshot, 0, { traces });
   const slots = Math.min(Math.max(1, maxVariants), Math.max(1, Math.floor(first.variants) || 1));
   const rotations: RingSlot[] = [];
   for (let variant = 0; variant < slots; variant++) {
@@ -126,7 +127,7 @@ export function explain(query: ExplainQuery, snapshot: Snapshot, maxVariants = D
     rotations.push({ variant, rcode: rcodeName(r.rcode), records: balancedData(r, query.type), members: [...(r.members ?? [])] });
   }
   const zone = findZone(snapshot.zones, qname);
-  const selection = selectionFor(question, qname, first, snapshot);
+  const selection = selectionFor(question, qname, first, snapshot, traces);
   const { kind, summary } = classify(query, qname, first, zone, selection !== undefined, snapshot);
   const doc: ExplainDocument = {
     query: { name: display(qname), type: typeName(query.type), client: query.client ?? null },
@@ -140,6 +141,7 @@ export function explain(query: ExplainQuery, snapshot: Snapshot, maxVariants = D
     authority: first.authority.map(record),
     additional: first.additional.map(record),
     members: [...(first.members ?? [])],
+    otherSelections: traces.filter((trace) => trace !== selection?.trace),
     ring: {
       slots,
       variants: first.variants,
@@ -180,38 +182,20 @@ function finalOwner(qname: Name, r: Resolution): Name {
   return owner;
 }
 
-/** The selection trace for slot 0, with the same inputs resolve-balanced.ts uses. */
-function selectionFor(question: Question, qname: Name, first: Resolution, snapshot: Snapshot): ExplainDocument['selection'] {
+/** The trace of the selection that made the answer (at the owner the CNAMEs lead to), if any. */
+function selectionFor(question: Question, qname: Name, first: Resolution, snapshot: Snapshot, traces: readonly SelectionTrace[]): (ExplainDocument['selection'] & object) | undefined {
   const qtype = question.type;
   if (qtype !== RRType.A && qtype !== RRType.AAAA && qtype !== RRType.MX) return undefined;
-  if (first.rcode === Rcode.REFUSED || first.rcode === Rcode.NXDOMAIN || first.rcode === Rcode.FORMERR || first.rcode === Rcode.NOTIMP) return undefined;
   const owner = finalOwner(qname, first);
   const balancing = findZone(snapshot.zones, owner)?.balancing;
-  if (!balancing) return undefined;
-  const ctx = balancedContext(snapshot, 0);
-  const selected = (trace: SelectionTrace) =>
-    trace.members.filter((m) => m.verdict === 'selected').sort((a, b) => (a.position ?? 0) - (b.position ?? 0)).map((m) => m.id);
-  const served = [...(first.members ?? [])];
   if (qtype === RRType.MX) {
-    const binding = balancing.mx.get(owner);
-    const balanced = binding && balancing.names.get(binding.balanced);
-    if (!binding || !balanced) return undefined;
-    const mx = selectMx(binding, balanced, ctx.states, { random: seededRandom(ctx.version, binding.owner, 0, ctx.variant), variant: ctx.variant, phase: ringPhase(ctx.version, binding.owner, 0) });
-    const consistent = sameSet(selected(mx.trace), served);
-    return { owner: display(owner), binding: display(binding.balanced), trace: mx.trace, consistent };
+    const binding = balancing?.mx.get(owner);
+    const trace = binding && traces.find((t) => t.query === 'MX' && t.owner === binding.balanced);
+    return trace && { owner: display(owner), binding: display(binding.balanced), trace };
   }
-  const balanced = balancing.names.get(owner);
-  if (!balanced) return undefined;
-  const family = qtype === RRType.A ? 4 : 6;
-  const sel = selectMembers(balanced, ctx.states, { random: seededRandom(ctx.version, balanced.owner, family, ctx.variant), variant: ctx.variant, family, phase: ringPhase(ctx.version, balanced.owner, family) });
-  const ids = selected(sel.trace);
-  return { owner: display(owner), trace: sel.trace, consistent: ids.length === served.length && ids.every((id, i) => id === served[i]) };
-}
-
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  const left = new Set(a);
-  const right = new Set(b);
-  return left.size === right.size && [...left].every((id) => right.has(id));
+  const query = qtype === RRType.A ? 'A' : 'AAAA';
+  const trace = traces.find((t) => t.query === query && t.owner === owner);
+  return trace && { owner: display(owner), trace };
 }
 
 function classify(query: ExplainQuery, qname: Name, r: Resolution, zone: Zone | undefined, balanced: boolean, snapshot: Snapshot): { kind: string; summary: string } {
@@ -257,7 +241,10 @@ export function explainText(doc: ExplainDocument): string {
   if (doc.selection) {
     lines.push(`selection${doc.selection.binding ? ` (MX binding of ${doc.selection.binding})` : ''}:`);
     for (const line of formatTrace(doc.selection.trace)) lines.push(`  ${line}`);
-    if (!doc.selection.consistent) lines.push('  WARNING: the trace and the answer disagree; please report this');
+  }
+  for (const trace of doc.otherSelections) {
+    lines.push('also selected (additional data):');
+    for (const line of formatTrace(trace)) lines.push(`  ${line}`);
   }
   if (doc.ring.slots > 1) {
     lines.push(`ring     ${doc.ring.slots} rotations, sent in turn:`);

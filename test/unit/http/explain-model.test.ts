@@ -4,13 +4,16 @@
  */
 import test from 'ava';
 import { resolve } from '../../../src/dns/resolve.ts';
-import { clientProblem, explain, nameProblem, parseType } from '../../../src/http/explain-model.ts';
+import { clientProblem, explain, nameProblem, parseType, type ExplainDocument } from '../../../src/http/explain-model.ts';
 import { RRType } from '../../../src/zone/model.ts';
 import { snapshotWith } from '../../helpers/balanced-zone.ts';
 import { POOL_A, POOL_B, a1, a2, a3, relayZone, w1, w2 } from '../dns/resolve-balanced-fixtures.ts';
 
 const SMTP = 'smtp.relay.example.com';
 const allUp = [...POOL_A, ...POOL_B, w1, w2];
+/** Ids the trace marks selected, in answer position order. */
+const selectedIds = (doc: ExplainDocument): string[] =>
+  doc.selection!.trace.members.filter((m) => m.verdict === 'selected').sort((a, b) => (a.position ?? 0) - (b.position ?? 0)).map((m) => m.id);
 const snap = (states: Parameters<typeof snapshotWith>[1] = {}, extra = {}) => snapshotWith(relayZone(extra), states, 7, allUp);
 
 test('balanced A: slot 0 answer, trace agreeing with it, every rotation of the ring', (t) => {
@@ -18,7 +21,7 @@ test('balanced A: slot 0 answer, trace agreeing with it, every rotation of the r
   t.like(doc, { kind: 'balanced', rcode: 'NOERROR', aa: true, snapshotVersion: 7, zone: { origin: 'relay.example.com.', serial: 1 } });
   t.deepEqual(doc.answer.map((r) => r.data), ['192.0.2.1', '192.0.2.2', '192.0.2.3']);
   t.deepEqual(doc.members, [a1.id, a2.id, a3.id]);
-  t.true(doc.selection!.consistent);
+  t.deepEqual(selectedIds(doc), doc.members, 'the trace selects exactly the answer, in order');
   t.is(doc.selection!.trace.query, 'A');
   t.deepEqual(doc.ring.rotations.map((r) => r.records), [
     ['192.0.2.1', '192.0.2.2', '192.0.2.3'],
@@ -38,7 +41,7 @@ test('every ring slot equals what resolve() gives for that variant', (t) => {
     t.deepEqual(slot.members, [...(r.members ?? [])]);
     t.deepEqual(slot.records, r.answer.map((rec) => ('address' in rec.rdata ? rec.rdata.address : '')));
   }
-  t.true(doc.selection!.consistent);
+  t.deepEqual(selectedIds(doc), doc.members);
 });
 
 test('a down member is excluded with its reason, in the trace and the text', (t) => {
@@ -54,7 +57,7 @@ test('MX at a binding: trace of the MX selection, consistent with the records', 
   const doc = explain({ name: 'relay.example.com', type: RRType.MX }, snap());
   t.is(doc.kind, 'balanced');
   t.is(doc.selection!.binding, 'smtp.relay.example.com.');
-  t.true(doc.selection!.consistent);
+  t.deepEqual(new Set(selectedIds(doc)), new Set(doc.members));
   t.true(doc.answer.every((r) => r.type === 'MX'));
 });
 
@@ -62,7 +65,7 @@ test('CNAME into a balanced name is traced at the target', (t) => {
   const doc = explain({ name: 'alias.relay.example.com', type: RRType.A }, snap());
   t.is(doc.selection!.owner, 'smtp.relay.example.com.');
   t.is(doc.answer[0]!.type, 'CNAME');
-  t.true(doc.selection!.consistent);
+  t.deepEqual(selectedIds(doc), doc.members);
 });
 
 test('refused, NXDOMAIN, NODATA and static answers are explained', (t) => {
@@ -101,4 +104,12 @@ test('MX: members of a published backup tier say so, not "tier not used"', (t) =
   const b = doc.selection!.trace.members.filter((m) => m.tier === 1);
   t.true(b.length > 0);
   for (const m of b) t.like(m, { verdict: 'selected', preference: 20, why: 'usable; backup tier 1, published for fallback' });
+});
+
+test('SRV into a balanced name: the address selection of the additional data is shown too', (t) => {
+  const doc = explain({ name: '_submission._tcp.relay.example.com', type: RRType.SRV }, snap());
+  t.is(doc.kind, 'static');
+  t.is(doc.selection, undefined);
+  t.deepEqual(doc.otherSelections.map((s) => [s.owner, s.query]), [['smtp.relay.example.com', 'A'], ['smtp.relay.example.com', 'AAAA']]);
+  t.regex(doc.text, /also selected \(additional data\):/);
 });
