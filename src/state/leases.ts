@@ -90,6 +90,8 @@ export interface LeaseStatus {
   held: number;
   members: number;
   liveInstances: number;
+  /** Most leases this instance takes (⌈members / live instances⌉). */
+  fairShare: number;
 }
 
 export interface LeaseManagerOptions {
@@ -141,7 +143,10 @@ export class LeaseManager {
   }
 
   status(): LeaseStatus {
-    return { mode: this.#mode, held: this.#mode === 'local' ? this.#members.length : this.#held.size, members: this.#members.length, liveInstances: this.#live };
+    return {
+      mode: this.#mode, held: this.#mode === 'local' ? this.#members.length : this.#held.size, members: this.#members.length,
+      liveInstances: this.#live, fairShare: fairShare(this.#members.length, this.#live),
+    };
   }
 
   /** One lease round now (also run by the timer). Never rejects. */

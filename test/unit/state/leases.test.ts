@@ -1,0 +1,36 @@
+import test from 'ava';
+import { fairShare, leaseTiming } from '../../../src/state/leases.ts';
+import { redisClientOptions, describeTarget } from '../../../src/state/redis-connection.ts';
+
+test('lease timing: a dead holder is replaced within two intervals, a live one survives missed ticks', (t) => {
+  for (const interval of [250, 1000, 5000]) {
+    const { ttlMs, tickMs } = leaseTiming(interval);
+    t.true(ttlMs + tickMs < 2 * interval, `takeover bound at ${interval} ms`);
+    t.true(ttlMs / tickMs >= 3, `several renewals fit in one TTL at ${interval} ms`);
+  }
+  t.deepEqual(leaseTiming(1000), { ttlMs: 1500, tickMs: 250 });
+  t.deepEqual(leaseTiming(10), leaseTiming(200), 'absurdly short intervals are clamped');
+});
+
+test('fair share covers every member', (t) => {
+  t.is(fairShare(4, 3), 2);
+  t.is(fairShare(4, 1), 4);
+  t.is(fairShare(4, 0), 4);
+  t.is(fairShare(0, 3), 0);
+  for (let members = 0; members < 30; members++) for (let live = 1; live < 7; live++) t.true(fairShare(members, live) * live >= members);
+});
+
+test('redis options never wait on a dead Redis; URL parts and Sentinel map to ioredis options', (t) => {
+  const plain = redisClientOptions({ url: 'redis://:s%40cret@10.0.0.5:6380/2', prefix: 'mxlb:', quorum: 0 }, 'commands');
+  t.like(plain, { host: '10.0.0.5', port: 6380, db: 2, password: 's@cret', enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 1000 });
+  t.is(plain.tls, undefined);
+  t.deepEqual(redisClientOptions({ url: 'rediss://user:pw@redis.example:6390', prefix: '', quorum: 0 }, 'x').tls, {});
+  t.like(redisClientOptions({ url: 'rediss://user:pw@redis.example:6390', prefix: '', quorum: 0 }, 'x'), { username: 'user', password: 'pw', host: 'redis.example' });
+  const sentinel = redisClientOptions({ url: 'redis://:pw@ignored/1', sentinels: [{ host: 's1', port: 26379 }], masterName: 'mx', prefix: '', quorum: 0 }, 'x');
+  t.like(sentinel, { name: 'mx', password: 'pw', sentinelPassword: 'pw', db: 1 });
+  t.is(sentinel.host, undefined);
+  t.is(describeTarget({ url: 'redis://:secret@h:1/0', prefix: '', quorum: 0 }), 'redis://h:1/0', 'no credentials in logs');
+  const retry = plain.retryStrategy as (times: number) => number;
+  t.is(retry(1), 50);
+  t.is(retry(100), 1000);
+});
