@@ -25,6 +25,8 @@ export interface TestMta {
   readonly port: number;
   /** TCP connections accepted since start (across restarts). */
   readonly connections: number;
+  /** Connections accepted since start by client address (tells a bound client from the prober). */
+  readonly sources: ReadonlyMap<string, number>;
   /** TCP connections currently open. */
   readonly open: number;
   /** Command verbs received, upper-cased, in order, over all sessions (e.g. EHLO, STARTTLS, EHLO, QUIT). */
@@ -63,10 +65,13 @@ async function pollUntil(check: () => boolean, timeoutMs: number, what: string):
 /** Tracks the raw TCP sockets a listener accepts. */
 class SocketTracker {
   connections = 0;
+  readonly sources = new Map<string, number>();
   readonly sockets = new Set<net.Socket>();
 
   add(socket: net.Socket): void {
     this.connections += 1;
+    const source = socket.remoteAddress ?? '';
+    this.sources.set(source, (this.sources.get(source) ?? 0) + 1);
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
   }
@@ -185,6 +190,7 @@ export async function startMta(options: StartMtaOptions = {}): Promise<Mta> {
     get connections() {
       return tracker.connections;
     },
+    sources: tracker.sources,
     get open() {
       return tracker.sockets.size;
     },
@@ -347,6 +353,7 @@ export async function startScriptedMta(options: StartScriptedOptions): Promise<S
     get connections() {
       return tracker.connections;
     },
+    sources: tracker.sources,
     get open() {
       return tracker.sockets.size;
     },
