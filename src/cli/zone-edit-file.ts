@@ -1,7 +1,7 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, extname, join } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, extname } from 'node:path';
 import { SourceError } from '../errors.ts';
+import { writeAtomically } from '../zone/atomic-write.ts';
 import { formatSourceError } from '../zone/index.ts';
 import type { ZoneFileContext } from '../zone/loader.ts';
 import { editYamlZone, setMember, type EditOutcome, type MemberEdit, type ReadBack } from '../zone/yaml-edit.ts';
@@ -80,28 +80,4 @@ function validator(file: string, zonesDir: string): (text: string) => ReadBack {
       return m && { address: m.address, port: m.port, weight: m.weight, host: m.host };
     };
   };
-}
-
-/**
- * Replaces `file` with `text` through a temporary file and rename (atomic on POSIX within a
- * folder), keeping the file's mode. Refuses when the file changed since it was read (`expected`):
- * someone else's edit must not be overwritten.
- */
-export function writeAtomically(file: string, text: string, expected?: string): void {
-  const mode = existsSync(file) ? statSync(file).mode & 0o7777 : 0o644;
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fd = openSync(tmp, 'wx', mode);
-  try {
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    if (expected !== undefined && readFileSync(file, 'utf8') !== expected) throw new Error('the file changed while it was being edited; run the command again');
-    renameSync(tmp, file);
-  } catch (error) {
-    rmSync(tmp, { force: true });
-    throw error;
-  }
 }

@@ -3,10 +3,11 @@ import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 
 /**
  * What a zone command prints and how it exits, so tests need no process. Exit codes (docs/cli.md):
- * 0 success; 1 invalid zone, refused edit or failed operation; 2 usage error (bad path, flag or name).
+ * 0 success; 1 invalid zone, refused edit or failed operation; 2 usage error (bad path, flag or name);
+ * 3 Redis unreachable (zone push|pull|diff).
  */
 export interface CommandOutput {
-  exitCode: 0 | 1 | 2;
+  exitCode: 0 | 1 | 2 | 3;
   stdout: string;
   stderr: string;
 }
