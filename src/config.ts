@@ -13,7 +13,10 @@ export interface Endpoint {
 
 /** Everything `mxlb serve` needs, resolved once at start-up and frozen. */
 export interface ServeConfig {
+  /** The folder the zone loader serves; with `sharedZones`, the cache the Redis follower fills. */
   zonesDir: string;
+  /** `--zones redis`: zones come from Redis (`mxlb zone push`), mirrored into `zonesDir`. */
+  sharedZones?: boolean;
   dns: readonly Endpoint[];
   http: Endpoint;
   logLevel: LevelWithSilent;
@@ -57,6 +60,7 @@ const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'sil
 /** Flags as yargs hands them over; environment variables fill what flags leave unset. */
 export interface ServeFlags {
   zones?: string;
+  zonesCache?: string;
   dns?: string[];
   http?: string;
   logLevel?: string;
@@ -74,6 +78,7 @@ export interface ServeFlags {
 
 /**
  * Flags + environment → frozen ServeConfig. The only place that reads process.env (MXLB_ZONES,
+ * MXLB_ZONES_CACHE,
  * MXLB_DNS as a comma list, MXLB_HTTP, MXLB_LOG_LEVEL, MXLB_STATE_FILE, MXLB_EHLO_NAME,
  * MXLB_ADMIN_TOKEN, MXLB_ADMIN_TOKEN_FILE, MXLB_REDIS, MXLB_REDIS_SENTINELS as a comma list,
  * MXLB_REDIS_MASTER, MXLB_REDIS_PREFIX, MXLB_QUORUM, MXLB_INSTANCE_ID); flags win over the environment.
@@ -85,7 +90,7 @@ export function serveConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.
   const logLevel = flags.logLevel ?? env.MXLB_LOG_LEVEL ?? 'info';
   if (!LEVELS.has(logLevel)) throw new MxlbError('usage', `--log-level must be one of ${[...LEVELS].join(', ')}, not "${logLevel}"`);
   return Object.freeze({
-    zonesDir: resolvePath(flags.zones ?? env.MXLB_ZONES ?? 'zones'),
+    ...zonesOption(flags, env),
     dns: Object.freeze(dnsText ? dnsText.map((text) => parseEndpoint(text.trim(), '--dns')) : [DEFAULT_DNS]),
     http: httpText ? parseEndpoint(httpText, '--http') : DEFAULT_HTTP,
     logLevel: logLevel as LevelWithSilent,
@@ -95,6 +100,16 @@ export function serveConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.
     ...redisOption(flags, env),
     instanceId: instanceIdOption(flags.instanceId ?? env.MXLB_INSTANCE_ID),
   });
+}
+
+/** Where zones come from: a folder, or (`--zones redis`) Redis through a local cache folder. */
+function zonesOption(flags: ServeFlags, env: NodeJS.ProcessEnv): Pick<ServeConfig, 'zonesDir' | 'sharedZones'> {
+  const zones = flags.zones ?? env.MXLB_ZONES ?? 'zones';
+  if (zones !== 'redis') return { zonesDir: resolvePath(zones) };
+  if (!flags.redis && !env.MXLB_REDIS && !flags.redisSentinel?.length && !env.MXLB_REDIS_SENTINELS) {
+    throw new MxlbError('usage', '--zones redis needs --redis URL (or --redis-sentinel); for a folder named "redis" write --zones ./redis');
+  }
+  return { zonesDir: resolvePath(flags.zonesCache ?? env.MXLB_ZONES_CACHE ?? '.mxlb-zones'), sharedZones: true };
 }
 
 const INSTANCE_ID = /^[A-Za-z0-9._:@+-]{1,100}$/;

@@ -21,7 +21,10 @@ import { recordExpiries } from './override-expiry.ts';
 import { SnapshotKeeper } from './snapshot-keeper.ts';
 import { MemoryStateStore, persistableHealth, restoredHealth, type StateStore } from './state/index.ts';
 import { openCluster } from './state/redis-cluster.ts';
+import { openRedisConnections } from './state/redis-connection.ts';
 import { ZoneLoader, type ZoneReloadReport } from './zone/index.ts';
+import { RedisZoneFollower } from './zone/redis-follower.ts';
+import { zoneKeys } from './zone/redis-zones.ts';
 
 export interface RunningMxlb {
   /** The DNS endpoints actually bound (UDP and TCP share each port). */
@@ -64,6 +67,14 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   dnsMetrics.subscribe(metrics.dns);
   scheduler.onResult(metrics.probeResult);
 
+  // --zones redis: a follower mirrors the zones published in Redis into the folder the loader
+  // serves (its own connections); with Redis down at start, the cached zones are served.
+  const zoneRedis = config.sharedZones && config.redis ? openRedisConnections(config.redis, logger.child({ module: 'shared-zones' })) : undefined;
+  const follower = zoneRedis
+    ? new RedisZoneFollower({ client: zoneRedis.client, subscriber: zoneRedis.subscriber, keys: zoneKeys(config.redis!.prefix), cacheDir: config.zonesDir, logger: logger.child({ module: 'shared-zones' }) })
+    : undefined;
+  await follower?.start(3000);
+
   let lastReport: ZoneReloadReport | undefined;
   const zones = new ZoneLoader({ dir: config.zonesDir, logger: logger.child({ module: 'zones' }) });
   zones.onChange(metrics.zoneReloaded);
@@ -93,6 +104,8 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     await http?.close();
     await dns.close();
     await zones.close();
+    await follower?.close();
+    await zoneRedis?.close();
     scheduler.stop();
     keeper.close();
     await (cluster ? cluster.close() : store.close());

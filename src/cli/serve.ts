@@ -5,6 +5,7 @@ import { startMxlb } from '../main.ts';
 
 interface ServeArgs {
   zones?: string;
+  'zones-cache'?: string;
   dns?: string[];
   http?: string;
   'log-level'?: string;
@@ -26,7 +27,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
   describe: 'Serve the zones in a folder over DNS (UDP and TCP) with an HTTP status endpoint',
   builder: (y) =>
     y
-      .option('zones', { type: 'string', describe: 'Zones folder (env MXLB_ZONES)', default: undefined, defaultDescription: './zones' })
+      .option('zones', { type: 'string', describe: 'Zones folder, or "redis" for zones published with "mxlb zone push" (env MXLB_ZONES)', default: undefined, defaultDescription: './zones' })
+      .option('zones-cache', { type: 'string', describe: 'With --zones redis: local copy of the shared zones, served while Redis is down (env MXLB_ZONES_CACHE)', defaultDescription: './.mxlb-zones' })
       .option('dns', { type: 'string', array: true, describe: 'DNS listen address HOST:PORT, repeatable (env MXLB_DNS, comma list)', defaultDescription: '127.0.0.1:5353' })
       .option('http', { type: 'string', describe: 'HTTP listen address HOST:PORT (env MXLB_HTTP)', defaultDescription: '127.0.0.1:8053' })
       .option('state-file', { type: 'string', describe: "State file for last-known health, overrides and audit; '' for none (env MXLB_STATE_FILE)", defaultDescription: './.mxlb-state.json' })
@@ -43,7 +45,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .example('$0 serve --zones ./zones --dns 127.0.0.1:53 --dns [::1]:53', 'Serve on port 53 over IPv4 and IPv6'),
   handler: async (args) => {
     const config = serveConfig({
-      zones: args.zones, dns: args.dns, http: args.http, logLevel: args['log-level'], stateFile: args['state-file'], ehloName: args['ehlo-name'],
+      zones: args.zones, zonesCache: args['zones-cache'], dns: args.dns, http: args.http, logLevel: args['log-level'], stateFile: args['state-file'], ehloName: args['ehlo-name'],
       adminToken: args['admin-token'], adminTokenFile: args['admin-token-file'],
       redis: args.redis, redisSentinel: args['redis-sentinel'], redisMaster: args['redis-master'], redisPrefix: args['redis-prefix'],
       quorum: args.quorum, instanceId: args['instance-id'],
