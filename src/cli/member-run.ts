@@ -46,6 +46,8 @@ export interface ChangeResult {
   changed: boolean;
   member: MemberView | { id: string };
   audit: AuditEntry | null;
+  /** Set when the server applied the change but could not persist it. */
+  warning?: string;
 }
 
 export type Action = 'drain' | 'undrain' | 'quarantine' | 'release' | 'weight';
@@ -53,6 +55,7 @@ export type Action = 'drain' | 'undrain' | 'quarantine' | 'release' | 'weight';
 /** POSTs one change and prints it (or the server's JSON with `json`). */
 export async function changeMember(client: ClientOptions, io: MemberCommandIo, id: string, action: Action, body: object, json: boolean): Promise<ChangeResult> {
   const result = await call<ChangeResult>(client, 'POST', `/api/members/${encodeURIComponent(id)}/${action}`, body);
+  if (result.warning) io.err.write(`mxlb: warning: ${result.warning}\n`);
   if (json) {
     io.out.write(`${JSON.stringify(result, null, 2)}\n`);
     return result;

@@ -16,9 +16,10 @@
  * then the body (400 naming the field), then the member (404); a drain on a quarantined member,
  * an undrain of a quarantine or a release of a drain is 409 (one override replaces the other only
  * upwards: quarantine may replace a drain). A write resolves once the store made it durable and
- * answers `{ changed, member, audit }`; the next snapshot (built synchronously from the store's
- * change event) already answers DNS with it. Removing what is not there is `changed: false`
- * without an audit entry, so scripts can repeat themselves.
+ * answers `{ changed, member, audit, warning? }` (`warning` when the store reports it could not
+ * persist: the change is live but would not survive a restart); the next snapshot (built
+ * synchronously from the store's change event) already answers DNS with it. Removing what is not
+ * there is `changed: false` without an audit entry, so scripts can repeat themselves.
  */
 import type { IncomingMessage } from 'node:http';
 import type { MemberId, Override, WeightOverride } from '../pool/model.ts';
@@ -65,7 +66,11 @@ export function adminRoutes(ctx: ServerContext): [string, RouteHandler][] {
       const [previous, next] = kind === 'override' ? [before?.state, after?.state] : [before?.weight, after?.weight];
       log.info({ member: req.id, action: entry.action, previous, next, author: req.author, reason: reasonOf(entry) }, 'override changed');
     }
-    return { status: 200, body: { changed: entry !== undefined, member: after ?? { id: req.id }, audit: entry ?? null } };
+    const body: Record<string, unknown> = { changed: entry !== undefined, member: after ?? { id: req.id }, audit: entry ?? null };
+    // The change is live either way; say so when it could not be made durable (state file, Redis).
+    const store = ctx.store.health();
+    if (entry && !store.ok) body.warning = `applied but not persisted: ${store.reason ?? 'state store unhealthy'}`;
+    return { status: 200, body };
   };
 
   const apply = async (action: Action, req: WriteRequest): Promise<HttpReply> => {
