@@ -6,7 +6,7 @@ const POLL_MS = 1000;
 const AUDIT_EVERY = 5; // polls
 const HISTORY_MS = 5 * 60 * 1000; // latency kept per member for the sparkline
 const STATES = ['up', 'down', 'unknown', 'drained', 'quarantined'];
-const SYMBOLS = { up: '●', down: '✕', unknown: '?', drained: '⏸', quarantined: '⚠' };
+const SYMBOLS = { up: '●', down: '✕', unknown: '?', drained: '‖', quarantined: '⚠' };
 const SVG = 'http://www.w3.org/2000/svg';
 const SPARK_W = 200;
 const SPARK_H = 36;
@@ -181,7 +181,8 @@ function updateMember(member, now, windowSeconds) {
 
   const share = member.share ?? { fraction: 0, firstFraction: 0, answers: 0 };
   view.shareBar.style.width = `${Math.min(100, share.fraction * 100)}%`;
-  view.shareText.textContent = `share ${pct(share.fraction)} · first ${pct(share.firstFraction)} · ${share.answers} answers/${windowSeconds} s`;
+  view.shareText.textContent = `in ${pct(share.fraction)} of answers, first in ${pct(share.firstFraction)}`;
+  view.shareText.title = `${share.answers} of the answers in the last ${windowSeconds} s carried this member`;
 }
 
 function drawSpark(view, member, now) {
@@ -197,22 +198,32 @@ function drawSpark(view, member, now) {
   const failed = samples.length - passed.length;
   const max = Math.max(1, ...passed.map(([, s]) => s.ms));
   const avg = passed.length ? passed.reduce((sum, [, s]) => sum + s.ms, 0) / passed.length : null;
-  const x = (at) => (((at - (now - HISTORY_MS)) / HISTORY_MS) * (SPARK_W - 2) + 1).toFixed(1);
+  // The x axis spans the samples kept (at least 10 s, at most HISTORY_MS), so a fresh server's
+  // first probes spread over the chart instead of piling up at its right edge.
+  const span = Math.min(HISTORY_MS, Math.max(10_000, samples.length ? now - samples[0][0] : 0));
+  const x = (at) => (((at - (now - span)) / span) * (SPARK_W - 2) + 1).toFixed(1);
   const y = (value) => (SPARK_H - 4 - (value / max) * (SPARK_H - 10)).toFixed(1);
   const children = [svg('line', { class: 'axis', x1: 0, x2: SPARK_W, y1: SPARK_H - 3, y2: SPARK_H - 3 })];
   if (passed.length) {
     children.push(svg('polyline', { class: 'line', points: passed.map(([at, s]) => `${x(at)},${y(s.ms)}`).join(' ') }));
     const [lastAt, last] = passed[passed.length - 1];
     children.push(svg('circle', { class: 'dot', cx: x(lastAt), cy: y(last.ms), r: 2 }));
+    const scale = svg('text', { class: 'scale', x: 3, y: 9 });
+    scale.textContent = ms(max);
+    children.push(scale);
   }
   for (const [at] of samples.filter(([, s]) => !s.ok)) children.push(svg('rect', { class: 'fail', x: Number(x(at)) - 1, y: 2, width: 2, height: SPARK_H - 5 }));
   const title = svg('title');
-  const summary = `${samples.length} probes in 5 min, ${failed} failed; latency avg ${ms(avg)}, max ${passed.length ? ms(max) : '–'}`;
+  const summary = `${samples.length} probes in the last ${spanText(span)}, ${failed} failed; latency avg ${ms(avg)}, max ${passed.length ? ms(max) : '–'}`;
   title.textContent = `SMTP probe latency of ${member.id}: ${summary}`;
   view.spark.replaceChildren(title, ...children);
   view.sparkText.textContent = member.lastProbe
-    ? `last ${member.lastProbe.ok ? 'ok' : member.lastProbe.reason ?? 'failed'} ${ms(member.lastProbe.totalMs)} · avg ${ms(avg)} · max ${passed.length ? ms(max) : '–'}${failed ? ` · ${failed} failed` : ''}`
+    ? `last ${member.lastProbe.ok ? 'ok' : member.lastProbe.reason ?? 'failed'} ${ms(member.lastProbe.totalMs)} · ${spanText(span)}: avg ${ms(avg)}, max ${passed.length ? ms(max) : '–'}${failed ? `, ${failed} failed` : ''}`
     : 'not probed yet';
+}
+
+function spanText(span) {
+  return span < 90_000 ? `${Math.round(span / 1000)} s` : `${Math.round(span / 60_000)} min`;
 }
 
 function renderNames(zone) {
