@@ -297,6 +297,7 @@ export class RedisStateStore implements StateStore {
     switch (message.kind) {
       case 'health':
         this.#mutate(() => this.#health.set(message.member, message.health));
+        this.#log.debug({ member: message.member, state: message.health.state, from: message.from }, 'remote verdict applied');
         break;
       case 'override':
         this.#mutate(() => {
