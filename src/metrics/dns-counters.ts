@@ -40,6 +40,8 @@ export class DnsCounters implements DnsMetrics {
   /** [transport] → replies served from the answer cache. */
   readonly #hits = new Float64Array(2);
   readonly #members = new Map<MemberId, Tally>();
+  /** Answers that carried at least one balanced member. */
+  #balanced = 0;
   /** Answers per members array since the last fold into #members (scrape, retain, or size cap). */
   readonly #pending = new Map<readonly MemberId[], Tally>();
   /** [dropSlot * 2 + transport] → packets given no reply. */
@@ -52,6 +54,7 @@ export class DnsCounters implements DnsMetrics {
   }
 
   served(members: readonly MemberId[]): void {
+    this.#balanced += 1;
     // The Answerer hands out the same members array for every answer built from one cache slot,
     // so one identity lookup per answer replaces one string lookup per member.
     const tally = this.#pending.get(members);
@@ -115,13 +118,22 @@ export class DnsCounters implements DnsMetrics {
     });
     const answers = new Counter({
       name: 'mxlb_answers_member_total',
-      help: 'DNS answers that handed out this balanced member (cache hits included).',
-      labelNames: ['member'] as const,
+      help: 'DNS answers that handed out this balanced member (cache hits included); member is <pool>/<name>.',
+      labelNames: ['member', 'pool'] as const,
       registers: [registry],
       collect: () => {
         answers.reset();
         this.#fold();
-        for (const [member, tally] of this.#members) answers.inc({ member }, tally.n);
+        for (const [member, tally] of this.#members) answers.inc({ member, pool: member.slice(0, member.indexOf('/')) }, tally.n);
+      },
+    });
+    const balanced = new Counter({
+      name: 'mxlb_answers_balanced_total',
+      help: 'DNS answers that carried at least one balanced member: the denominator of a member\'s answer share.',
+      registers: [registry],
+      collect: () => {
+        balanced.reset();
+        balanced.inc(this.#balanced);
       },
     });
     const dropped = new Counter({

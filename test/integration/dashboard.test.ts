@@ -21,6 +21,12 @@ const TOKEN = 'dashboard-test-token-0123456789';
 const COLOURS = { up: 'rgb(26, 127, 55)', down: 'rgb(180, 35, 24)', drained: 'rgb(5, 80, 174)' };
 const MEMBERS = ['primary/mta1', 'primary/mta2', 'backup/bk1'];
 
+/** What the callbacks run inside the page use (the project compiles without the DOM library). */
+interface BrowserGlobals {
+  getComputedStyle(node: unknown): { borderLeftColor: string };
+  __sameDocument?: string;
+}
+
 interface World {
   dir: string;
   mtas: Mta[];
@@ -80,7 +86,7 @@ async function shown(page: Page, member: string): Promise<{ state: string | null
   return {
     state: await card.getAttribute('data-state'),
     badge: (await card.locator('.badge').innerText()).trim(),
-    colour: await card.evaluate((node) => getComputedStyle(node).borderLeftColor),
+    colour: await card.evaluate((node) => (globalThis as unknown as BrowserGlobals).getComputedStyle(node).borderLeftColor),
     reason: await card.locator('.reason').innerText(),
   };
 }
@@ -120,7 +126,7 @@ test.serial('shows every member with its state, and a stopped or drained member 
 
   await page.goto(`${base}/`);
   await page.evaluate(() => {
-    (window as unknown as { __sameDocument: string }).__sameDocument = 'still here';
+    (globalThis as unknown as BrowserGlobals).__sameDocument = 'still here';
   });
   for (const member of MEMBERS) await waitForState(page, member, 'up');
   for (const member of MEMBERS) {
@@ -161,7 +167,7 @@ test.serial('shows every member with its state, and a stopped or drained member 
   await page.waitForSelector('#audit li[data-member="backup/bk1"]', { timeout: 15_000 });
 
   t.is(navigations, 1, 'one navigation: the first load');
-  t.is(await page.evaluate(() => (window as unknown as { __sameDocument?: string }).__sameDocument), 'still here', 'the same document, never reloaded');
+  t.is(await page.evaluate(() => (globalThis as unknown as BrowserGlobals).__sameDocument), 'still here', 'the same document, never reloaded');
   t.deepEqual(problems, [], 'no console errors (CSP violations included)');
 
   mkdirSync(ARTIFACTS, { recursive: true });

@@ -166,8 +166,9 @@ test.serial('DNS counters move exactly with real dig queries by type, rcode and 
 
   // Both members are up and max is 8: every A and MX answer carried both of them.
   for (const member of [MTA1, MTA2]) {
-    t.is(counterOf(after, 'mxlb_answers_member_total', { member }) - counterOf(before, 'mxlb_answers_member_total', { member }), 5, member);
+    t.is(counterOf(after, 'mxlb_answers_member_total', { member, pool: 'mtas' }) - counterOf(before, 'mxlb_answers_member_total', { member, pool: 'mtas' }), 5, member);
   }
+  t.is(counterOf(after, 'mxlb_answers_balanced_total') - counterOf(before, 'mxlb_answers_balanced_total'), 5, 'the share denominator');
 });
 
 test.serial('probe results, per-phase latency and durations move with real probes', async (t) => {
