@@ -68,7 +68,19 @@ export async function sampleAnswers(dns: { host: string; port: number }, names: 
   return { a: await askMany(dns, names.a, 1, count), mx: await askMany(dns, names.mx, 15, count) };
 }
 
-/** The transition log line `member <to>` of `member`, logged after `after` (index into logs). */
+/** The transition log lines `member <to>` of `member` seen so far. */
 export function transitionLogs(mxlb: MxlbProcess, member: string, to: 'up' | 'down'): Record<string, unknown>[] {
   return mxlb.logs.filter((line) => line.member === member && line.msg === `member ${to}`);
+}
+
+/**
+ * Waits for a `member <to>` log line of `member` among the lines logged from index `from` on (pass
+ * `mxlb.logs.length` before the event). The log reaches the test through a pipe, so it may arrive
+ * after the DNS answer already changed: never assert on the logs without waiting.
+ */
+export async function waitTransition(mxlb: MxlbProcess, member: string, to: 'up' | 'down', from: number, timeoutMs = 5000): Promise<Record<string, unknown>> {
+  return eventually(() => mxlb.logs.slice(from).find((line) => line.member === member && line.msg === `member ${to}`), {
+    timeoutMs,
+    what: `log "member ${to}" of ${member}`,
+  });
 }

@@ -11,7 +11,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { addressesIn, ask, askMany, exchangesIn, FLOW_SOA_MINIMUM, RCODE, type FlowAnswer, type FlowZoneSpec } from '../helpers/flow-zone.ts';
-import { inA, inMx, sampleAnswers, startFlow, transitionLogs, waitAnswers, waitReady, type Flow, type MemberView } from '../helpers/flow-mxlb.ts';
+import { inA, inMx, sampleAnswers, startFlow, waitAnswers, waitReady, waitTransition, type Flow, type MemberView } from '../helpers/flow-mxlb.ts';
 import { startMta, startScriptedMta, type Mta, type ScriptedMta } from '../helpers/mta.ts';
 
 const ORIGIN = 'flow.test';
@@ -114,14 +114,14 @@ test.serial('a stopped MTA leaves A and MX answers within the detection time and
   await assertExcluded(t, flow, gone, rest);
 
   const restartedAt = Date.now();
+  const logged = flow.mxlb.logs.length;
   await mtas[0].restart();
   const back = await waitAnswers(flow.dns, NAMES, includes(gone), { since: restartedAt, timeoutMs: RETURN_MS + 5000, what: `${gone.id} back` });
   t.log(`restarted MTA back in A and MX answers after ${back} ms (bound ${RETURN_MS} ms)`);
   t.true(back < RETURN_MS, `back in ${back} ms < ${RETURN_MS} ms`);
-  const up = transitionLogs(flow.mxlb, gone.id, 'up').at(-1);
-  t.truthy(up, 'a "member up" transition was logged');
-  t.is(up?.from, 'down');
-  t.regex(String(up?.detail), new RegExp(`^${RISE} consecutive successes \\(rise ${RISE}\\)`), 'it came back after exactly rise successes');
+  const up = await waitTransition(flow.mxlb, gone.id, 'up', logged);
+  t.is(up.from, 'down');
+  t.regex(String(up.detail), new RegExp(`^${RISE} consecutive successes \\(rise ${RISE}\\)`), 'it came back after exactly rise successes');
   await assertAllBack(t, flow, members);
 });
 
@@ -133,12 +133,13 @@ test.serial('an MTA that starts answering 421 leaves the answers and returns whe
   const shedding = members[3]!;
 
   const switchedAt = Date.now();
+  const logged = flow.mxlb.logs.length;
   scripted.setMode('banner-421');
   const detected = await waitAnswers(flow.dns, NAMES, excludes(shedding), { since: switchedAt, timeoutMs: DETECT_REFUSED_MS + 5000, what: '421 MTA out' });
   t.log(`MTA greeting 421 out of the answers after ${detected} ms (bound ${DETECT_REFUSED_MS} ms)`);
   t.true(detected < DETECT_REFUSED_MS);
-  const down = transitionLogs(flow.mxlb, shedding.id, 'down').at(-1);
-  t.is(down?.reason, 'banner-421', 'the probe names the 421 greeting as the reason');
+  const down = await waitTransition(flow.mxlb, shedding.id, 'down', logged);
+  t.is(down.reason, 'banner-421', 'the probe names the 421 greeting as the reason');
   await assertExcluded(t, flow, shedding, members.slice(0, 3));
 
   const healedAt = Date.now();
@@ -157,13 +158,14 @@ test.serial('an MTA that goes silent after connect leaves the answers within fal
   const silent = members[3]!;
 
   const switchedAt = Date.now();
+  const logged = flow.mxlb.logs.length;
   scripted.setMode('silent');
   const detected = await waitAnswers(flow.dns, NAMES, excludes(silent), { since: switchedAt, timeoutMs: DETECT_SILENT_MS + 5000, what: 'silent MTA out' });
   t.log(`MTA silent after connect out of the answers after ${detected} ms (bound ${DETECT_SILENT_MS} ms)`);
   t.true(detected < DETECT_SILENT_MS);
   // it cannot be faster than fall banner timeouts: each failing probe waits for the greeting
   t.true(detected >= FALL * BANNER_MS * 0.9, `not before ${FALL} banner timeouts (${detected} ms)`);
-  t.is(transitionLogs(flow.mxlb, silent.id, 'down').at(-1)?.reason, 'banner-timeout');
+  t.is((await waitTransition(flow.mxlb, silent.id, 'down', logged)).reason, 'banner-timeout');
   await assertExcluded(t, flow, silent, members.slice(0, 3));
 
   scripted.setMode('ok');

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { askMany, type FlowZoneSpec } from '../helpers/flow-zone.ts';
-import { inA, inMx, readyz, sampleAnswers, startFlow, transitionLogs, waitAnswers, waitReady } from '../helpers/flow-mxlb.ts';
+import { inA, inMx, readyz, sampleAnswers, startFlow, transitionLogs, waitAnswers, waitReady, waitTransition } from '../helpers/flow-mxlb.ts';
 import { startMxlb } from '../helpers/mxlb-process.ts';
 import { startMta, startScriptedMta, type Mta } from '../helpers/mta.ts';
 import { eventually } from '../helpers/poll.ts';
@@ -61,7 +61,7 @@ test.serial('a restarted mxlb reuses last-known health: a member that was down i
   await waitReady(first.mxlb);
   await doomed.stop();
   await waitAnswers(first.dns, NAMES, (a, mx) => !inA(a, gone) && !inMx(mx, gone), { timeoutMs: 10_000, what: 'mta4 down in the first life' });
-  t.truthy(transitionLogs(first.mxlb, 'primary/mta4', 'down').at(-1));
+  await waitTransition(first.mxlb, 'primary/mta4', 'down', 0);
   t.is(await first.mxlb.stop(), 0, 'clean exit on SIGTERM');
   const saved = JSON.parse(readFileSync(stateFile, 'utf8')) as { health: Record<string, { state: string }> };
   t.is(saved.health['primary/mta4']?.state, 'down', 'the state file holds the down verdict');
