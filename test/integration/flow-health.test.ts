@@ -356,3 +356,30 @@ test.serial('round-robin: successive answers start at different members and rota
   const mx = await askMany(flow.dns, NAMES.mx, 15, 8);
   t.is(new Set(mx.map((a) => a.mx[0]!.exchange)).size, 4, 'MX answers rotate their exchanges too');
 });
+
+test.serial('default probe settings: a stopped MTA is out within the documented 1.35 s and back within 1.4 s (plus slack), round after round', async (t) => {
+  const { mtas, scripted, members } = await fourMtas(t, 30);
+  const spec = onePoolZone([...mtas, scripted]);
+  const flow = await startFlow(t, { ...spec, probe: {} });
+  await waitReady(flow.mxlb);
+  const gone = members[0]!;
+  // src/pool/model.ts ProbeSettings: interval 1 s ± 10 %, recheck 250 ms, fall 2, rise 2. Its
+  // arithmetic leaves out the probes' own duration: a refused connect fails in ~1 ms, but each of
+  // the `rise` successes is a whole SMTP dialogue (smtp-server greets ~100 ms after the connect).
+  const DOWN_MS = 1350;
+  const UP_MS = 1400;
+  const downs: number[] = [];
+  const ups: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const stoppedAt = Date.now();
+    await mtas[0].stop();
+    downs.push(await waitAnswers(flow.dns, NAMES, excludes(gone), { since: stoppedAt, timeoutMs: DOWN_MS + SLACK_MS + 5000, what: `round ${round}: out` }));
+    const restartedAt = Date.now();
+    await mtas[0].restart();
+    ups.push(await waitAnswers(flow.dns, NAMES, includes(gone), { since: restartedAt, timeoutMs: UP_MS + SLACK_MS + 5000, what: `round ${round}: back` }));
+  }
+  t.log(`default settings: out after ${downs.join(', ')} ms (documented ≤ ${DOWN_MS}), back after ${ups.join(', ')} ms (documented ≤ ${UP_MS} plus two probe dialogues)`);
+  for (const ms of downs) t.true(ms < DOWN_MS + SLACK_MS, `out in ${ms} ms`);
+  for (const ms of ups) t.true(ms < UP_MS + SLACK_MS, `back in ${ms} ms`);
+  await assertAllBack(t, flow, members);
+});
