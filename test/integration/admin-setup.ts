@@ -93,9 +93,11 @@ export function cli(args: string[], env: Record<string, string> = {}): Promise<C
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('MXLB_')) clean[key] = value;
   const started = Date.now();
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...clean, USER: 'alice', ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...clean, USER: 'alice', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
+      // A CLI killed by the deadline shows as -1 with the signal, not as a silent wrong code.
+      const note = error && code === -1 ? `\n[cli ${args.join(' ')}: ${error.signal ?? error.message}]` : '';
+      resolve({ code, stdout, stderr: stderr + note, ms: Date.now() - started });
     });
   });
 }
