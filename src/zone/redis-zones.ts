@@ -59,12 +59,13 @@ export type PublishResult =
 /**
  * KEYS: zone hash, origin set. ARGV: expected version ('' = any), file, text, sibling ('' = none),
  * sha256, author, at, origin, channel. Same content → unchanged (no new version); a remote version
- * other than the expected one → conflict; else version+1, the set and a PUBLISH, atomically.
+ * other than the expected one → conflict (none at all is no conflict: nothing to overwrite, e.g.
+ * after Redis lost its data); else version+1, the set and a PUBLISH, atomically.
  */
 const PUBLISH = `
 local current = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
 if redis.call('HGET', KEYS[1], 'sha256') == ARGV[5] then return {'unchanged', current} end
-if ARGV[1] ~= '' and tonumber(ARGV[1]) ~= current then return {'conflict', current} end
+if ARGV[1] ~= '' and current ~= 0 and tonumber(ARGV[1]) ~= current then return {'conflict', current} end
 local version = current + 1
 redis.call('HSET', KEYS[1], 'version', version, 'file', ARGV[2], 'text', ARGV[3], 'sha256', ARGV[5], 'author', ARGV[6], 'at', ARGV[7])
 if ARGV[4] == '' then redis.call('HDEL', KEYS[1], 'sibling') else redis.call('HSET', KEYS[1], 'sibling', ARGV[4]) end
