@@ -6,7 +6,8 @@
  * and on a good edit. One server and two real MTAs serve the whole file; tests run in order.
  */
 import test from 'ava';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dig } from '../helpers/dig.ts';
@@ -17,6 +18,9 @@ import { eventually } from '../helpers/poll.ts';
 import { counterOf, parseProm, series, valueOf, type Families } from '../helpers/prom-parse.ts';
 
 const ORIGIN = 'metrics.test';
+/** Prometheus's own tool (Debian package prometheus, installed by .ci/run): its parser and rule tester. */
+const PROMTOOL = '/usr/bin/promtool';
+const ALERTS = new URL('../../docs/mxlb-alerts.yml', import.meta.url).pathname;
 const MTA1 = 'mtas/mta1';
 const MTA2 = 'mtas/mta2';
 
@@ -243,4 +247,64 @@ test.serial('zone reloads: a broken edit counts failed (last good zone kept), a 
   const leftovers = [...good.values()].flatMap((f) => f.samples).filter((s) => s.labels.member === MTA2);
   t.deepEqual(leftovers.map((s) => s.name), [], 'no series of the removed member');
   t.deepEqual(stateOf(good, MTA1), ['up']);
+});
+
+function promtool(args: string[], input?: string): { status: number | null; output: string } {
+  if (!existsSync(PROMTOOL)) throw new Error(`${PROMTOOL} not found: install Debian's prometheus package (apt-get install prometheus), as .ci/run does`);
+  const run = spawnSync(PROMTOOL, args, { input, encoding: 'utf8', timeout: 30_000 });
+  return { status: run.status, output: `${run.stdout}${run.stderr}` };
+}
+
+test.serial("Prometheus's own parser (promtool check metrics) accepts /metrics; its lint flags none of mxlb's metrics", async (t) => {
+  const { text } = await scrape();
+  const check = promtool(['check', 'metrics'], text);
+  t.notRegex(check.output, /error while linting|parsing error/, check.output);
+  // Exit 3 = lint findings only. prom-client's default nodejs_*_total gauges are its naming, not ours.
+  t.true(check.status === 0 || check.status === 3, `promtool exited ${check.status}: ${check.output}`);
+  const ours = check.output.split('\n').filter((line) => line.trim() !== '' && !/^mxlb_(nodejs|process)_/.test(line));
+  t.deepEqual(ours, []);
+});
+
+test.serial('the example alert rules in docs/mxlb-alerts.yml are valid; member-down and share-drift fire as documented (promtool test rules)', (t) => {
+  const checked = promtool(['check', 'rules', ALERTS]);
+  t.is(checked.status, 0, checked.output);
+  const dir = mkdtempSync(join(tmpdir(), 'mxlb-rules-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'test.yml');
+  const state = (member: string, name: string, values: string) => `      - series: 'mxlb_member_state{instance="ns1",member="${member}",pool="p",state="${name}"}'\n        values: '${values}'`;
+  const answers = (member: string, perMinute: number) => `      - series: 'mxlb_answers_member_total{instance="ns1",member="${member}",pool="p"}'\n        values: '0+${perMinute}x40'`;
+  writeFileSync(
+    file,
+    [
+      `rule_files: [${JSON.stringify(ALERTS)}]`,
+      'evaluation_interval: 1m',
+      'tests:',
+      '  - interval: 1m',
+      '    input_series:',
+      // p/a goes down at minute 2; p/b and p/c stay up, p/c gets a tenth of the answers.
+      state('p/a', 'down', '0 0 1x38'),
+      state('p/a', 'up', '1 1 0x38'),
+      state('p/b', 'up', '1x40'),
+      state('p/c', 'up', '1x40'),
+      answers('p/b', 600),
+      answers('p/c', 60),
+      '    alert_rule_test:',
+      '      - { eval_time: 6m, alertname: MxlbMemberDown, exp_alerts: [] }',
+      '      - eval_time: 8m',
+      '        alertname: MxlbMemberDown',
+      '        exp_alerts:',
+      '          - exp_labels: { severity: warning, instance: ns1, member: p/a, pool: p, state: down }',
+      '            exp_annotations:',
+      '              summary: "MTA p/a has been down for 5 minutes"',
+      '              description: "mxlb left it out of answers; see mxlb status or the dashboard for the probe failure reason."',
+      '      - eval_time: 35m',
+      '        alertname: MxlbShareDrift',
+      '        exp_alerts:',
+      '          - exp_labels: { severity: info, member: p/c, pool: p }',
+      '            exp_annotations: { summary: "p/c gets less than half the answers of its pool mates" }',
+      '',
+    ].join('\n'),
+  );
+  const tested = promtool(['test', 'rules', file]);
+  t.is(tested.status, 0, tested.output);
 });
