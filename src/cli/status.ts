@@ -77,8 +77,8 @@ export function formatStatus(doc: StatusDocument, server: string, color = false)
   const states = Object.entries(doc.totals.byState).map(([state, n]) => paint(`${n} ${state}`, state, color)).join(', ');
   let text = `mxlb ${s.version} at ${server}: up ${age(s.uptimeSeconds * 1000)}, snapshot ${s.snapshotVersion}, store ${store}` +
     `${s.firstProbeRoundDone ? '' : ', first probe round not done'}\n`;
-  text += `${doc.totals.zones} zone(s), ${doc.totals.names} balanced name(s), ${doc.totals.members} member(s)${states ? `: ${states}` : ''}; ` +
-    `${doc.answersInWindow} balanced answer(s) in the last ${doc.sharesWindowSeconds} s\n`;
+  text += `${doc.totals.zones} zone(s), ${doc.totals.names} balanced name(s), ${doc.totals.members} member(s)${states ? `: ${states}` : ''}\n`;
+  text += `${doc.answersInWindow} balanced answer(s) in the last ${doc.sharesWindowSeconds} s\n`;
   for (const error of s.zoneErrors) text += `zone error: ${error}\n`;
   for (const zone of doc.zones) text += `\n${formatZone(zone, color)}`;
   if (doc.recentTransitions.length > 0) {
@@ -108,23 +108,27 @@ function formatName(name: NameStatus, color: boolean): string {
   }
   for (const a of name.answers) {
     const what = a.outcome === 'answer' ? `tier ${a.tier}${a.mode === 'normal' ? '' : ` (${a.mode})`}: ${a.candidates.join(', ')}` : a.outcome;
-    const degraded = a.degraded ? paint(`  degraded: ${a.degradedBecause.join('; ')}`, 'drained', color) : '';
-    text += clip(`    ${a.type.padEnd(4)} → ${what}`, WIDTH) + `${degraded}\n`;
+    const degraded = a.degraded ? `  degraded: ${a.degradedBecause.join('; ')}` : '';
+    text += `${clip(`    ${a.type.padEnd(4)} → ${what}${degraded}`, WIDTH).replace('degraded:', paint('degraded:', 'drained', color))}\n`;
   }
   return text;
 }
 
 function formatPool(pool: PoolStatus, color: boolean): string {
   const p = pool.probe;
-  let text = `  pool ${pool.name}  (probe every ${p.interval}, rise ${p.rise}, fall ${p.fall}, starttls ${p.starttls})\n`;
+  const text = `  pool ${pool.name}  (probe every ${p.interval}, rise ${p.rise}, fall ${p.fall}, starttls ${p.starttls})\n`;
   const rows = pool.members.map((m) => memberRow(m));
-  const lines = table(['    MEMBER', 'ADDRESS', 'STATE', 'SINCE', 'WEIGHT', 'PROBE', 'SHARE', 'DETAIL'], rows).split('\n');
-  // Colour after layout so escape codes do not skew the column widths.
+  const lines = table(['    MEMBER', 'ADDRESS', 'STATE', 'SINCE', 'WEIGHT', 'PROBE', 'SHARE'], rows).split('\n');
+  // Colour after layout so escape codes do not skew the column widths; the detail (override,
+  // failure text) goes on its own line below the member so long texts never break the table.
   return text + lines.map((line, i) => {
     if (line === '') return '';
-    const clipped = clip(line, WIDTH);
     const member = i > 0 ? pool.members[i - 1] : undefined;
-    return `${member ? clipped.replace(memberState(member), paint(memberState(member), member.effective, color)) : clipped}\n`;
+    if (!member) return `${clip(line, WIDTH)}\n`;
+    const state = memberState(member);
+    const row = clip(line, WIDTH).replace(state, paint(state, member.effective, color));
+    const more = detail(member);
+    return `${row}\n${more ? `${clip(`      ↳ ${more}`, WIDTH)}\n` : ''}`;
   }).join('');
 }
 
@@ -135,9 +139,9 @@ function memberState(m: MemberStatus): string {
 function memberRow(m: MemberStatus): string[] {
   const address = m.port === 25 ? m.address : m.address.includes(':') ? `[${m.address}]:${m.port}` : `${m.address}:${m.port}`;
   const weight = m.effectiveWeight === m.weight ? `${m.weight}` : `${m.effectiveWeight} (${m.weight})`;
-  const probe = m.lastProbe ? `${m.lastProbe.totalMs.toFixed(1)}ms ${m.lastProbe.ok ? 'ok' : (m.lastProbe.reason ?? 'fail')}` : '-';
+  const probe = m.lastProbe ? `${m.lastProbe.totalMs.toFixed(1)} ms ${m.lastProbe.ok ? 'ok' : (m.lastProbe.reason ?? 'fail')}` : '-';
   const share = m.share.answers > 0 ? `${Math.round(m.share.fraction * 100)}%` : '-';
-  return [`    ${m.id}`, address, memberState(m), m.sinceSeconds === undefined ? '-' : age(m.sinceSeconds * 1000), weight, probe, share, detail(m)];
+  return [`    ${m.id}`, address, memberState(m), m.sinceSeconds === undefined ? '-' : age(m.sinceSeconds * 1000), weight, probe, share];
 }
 
 function detail(m: MemberStatus): string {
