@@ -179,3 +179,18 @@ test('a collision with a static record of the sibling names the sibling file', (
   const error = t.throws(() => parseYamlZone(`${POOLS}names:\n  smtp:\n    tiers: [primary]\n`, { file: FILE, origin: 'mail.test', sibling }), { instanceOf: SourceError });
   t.is(error.message, `zones/mail.test.zone:4: smtp.mail.test. is a balanced name (${FILE}:7), whose A/AAAA mxlb answers: remove its static CNAME record`);
 });
+
+test('a broken static record keeps its YAML line whatever the block looks like (comment after |, | on its own line, CRLF, |+)', (t) => {
+  const body = '  $TTL 300\n  @ SOA ns1 hostmaster 1 1h 15m 1w 5m\n    NS ns1\n  bad A 1.2.3.400\n';
+  const shapes = {
+    comment: `# zone\nrecords: |   # static records\n${body}`,
+    ownLine: `# zone\nrecords:\n  |\n${body.replace(/^/gm, '  ')}`,
+    crlf: `# zone\r\n\r\nrecords: |\r\n${body.replace(/\n/g, '\r\n')}`,
+    keep: `# zone\nrecords: |+\n\n${body}\n\npools: {}\n`,
+  };
+  for (const [shape, yaml] of Object.entries(shapes)) {
+    const line = yaml.split(/\r?\n/).findIndex((l) => l.includes('1.2.3.400')) + 1;
+    const error = t.throws(() => parseYamlZone(yaml, { file: FILE, origin: 'mail.test' }), { instanceOf: SourceError });
+    t.is(error.message, `${FILE}:${line}: bad IPv4 address "1.2.3.400"`, shape);
+  }
+});
