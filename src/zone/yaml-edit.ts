@@ -143,7 +143,7 @@ export function planEdit(text: string, edit: MemberEdit, file: string): Splice {
   const pair = item.items.find((p) => isScalar(p.key) && p.key.value === key);
   if (pair && isScalar(pair.value) && pair.value.range) {
     const scalar = pair.value;
-    return { start: scalar.range![0], end: scalar.range![1], insert: scalarText(value, !!item.flow, scalar.type) };
+    return keepCommentColumn(text, { start: scalar.range![0], end: scalar.range![1], insert: scalarText(value, !!item.flow, scalar.type) });
   }
   if (pair) return fail(pair.value as Node, `member ${id} ${key} is not a single value; edit it by hand`);
   return appendPair(text, item, key, value, eol);
@@ -170,6 +170,31 @@ export function setMember(text: string, pool: string, member: string, fields: Me
 function memberName(item: YAMLMap): string | undefined {
   const value = item.get('name', true);
   return isScalar(value) && value.value !== null ? String(value.value) : undefined;
+}
+
+/**
+ * A value replaced before a trailing comment (`weight: 100     # share`) keeps the comment in its
+ * column: the spaces between shrink or grow by the difference in length (at least one stays).
+ */
+function keepCommentColumn(text: string, splice: Splice): Splice {
+  const gap = /^[ \t]*/.exec(text.slice(splice.end))![0];
+  if (gap.length === 0 || text[splice.end + gap.length] !== '#' || gap.includes('\t')) return splice;
+  const spaces = Math.max(1, gap.length + (splice.end - splice.start) - splice.insert.length);
+  return { start: splice.start, end: splice.end + gap.length, insert: splice.insert + ' '.repeat(spaces) };
+}
+
+/**
+ * From a line start, past the comment-only lines indented deeper than `column`: they continue the
+ * comment of the entry above (a long trailing comment wrapped onto the next lines).
+ */
+function pastContinuationComments(text: string, offset: number, column: number): number {
+  let at = offset;
+  for (;;) {
+    const end = lineEnd(text, at);
+    const match = /^([ ]*)#/.exec(text.slice(at, end));
+    if (at >= text.length || !match || match[1]!.length <= column) return at;
+    at = end;
+  }
 }
 
 /** Exclusive end offset of a node's own content (without trailing comments and line breaks). */
@@ -244,7 +269,7 @@ function appendItem(text: string, seq: YAMLSeq, fields: Array<[string, string | 
   if (!last) throw new SourceError(file, lineOf(text, seq.range![0]), 'empty block list');
   const dash = dashOf(text, last, file);
   const dashIndent = ' '.repeat(column(text, dash));
-  const at = lineEnd(text, contentEnd(last) - 1);
+  const at = pastContinuationComments(text, lineEnd(text, contentEnd(last) - 1), column(text, dash));
   const lead = withLeadingEol(text, at, eol);
   if (isMap(last) && last.flow) {
     return { start: at, end: at, insert: `${lead}${dashIndent}- ${flowMap(fields, /^\{\s/.test(text.slice(last.range![0])))}${eol}` };
@@ -260,14 +285,16 @@ function appendPair(text: string, item: YAMLMap, key: string, value: string | nu
     const end = ((last.value ?? last.key) as Node).range![1];
     return { start: end, end, insert: `, ${key}: ${scalarText(value, true)}` };
   }
-  const keyIndent = ' '.repeat(column(text, (last.key as Node).range![0]));
-  const at = lineEnd(text, contentEnd(item) - 1);
+  const keyCol = column(text, (last.key as Node).range![0]);
+  const keyIndent = ' '.repeat(keyCol);
+  const at = pastContinuationComments(text, lineEnd(text, contentEnd(item) - 1), keyCol);
   return { start: at, end: at, insert: `${withLeadingEol(text, at, eol)}${keyIndent}${key}: ${scalarText(value, false)}${eol}` };
 }
 
 /**
- * Removes item `index`. Block list: its lines, and the comment lines right above it at its
- * indentation (they describe it); blank lines around stay. Flow list: the item and one comma.
+ * Removes item `index`. Block list: its lines, the comment lines right above it at its indentation
+ * (they describe it) and those below it indented deeper (they continue its comments); blank lines
+ * around stay. Flow list: the item and one comma.
  */
 function removeItem(text: string, seq: YAMLSeq, index: number, file: string): Splice {
   const items = seq.items as Node[];
@@ -287,5 +314,5 @@ function removeItem(text: string, seq: YAMLSeq, index: number, file: string): Sp
     if (!/^\s*#/.test(line) || line.indexOf('#') !== dashCol) break;
     start = above;
   }
-  return { start, end: lineEnd(text, contentEnd(item) - 1), insert: '' };
+  return { start, end: pastContinuationComments(text, lineEnd(text, contentEnd(item) - 1), dashCol), insert: '' };
 }
