@@ -75,7 +75,7 @@ test('mxlb status: a table per zone, name and pool, every member with its state;
   t.regex(run.stdout, /name smtp\.cli\.test {2}round-robin, max 8/);
   t.regex(run.stdout, /tier 0 \[primary\] {2}2\/3 healthy, min 1 {2}serving/);
   t.regex(run.stdout, /primary\/mta1 +127\.0\.67\.1:\d+ +up +\S+ +100 +[\d.]+ ms ok/);
-  t.regex(run.stdout, /primary\/mta3 +127\.0\.67\.3:\d+ +down +\S+ +100 +[\d.]+ ms connect-refused\n +↳ connect ECONNREFUSED 127\.0\.67\.3:\d+/);
+  t.regex(run.stdout, /primary\/mta3 +127\.0\.67\.3:\d+ +down +\S+ +100 +[\d.]+ ms connect-refused +-\n +↳ connect ECONNREFUSED 127\.0\.67\.3:\d+/);
   t.regex(run.stdout, /recent transitions \(newest first\):\n {2}\S+ \S+ {2}primary\/mta3 {2}up → down/);
   t.true(run.stdout.split('\n').every((line) => line.length <= 100), 'fits 100 columns');
   t.false(run.stdout.includes('\u001b['), 'no colour when not on a terminal');
