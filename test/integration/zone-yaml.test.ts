@@ -145,3 +145,26 @@ test('a broken YAML edit is logged with file:line and the last good zone keeps s
   t.is(ok.code, 0, ok.stderr);
   t.regex(ok.stdout, new RegExp(`^${ORIGIN.replace('.', '\\.')}\\. +\\S+ +\\d+ records +serial 1$`, 'm'));
 });
+
+test('a YAML zone with a sibling .zone: the sibling is served, and saving it reloads the zone (no SIGHUP)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mxlb-yaml-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const sibling = join(dir, 'sib.test.zone');
+  const master = (text: string) => `$TTL 300\n@ SOA ns1 hostmaster 1 1h 15m 1w 5m\n  NS ns1\nns1 A 127.0.0.1\n@ TXT "${text}"\n`;
+  writeFileSync(sibling, master('before'));
+  writeFileSync(join(dir, 'sib.test.yaml'), 'pools:\n  sib:\n    members: [{name: m1, address: 127.0.0.33, port: 9}]\nnames:\n  smtp: {tiers: sib}\n');
+  const mxlb = await startMxlb(['--zones', dir, '--state-file', '']);
+  t.teardown(() => mxlb.stop());
+
+  const txt = async () => (await query(mxlb, 'sib.test', 'TXT')).answer.map((f) => f.slice(4).join(' '));
+  t.deepEqual(await txt(), ['"before"']);
+  const a = await query(mxlb, 'smtp.sib.test', 'A');
+  t.deepEqual(a.answer.map((f) => f[4]), ['127.0.0.33'], 'fail-open or unknown: the only member is answered');
+
+  writeFileSync(sibling, master('after'));
+  const after = await eventually(async () => {
+    const now = await txt();
+    return now.includes('"after"') ? now : undefined;
+  }, { timeoutMs: 15_000, what: 'the edited sibling served' });
+  t.deepEqual(after, ['"after"']);
+});
