@@ -46,6 +46,30 @@ export interface RedisStoreOptions {
 
 type Mutation = () => void;
 
+/**
+ * KEYS audit; ARGV limit, n, n entries to re-seed an empty list with (this instance's whole log),
+ * then the entries written while cut off (already part of the whole log), all oldest first: an
+ * empty list gets the whole log, any other list only the latter. Returns how many were pushed.
+ */
+const AUDIT_SCRIPT = `
+local n = tonumber(ARGV[2])
+local first, last = 3 + n, #ARGV
+if n > 0 and redis.call('LLEN', KEYS[1]) == 0 then first, last = 3, 2 + n end
+if first > last then return 0 end
+redis.call('LPUSH', KEYS[1], unpack(ARGV, first, last))
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+return last - first + 1
+`;
+
+/** KEYS hash, audit; ARGV member, audit entry, audit limit, channel, message. 1 if it removed something. */
+const CLEAR_SCRIPT = `
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('LPUSH', KEYS[2], ARGV[2])
+redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[3]) - 1)
+redis.call('PUBLISH', ARGV[4], ARGV[5])
+return 1
+`;
+
 export class RedisStateStore implements StateStore {
   readonly kind = 'redis' as const;
   readonly #redis: RedisConnections;
@@ -213,13 +237,13 @@ export class RedisStateStore implements StateStore {
     const { client, keys } = this.#redis;
     if (client.status !== 'ready') return;
     this.#replay = [];
-    const read = client.multi().get(keys.epoch).hgetall(keys.health).hgetall(keys.overrides).hgetall(keys.weights);
+    const read = client.multi().get(keys.epoch).hgetall(keys.health).hgetall(keys.overrides).hgetall(keys.weights).llen(keys.audit);
     if (full || !this.#synced) read.lrange(keys.audit, 0, this.#auditLimit - 1);
     const replies = await read.exec();
     if (!replies) throw new Error('resync transaction aborted');
     for (const [error] of replies) if (error) throw error;
-    const [epoch, healthHash, overrideHash, weightHash, auditList] = replies.map(([, value]) => value) as [
-      string | null, Record<string, string>, Record<string, string>, Record<string, string>, string[] | undefined,
+    const [epoch, healthHash, overrideHash, weightHash, auditLength, auditList] = replies.map(([, value]) => value) as [
+      string | null, Record<string, string>, Record<string, string>, Record<string, string>, number, string[] | undefined,
     ];
     // No epoch, or another one than we last saw: Redis lost its data (restart without persistence,
     // failover to an empty replica). Our mirror then re-seeds it.
@@ -234,12 +258,14 @@ export class RedisStateStore implements StateStore {
     const o = mergeOperatorState(this.#overrides, overrides.entries, this.#dirtyOverrides, redisLost);
     const w = mergeOperatorState(this.#weights, weights.entries, this.#dirtyWeights, redisLost);
     // Audit: newest first locally; LPUSH of oldest-first entries keeps Redis' list newest first.
+    // A lost (empty) list gets this instance's whole log, but only from the first instance to get
+    // there (AUDIT_SCRIPT checks atomically); the others add only what they wrote while cut off.
+    const reseed = redisLost && auditLength === 0 ? [...this.#audit].reverse() : [];
+    const dirtyAudit = this.#dirtyAudit;
     let audit = this.#audit;
-    let auditPush: AuditEntry[] = this.#dirtyAudit;
-    if (auditList) {
+    if (auditList && !(redisLost && auditList.length === 0)) {
       const remote = auditList.map((text) => decodeValue(text, isAuditEntry)).filter((e): e is AuditEntry => e !== undefined);
-      if (redisLost && remote.length === 0) auditPush = [...this.#audit].reverse();
-      else audit = [...this.#dirtyAudit].reverse().concat(remote).slice(0, this.#auditLimit);
+      audit = [...dirtyAudit].reverse().concat(remote).slice(0, this.#auditLimit);
     }
 
     const write = client.multi();
@@ -250,8 +276,8 @@ export class RedisStateStore implements StateStore {
     for (const [id, value] of w.push) write.hset(keys.weights, id, encode(value)), pushed++;
     if (o.remove.length > 0) write.hdel(keys.overrides, ...o.remove), pushed++;
     if (w.remove.length > 0) write.hdel(keys.weights, ...w.remove), pushed++;
-    if (auditPush.length > 0) {
-      write.lpush(keys.audit, ...auditPush.map(encode)).ltrim(keys.audit, 0, this.#auditLimit - 1);
+    if (reseed.length > 0 || dirtyAudit.length > 0) {
+      write.eval(AUDIT_SCRIPT, 1, keys.audit, String(this.#auditLimit), String(reseed.length), ...reseed.map(encode), ...dirtyAudit.map(encode));
       pushed++;
     }
     if (pushed > 0) write.publish(keys.channel, encode({ kind: 'resync', from: this.#me }));
@@ -259,7 +285,7 @@ export class RedisStateStore implements StateStore {
     const written = await write.exec();
     if (!written) throw new Error('resync write aborted');
     for (const [error] of written) if (error) throw error;
-    if (pushed > 0) this.#log.info({ health: h.push.size, overrides: o.push.size + o.remove.length, weights: w.push.size + w.remove.length, audit: auditPush.length, redisLost }, 'pushed local state to redis');
+    if (pushed > 0) this.#log.info({ health: h.push.size, overrides: o.push.size + o.remove.length, weights: w.push.size + w.remove.length, audit: reseed.length || dirtyAudit.length, redisLost }, 'pushed local state to redis');
 
     const replay = this.#replay ?? [];
     this.#replay = undefined;
@@ -291,7 +317,7 @@ export class RedisStateStore implements StateStore {
     }
     if (message.from === this.#me) return; // applied locally when written
     if (message.kind === 'resync') {
-      void this.resync(false);
+      void this.resync(true);
       return;
     }
     switch (message.kind) {
@@ -319,11 +345,17 @@ export class RedisStateStore implements StateStore {
   async #writeOperator<T>(key: string, member: MemberId, value: T | undefined, entry: AuditEntry, message: ChangeMessage, dirty: Set<MemberId>): Promise<void> {
     const { client, keys } = this.#redis;
     if (this.#isConnected()) {
-      const write = client.multi();
-      if (value) write.hset(key, member, encode(value));
-      else write.hdel(key, member);
-      write.lpush(keys.audit, encode(entry)).ltrim(keys.audit, 0, this.#auditLimit - 1).publish(keys.channel, encode(message));
       try {
+        if (!value) {
+          // A clear is recorded once for the cluster: when every instance clears the same expired
+          // override at the same moment, only the one whose HDEL removed it writes the audit entry.
+          const cleared = await client.eval(CLEAR_SCRIPT, 2, key, keys.audit, member, encode(entry), String(this.#auditLimit), keys.channel, encode(message));
+          if (cleared === 0) this.#mutate(() => (this.#audit = this.#audit.filter((e) => e !== entry)));
+          return;
+        }
+        const write = client.multi();
+        write.hset(key, member, encode(value));
+        write.lpush(keys.audit, encode(entry)).ltrim(keys.audit, 0, this.#auditLimit - 1).publish(keys.channel, encode(message));
         const replies = await write.exec();
         if (replies && replies.every(([error]) => !error)) return;
         throw replies?.find(([error]) => error)?.[0] ?? new Error('transaction aborted');

@@ -61,6 +61,12 @@ test.serial('verdicts and operator changes written on one instance reach the oth
   t.is(c.store.view().health.get('p/m1')?.state, 'down');
   t.is(c.store.view().overrides.get('p/m2')?.kind, 'drained');
   t.deepEqual(c.store.audit().map((e) => e.action), ['weight', 'drained']);
+
+  // Every instance clears the same expired override at the same moment: recorded once.
+  await Promise.all([a, b, c].map((i) => i.store.setOverride('p/m2', undefined, 'mxlb (expired)')));
+  await eventually(() => [a, b, c].every((i) => !i.store.view().overrides.has('p/m2')), { timeoutMs: 2000, what: 'cleared everywhere' });
+  t.is(await server.cli('LLEN', 't1:audit'), '3');
+  await eventually(() => [a, b, c].every((i) => i.store.audit().filter((e) => e.action === 'undrain').length === 1), { timeoutMs: 2000, what: 'one undrain entry on each instance' });
 });
 
 test.serial('Redis down: writes apply locally, health is degraded; on return local changes are shared, and a Redis that lost its data is re-seeded', async (t) => {
