@@ -116,6 +116,8 @@ export interface MemberStatus {
   /** When the observed state last changed (ISO), if known. */
   since?: string;
   sinceSeconds?: number;
+  /** False when another instance probes the member (cluster lease) or nothing probed it yet here. */
+  probedHere: boolean;
   lastProbe?: LastProbe;
   lastFailure?: { at: string; reason: string; detail?: string };
   recent: { samples: number; failures: number; avgMs: number | null; maxMs: number | null; series: Array<{ at: string; ok: boolean; ms: number; reason?: string }> };
@@ -258,6 +260,7 @@ function memberStatus(member: Member, inputs: StatusInputs, state: EffectiveStat
     effectiveWeight: effectiveWeight(member, state),
     observed: state.observed,
     effective: state.state,
+    probedHere: health !== undefined,
     recent: recent(inputs.history.samples(member.id, inputs.samples ?? 30)),
     share: { ...(inputs.shares.members[member.id] ?? NO_SHARE) },
   };

@@ -36,6 +36,8 @@ test('every member appears once under its pool with observed, override and effec
   t.like(bb, { weight: 50, effectiveWeight: 10, weightOverride: { weight: 10, author: 'bob' } });
   t.is(bb.since, new Date(NOW - 3_600_000).toISOString(), 'the store verdict stands in for a member probed elsewhere');
   t.is(bb.lastProbe, undefined);
+  t.false(bb.probedHere, 'b/b1 is probed by another instance');
+  t.true(m1!.probedHere);
 });
 
 test('last probe: per-phase latency, banner, EHLO capabilities, TLS and certificate expiry', (t) => {
