@@ -31,13 +31,16 @@ test.serial('a quarantine with an expiry lapses on time, and the audit log and t
   // Poll until it is back; it must not come back before its expiry, and not much after.
   const back = await eventually(async () => ((await answers(mxlb)).includes(mta2) ? Date.now() : undefined), { timeoutMs: 15_000, intervalMs: 50, what: 'quarantine lapse' });
   t.true(back >= expiresAt, `back ${back - expiresAt} ms after the expiry`);
-  t.true(back - expiresAt < 5000, `back ${back - expiresAt} ms after the expiry (load allowance 5 s)`);
+  // Each poll spawns dig, which is slow on a loaded machine: the client-side bound is generous,
+  // the server's own record of the lapse (below) is the tight one.
+  t.true(back - expiresAt < 10_000, `back ${back - expiresAt} ms after the expiry`);
 
   const event = await mxlb.waitForLog((line) => line.msg === 'override expired' && line.member === 'primary/mta2');
   t.like(event, { previous: 'quarantined', next: 'up', author: 'mxlb (expired)', reason: 'listed on SBL' });
   const audit = JSON.parse((await run(['member', 'audit', '--json'])).stdout) as AuditJson;
   t.like(audit.entries[0], { action: 'unquarantine', member: 'primary/mta2', author: 'mxlb (expired)', previous: { kind: 'quarantined', reason: 'listed on SBL' } });
-  t.true(audit.entries[0]!.at >= expiresAt);
+  const lapse = audit.entries[0]!.at - expiresAt;
+  t.true(lapse >= 0 && lapse < 3000, `the server recorded the lapse ${lapse} ms after the expiry`);
   t.like(audit.entries[1], { action: 'quarantined', member: 'primary/mta2' });
   t.regex(audit.entries[1]!.author, /^ops \(alice@/);
   const overrides = (await (await fetch(`http://${mxlb.http.host}:${mxlb.http.port}/api/overrides`)).json()) as { overrides: unknown[] };
