@@ -41,8 +41,8 @@ export interface TestCluster {
   intervalMs: number;
   /** Member ids in MTA order: pool/mta1 … */
   members: string[];
-  /** Starts (or restarts) instance `id`, optionally over another zones folder. */
-  start(id: string, zonesDir?: string): Promise<MxlbProcess>;
+  /** Starts (or restarts) instance `id`, optionally over another zones folder; `redisArgs` replace `--redis URL`. */
+  start(id: string, zonesDir?: string, redisArgs?: string[]): Promise<MxlbProcess>;
   /** SIGKILL: the instance dies without releasing anything. */
   kill(id: string): Promise<void>;
   /** SIGTERM: clean shutdown. */
@@ -116,8 +116,8 @@ export async function startCluster(t: ExecutionContext, options: ClusterOptions)
     zonesDir,
     intervalMs: timing.intervalMs,
     members: mtas.map((_, i) => `pool/mta${i + 1}`),
-    async start(id, zones = zonesDir) {
-      const args = ['--zones', zones, '--state-file', '', '--redis', redis.url, '--instance-id', id, '--admin-token-file', tokenFile, ...(options.args ?? [])];
+    async start(id, zones = zonesDir, redisArgs = ['--redis', redis.url]) {
+      const args = ['--zones', zones, '--state-file', '', ...redisArgs, '--instance-id', id, '--admin-token-file', tokenFile, ...(options.args ?? [])];
       const mxlb = await startMxlb(args, { env: { MXLB_ADMIN_TOKEN: '', MXLB_ADMIN_TOKEN_FILE: '', MXLB_REDIS: '' } });
       nodes.set(id, mxlb);
       return mxlb;

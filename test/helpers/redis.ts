@@ -159,3 +159,58 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   };
   return server;
 }
+
+export interface SentinelServer {
+  readonly host: string;
+  readonly port: number;
+  readonly masterName: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A real Redis Sentinel (redis-server in sentinel mode) watching `primary` as `masterName`, with a
+ * quorum of 1. Sentinel rewrites its config file, so it lives in its own temporary folder.
+ */
+export async function startSentinel(primary: RedisServer, masterName = 'mxlb', timeoutMs = 10_000): Promise<SentinelServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'mxlb-sentinel-'));
+  const host = primary.host;
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort(host);
+    const conf = join(dir, 'sentinel.conf');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(conf, [`port ${port}`, `bind ${host}`, `dir ${dir}`, `sentinel monitor ${masterName} ${primary.host} ${primary.port} 1`, `sentinel down-after-milliseconds ${masterName} 2000`, ''].join('\n'));
+    const child = spawn('redis-server', [conf, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const ready = await new Promise<boolean>((resolve) => {
+      let output = '';
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      child.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('+monitor master')) {
+          clearTimeout(timer);
+          resolve(true);
+        }
+      });
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+    });
+    if (ready) {
+      child.stdout!.resume();
+      return {
+        host,
+        port,
+        masterName,
+        async close() {
+          await waitExit(child, 'SIGKILL');
+          await rm(dir, { recursive: true, force: true });
+        },
+      };
+    }
+    await waitExit(child, 'SIGKILL');
+    if (attempt >= 3) {
+      await rm(dir, { recursive: true, force: true });
+      throw new Error('redis sentinel did not start');
+    }
+  }
+}
