@@ -134,6 +134,7 @@ function buildZones(doc) {
     return section;
   });
   $('zones').replaceChildren(...(zones.length ? zones : [el('p', { class: 'note' }, 'No zones loaded.')]));
+  for (const id of latency.keys()) if (!memberViews.has(id)) latency.delete(id);
 }
 
 function buildMember(member) {
