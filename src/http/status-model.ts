@@ -120,7 +120,8 @@ export interface MemberStatus {
   probedHere: boolean;
   lastProbe?: LastProbe;
   lastFailure?: { at: string; reason: string; detail?: string };
-  recent: { samples: number; failures: number; avgMs: number | null; maxMs: number | null; series: Array<{ at: string; ok: boolean; ms: number; reason?: string }> };
+  /** The last probes; `series[].at` is epoch ms (thousands of points: ISO strings cost too much to build). */
+  recent: { samples: number; failures: number; avgMs: number | null; maxMs: number | null; series: Array<{ at: number; ok: boolean; ms: number; reason?: string }> };
   share: MemberShare;
 }
 
@@ -324,7 +325,7 @@ function recent(samples: readonly ProbeSample[]): MemberStatus['recent'] {
     avgMs: ms.length > 0 ? round(ms.reduce((a, b) => a + b, 0) / ms.length) : null,
     maxMs: ms.length > 0 ? round(Math.max(...ms)) : null,
     series: samples.map((s) => {
-      const point: MemberStatus['recent']['series'][number] = { at: iso(s.at), ok: s.ok, ms: round(s.totalMs) };
+      const point: MemberStatus['recent']['series'][number] = { at: s.at, ok: s.ok, ms: round(s.totalMs) };
       if (s.reason !== undefined) point.reason = s.reason;
       return point;
     }),
