@@ -16,6 +16,8 @@ export interface RedisConnections {
   keys: RedisKeys;
   /** Where Redis is, for logs and status (no credentials). */
   target: string;
+  /** The commands connection's latest error since it was last ready (why it is down), if any. */
+  lastError(): string | undefined;
   /** Resolves when `client` is ready, or false after `timeoutMs` (then it keeps retrying). */
   waitReady(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
@@ -66,6 +68,7 @@ export function describeTarget(config: RedisConfig): string {
 export function openRedisConnections(config: RedisConfig, logger: Logger): RedisConnections {
   const log = logger.child({ module: 'redis' });
   const target = describeTarget(config);
+  const errors = new Map<string, string>();
   const make = (role: string): Redis => {
     const redis = new Redis(redisClientOptions(config, role));
     let lastError = '';
@@ -73,11 +76,13 @@ export function openRedisConnections(config: RedisConfig, logger: Logger): Redis
     redis.on('error', (error: Error) => {
       if (error.message === lastError) return;
       lastError = error.message;
+      errors.set(role, error.message);
       log.warn({ role, target, err: error.message }, 'redis connection error');
     });
     redis.on('ready', () => {
       if (lastError !== '') log.info({ role, target }, 'redis connection back');
       lastError = '';
+      errors.delete(role);
     });
     return redis;
   };
@@ -88,6 +93,7 @@ export function openRedisConnections(config: RedisConfig, logger: Logger): Redis
     subscriber,
     keys: redisKeys(config.prefix),
     target,
+    lastError: () => errors.get('commands'),
     waitReady(timeoutMs) {
       if (client.status === 'ready') return Promise.resolve(true);
       return new Promise((resolve) => {

@@ -198,7 +198,8 @@ export class RedisStateStore implements StateStore {
   health(): StoreHealth {
     if (this.#isConnected()) return { ok: true };
     const since = this.#downSince === undefined ? '' : ` since ${new Date(this.#downSince).toISOString()}`;
-    return { ok: false, reason: `redis ${this.#redis.target} unreachable${since} (${this.#downReason}): answering from the last state, probing every member locally` };
+    const why = this.#redis.lastError() ?? this.#downReason;
+    return { ok: false, reason: `redis ${this.#redis.target} unreachable${since} (${why}): answering from the last state, probing every member locally` };
   }
 
   /** Whether the mirror is in step with Redis (connected and resynced since the last drop). */

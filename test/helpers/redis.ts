@@ -16,7 +16,7 @@ const run = promisify(execFile);
 export interface RedisServer {
   readonly host: string;
   readonly port: number;
-  /** `redis://host:port` */
+  /** `redis://host:port` (`rediss://` with TLS) */
   readonly url: string;
   readonly dir: string;
   readonly running: boolean;
@@ -36,6 +36,8 @@ export interface StartRedisOptions {
   host?: string;
   /** Extra redis-server arguments, e.g. ['--requirepass', 'x']. */
   args?: string[];
+  /** Serve TLS only (no plain port), with this certificate and key (PEM files). */
+  tls?: { cert: string; key: string };
   timeoutMs?: number;
 }
 
@@ -51,10 +53,13 @@ async function freePort(host: string): Promise<number> {
   });
 }
 
-function launch(host: string, port: number, dir: string, extra: string[], timeoutMs: number): Promise<ChildProcess> {
+function launch(host: string, port: number, dir: string, extra: string[], timeoutMs: number, tls?: { cert: string; key: string }): Promise<ChildProcess> {
+  const ports = tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-auth-clients', 'no']
+    : ['--port', String(port)];
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', host, '--dir', dir, '--save', '', '--appendonly', 'no', '--logfile', '', '--daemonize', 'no', ...extra],
+    [...ports, '--bind', host, '--dir', dir, '--save', '', '--appendonly', 'no', '--logfile', '', '--daemonize', 'no', ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   return new Promise((resolve, reject) => {
@@ -108,7 +113,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   for (let attempt = 1; ; attempt++) {
     port = await freePort(host);
     try {
-      child = await launch(host, port, dir, extra, timeoutMs);
+      child = await launch(host, port, dir, extra, timeoutMs, options.tls);
       break;
     } catch (error) {
       if (attempt >= 5) {
@@ -121,13 +126,14 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   const server: RedisServer = {
     host,
     port,
-    url: `redis://${host}:${port}`,
+    url: `${options.tls ? 'rediss' : 'redis'}://${host}:${port}`,
     dir,
     get running() {
       return child !== undefined && child.exitCode === null && child.signalCode === null;
     },
     async cli(...args: string[]) {
-      const { stdout } = await run('redis-cli', ['-h', host, '-p', String(port), ...args], { timeout: 5000 });
+      const tlsArgs = options.tls ? ['--tls', '--cacert', options.tls.cert] : [];
+      const { stdout } = await run('redis-cli', ['-h', host, '-p', String(port), ...tlsArgs, ...args], { timeout: 5000 });
       return stdout.trim();
     },
     async kill() {
@@ -142,7 +148,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         try {
-          child = await launch(host, port, dir, extra, timeoutMs);
+          child = await launch(host, port, dir, extra, timeoutMs, options.tls);
           return;
         } catch (error) {
           if (Date.now() > deadline) throw error;
