@@ -34,6 +34,8 @@ export function statusRoutes(ctx: ServerContext): [string, RouteHandler][] {
       zoneErrors: ctx.zoneReport()?.errors.map((e) => e.message) ?? [],
       firstRoundDone: ctx.scheduler.isFirstRoundDone(),
     });
+    // Cluster mode: Redis connection, probing mode (leases or quorum) and leases held here.
+    if (ctx.cluster) return { status: 200, body: { ...body, cluster: ctx.cluster() }, headers: { 'cache-control': 'no-store' } };
     return { status: 200, body, headers: { 'cache-control': 'no-store' } };
   };
   return [['GET /status', status]];

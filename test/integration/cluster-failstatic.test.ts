@@ -62,6 +62,11 @@ test.serial('Redis killed during a query loop: zero failed or late queries, prob
       t.true(r.body.ready);
       t.regex(r.body.degradedBecause.join(), /redis .* unreachable/);
       t.is(r.body.cluster?.leases?.mode, 'local');
+      const { host, port } = cluster.node(id).http;
+      const status = (await (await fetch(`http://${host}:${port}/status`)).json()) as { server: { store: { ok: boolean; reason?: string } }; cluster: { connected: boolean } };
+      t.false(status.server.store.ok, '/status says degraded too');
+      t.regex(status.server.store.reason ?? '', /unreachable/);
+      t.false(status.cluster.connected);
     }
 
     // Probing continues: every instance now probes every member itself.
