@@ -232,3 +232,9 @@ test.serial('Redis down: servers keep answering and start from their cache; Redi
   t.regex(push.stdout, /version 1 {2}published/);
   await eventually(async () => (await answers(restarted)) === '127.0.0.81,127.0.0.82', { timeoutMs: 15_000, what: 'the newer push answered after Redis came back' });
 });
+
+test.serial('serve --zones redis without --redis is a usage error (exit 2)', async (t) => {
+  const run = await cli(['serve', '--zones', 'redis', '--dns', '127.0.0.1:0', '--http', '127.0.0.1:0'], { MXLB_REDIS: '', MXLB_REDIS_SENTINELS: '' });
+  t.is(run.code, 2);
+  t.regex(run.stderr, /--zones redis needs --redis URL/);
+});
