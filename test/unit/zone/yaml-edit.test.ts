@@ -125,3 +125,16 @@ test('scalarText: plain when YAML reads the same value back, quoted otherwise', 
   t.is(scalarText(25, false), '25');
   t.is(scalarText('a b', false), '"a b"');
 });
+
+test('a pool with an empty member list: "members:" gets a block item, "members: []" a flow item', (t) => {
+  const head = 'records: |\n  @ 60 IN SOA ns1 h 1 60 60 60 60\n  @ 60 IN NS ns1\n  ns1 60 IN A 192.0.2.1\npools:\n';
+  const empty = `${head}  spare:\n    members:   # none yet\n  other:\n    members: []\n`;
+  t.is(
+    apply(empty, add('spare', 's1', { address: '192.0.2.7' })),
+    `${head}  spare:\n    members:   # none yet\n      - name: s1\n        address: 192.0.2.7\n  other:\n    members: []\n`,
+  );
+  t.is(apply(empty, add('other', 'o1', { address: '192.0.2.8', weight: 5 })), `${head}  spare:\n    members:   # none yet\n  other:\n    members: [{ name: o1, address: 192.0.2.8, weight: 5 }]\n`);
+  // Removing the only member leaves an empty list (valid: the pool is in no tier).
+  const one = `${head}  spare:\n    members:\n      - name: s1   # only one\n        address: 192.0.2.7\n  x: {}\n`;
+  t.is(apply(one, remove('spare', 's1')), `${head}  spare:\n    members:\n  x: {}\n`);
+});
