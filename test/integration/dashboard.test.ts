@@ -149,6 +149,16 @@ test.serial('shows every member with its state, and a stopped or drained member 
   t.is((await shown(page, 'primary/mta1')).state, 'up', 'the other member stays up');
   await page.waitForSelector('#transitions li[data-member="primary/mta2"][data-to="down"]', { timeout: 10_000 });
   await page.waitForSelector('article[data-member="primary/mta2"] svg.spark rect.fail', { timeout: 10_000 });
+  // The sparkline is drawn inside its box: every coordinate a number within the 200 × 36 viewBox.
+  for (const member of MEMBERS) {
+    const coords = await page.locator(`article[data-member="${member}"] svg.spark`).evaluate((node) =>
+      [...node.querySelectorAll('polyline, rect, circle')].flatMap((shape) =>
+        (shape.getAttribute('points') ?? ['x', 'cx'].map((a) => shape.getAttribute(a) ?? '').join(' ')).split(/[ ,]+/).filter((v: string) => v !== '').map(Number),
+      ),
+    );
+    t.true(coords.length > 0, `${member} has a drawn sparkline`);
+    t.true(coords.every((v) => Number.isFinite(v) && v >= -2 && v <= 202), `${member} sparkline coordinates ${JSON.stringify(coords.slice(0, 12))}`);
+  }
   t.true(Number(await page.locator('body').getAttribute('data-snapshot')) > snapshotBefore);
 
   // An operator drains the backup member through the admin API: drained, in its own colour, listed as an override.

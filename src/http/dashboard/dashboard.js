@@ -192,7 +192,11 @@ function drawSpark(view, member, now) {
     points = new Map();
     latency.set(member.id, points);
   }
-  for (const s of member.recent?.series ?? []) points.set(Date.parse(s.at), s);
+  for (const s of member.recent?.series ?? []) {
+    // `at` is epoch ms (ISO strings from older servers are accepted too).
+    const at = typeof s.at === 'number' ? s.at : Date.parse(s.at);
+    if (Number.isFinite(at)) points.set(at, s);
+  }
   for (const at of points.keys()) if (at < now - HISTORY_MS) points.delete(at);
   const samples = [...points.entries()].sort((a, b) => a[0] - b[0]);
   const passed = samples.filter(([, s]) => s.ok);
