@@ -11,11 +11,8 @@
  */
 import { isIP } from 'node:net';
 import { resolve } from '../dns/resolve.ts';
-import { balancedContext, ringPhase, seededRandom } from '../dns/resolve-balanced.ts';
 import { Rcode, type Question, type Resolution } from '../dns/message.ts';
 import { formatTrace, type SelectionTrace } from '../pool/trace.ts';
-import { selectMembers } from '../pool/select.ts';
-import { selectMx } from '../pool/mx.ts';
 import type { Snapshot } from '../snapshot.ts';
 import { CLASS_IN, RRType, canonicalName, findZone, type Name, type RData, type ResourceRecord, type Zone } from '../zone/model.ts';
 
