@@ -41,3 +41,49 @@ export function spliceLineMapper(original: string, splice: Splice): (line: numbe
     return { line: first, inEdit: splice.insert.length > 0 };
   };
 }
+
+/**
+ * A value replaced before a trailing comment (`weight: 100     # share`) keeps the comment in its
+ * column: the spaces between shrink or grow by the difference in length (at least one stays).
+ */
+export function keepCommentColumn(text: string, splice: Splice): Splice {
+  const gap = /^[ \t]*/.exec(text.slice(splice.end))![0];
+  if (gap.length === 0 || text[splice.end + gap.length] !== '#' || gap.includes('\t')) return splice;
+  const spaces = Math.max(1, gap.length + (splice.end - splice.start) - splice.insert.length);
+  return { start: splice.start, end: splice.end + gap.length, insert: splice.insert + ' '.repeat(spaces) };
+}
+
+/**
+ * From a line start, past the comment-only lines indented deeper than `column`: they continue the
+ * comment of the entry above (a long trailing comment wrapped onto the next lines).
+ */
+export function pastContinuationComments(text: string, offset: number, column: number): number {
+  let at = offset;
+  for (;;) {
+    const end = lineEnd(text, at);
+    const match = /^([ ]*)#/.exec(text.slice(at, end));
+    if (at >= text.length || !match || match[1]!.length <= column) return at;
+    at = end;
+  }
+}
+
+/** 0-based column of `offset` in its line. */
+export function column(text: string, offset: number): number {
+  return offset - (text.lastIndexOf('\n', offset - 1) + 1);
+}
+
+/** Offset where the line holding `offset` starts. */
+export function lineStart(text: string, offset: number): number {
+  return text.lastIndexOf('\n', offset - 1) + 1;
+}
+
+/** Offset just after the line break that ends the line holding `offset` (the text's end if none). */
+export function lineEnd(text: string, offset: number): number {
+  const nl = text.indexOf('\n', offset);
+  return nl < 0 ? text.length : nl + 1;
+}
+
+/** A line break first when inserting at the end of a text that does not end with one. */
+export function withLeadingEol(text: string, at: number, eol: string): string {
+  return at === text.length && text.length > 0 && !text.endsWith('\n') ? eol : '';
+}

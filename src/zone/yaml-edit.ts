@@ -1,6 +1,6 @@
 import { isMap, isPair, isScalar, isSeq, parseDocument, Scalar, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
 import { SourceError } from '../errors.ts';
-import { lineOf, spliceLineMapper, type Splice } from './yaml-edit-text.ts';
+import { column, keepCommentColumn, lineEnd, lineOf, lineStart, pastContinuationComments, spliceLineMapper, withLeadingEol, type Splice } from './yaml-edit-text.ts';
 
 /**
  * Member edits of a YAML zone as text surgery (pure: text in, text out). The `yaml` Document API
@@ -172,31 +172,6 @@ function memberName(item: YAMLMap): string | undefined {
   return isScalar(value) && value.value !== null ? String(value.value) : undefined;
 }
 
-/**
- * A value replaced before a trailing comment (`weight: 100     # share`) keeps the comment in its
- * column: the spaces between shrink or grow by the difference in length (at least one stays).
- */
-function keepCommentColumn(text: string, splice: Splice): Splice {
-  const gap = /^[ \t]*/.exec(text.slice(splice.end))![0];
-  if (gap.length === 0 || text[splice.end + gap.length] !== '#' || gap.includes('\t')) return splice;
-  const spaces = Math.max(1, gap.length + (splice.end - splice.start) - splice.insert.length);
-  return { start: splice.start, end: splice.end + gap.length, insert: splice.insert + ' '.repeat(spaces) };
-}
-
-/**
- * From a line start, past the comment-only lines indented deeper than `column`: they continue the
- * comment of the entry above (a long trailing comment wrapped onto the next lines).
- */
-function pastContinuationComments(text: string, offset: number, column: number): number {
-  let at = offset;
-  for (;;) {
-    const end = lineEnd(text, at);
-    const match = /^([ ]*)#/.exec(text.slice(at, end));
-    if (at >= text.length || !match || match[1]!.length <= column) return at;
-    at = end;
-  }
-}
-
 /** Exclusive end offset of a node's own content (without trailing comments and line breaks). */
 function contentEnd(node: Node): number {
   if (isMap(node) && !node.flow && node.items.length) {
@@ -206,25 +181,6 @@ function contentEnd(node: Node): number {
   }
   if (isSeq(node) && !node.flow && node.items.length) return contentEnd(node.items[node.items.length - 1] as Node);
   return node.range![1];
-}
-
-function column(text: string, offset: number): number {
-  return offset - (text.lastIndexOf('\n', offset - 1) + 1);
-}
-
-function lineStart(text: string, offset: number): number {
-  return text.lastIndexOf('\n', offset - 1) + 1;
-}
-
-/** Offset just after the line break that ends the line holding `offset` (the text's end if none). */
-function lineEnd(text: string, offset: number): number {
-  const nl = text.indexOf('\n', offset);
-  return nl < 0 ? text.length : nl + 1;
-}
-
-/** A line break first when inserting at the end of a text that does not end with one. */
-function withLeadingEol(text: string, at: number, eol: string): string {
-  return at === text.length && text.length > 0 && !text.endsWith('\n') ? eol : '';
 }
 
 /** The `-` of a block sequence item: the item's content starts after it (and spaces). */
