@@ -13,7 +13,10 @@ import { editZoneFile } from '../../src/cli/zone-edit-file.ts';
 import { diffZones } from '../../src/cli/zone-diff.ts';
 import { pullZones } from '../../src/cli/zone-pull.ts';
 import { pushZones } from '../../src/cli/zone-push.ts';
-import { zoneKeys } from '../../src/zone/redis-zones.ts';
+import { publishZone, zoneKeys } from '../../src/zone/redis-zones.ts';
+import { RedisZoneFollower } from '../../src/zone/redis-follower.ts';
+import { silentLogger } from '../../src/log.ts';
+import { existsSync, readdirSync } from 'node:fs';
 
 /**
  * Shared zones end to end: `mxlb zone push|pull|diff` (real processes) against a real redis-server,
@@ -237,4 +240,42 @@ test.serial('serve --zones redis without --redis is a usage error (exit 2)', asy
   const run = await cli(['serve', '--zones', 'redis', '--dns', '127.0.0.1:0', '--http', '127.0.0.1:0'], { MXLB_REDIS: '', MXLB_REDIS_SENTINELS: '' });
   t.is(run.code, 2);
   t.regex(run.stderr, /--zones redis needs --redis URL/);
+});
+
+test.serial('the follower mirrors versions, moves a zone whose file kind changed, and never empties its cache because Redis did', async (t) => {
+  const prefix = 'follow:';
+  const keys = zoneKeys(prefix);
+  const options = { maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: true } as const;
+  const client = new Redis(redis.url, options);
+  const subscriber = new Redis(redis.url, options);
+  const writer = new Redis(redis.url);
+  cleanups.push(() => client.disconnect(), () => subscriber.disconnect(), () => writer.disconnect());
+  await Promise.all([client.connect(), subscriber.connect()]);
+  const cache = tempDir('follow-cache');
+  const master = '@ 60 IN SOA ns1 h 1 60 60 60 60\n@ 60 IN NS ns1\nns1 60 IN A 127.0.0.1\n';
+  const publish = (file: string, text: string) => publishZone(writer, keys, { origin: 'f.test', file, text }, { expectedVersion: undefined, author: 't', now: new Date() });
+  t.deepEqual(await publish('f.test.zone', master), { status: 'published', version: 1 });
+
+  const follower = new RedisZoneFollower({ client, subscriber, keys, cacheDir: cache, logger: silentLogger, resyncMs: 60_000 });
+  cleanups.push(() => follower.close());
+  t.true(await follower.start(5000));
+  t.is(readFileSync(join(cache, 'f.test.zone'), 'utf8'), master);
+
+  // A new version as a YAML zone with a sibling: arrives through the publish message.
+  const yaml = 'pools:\n  fp:\n    members:\n      - {name: a, address: 192.0.2.1}\n';
+  const writerSibling = await publishZone(writer, keys, { origin: 'f.test', file: 'f.test.yaml', text: yaml, sibling: master.replace(' 1 60', ' 2 60') }, { expectedVersion: 1, author: 't', now: new Date() });
+  t.deepEqual(writerSibling, { status: 'published', version: 2 });
+  await eventually(() => existsSync(join(cache, 'f.test.yaml')), { timeoutMs: 10_000, what: 'the YAML version cached' });
+  t.is(readFileSync(join(cache, 'f.test.yaml'), 'utf8'), yaml);
+  t.regex(readFileSync(join(cache, 'f.test.zone'), 'utf8'), / 2 60/, 'the sibling replaced the old master file');
+  t.deepEqual(JSON.parse(readFileSync(join(cache, '.mxlb-shared.json'), 'utf8'))['f.test'].version, 2);
+
+  // Redis loses everything: the cache keeps the zone.
+  await writer.flushall();
+  await follower.sync('test');
+  t.deepEqual(readdirSync(cache).filter((n) => !n.startsWith('.')).sort(), ['f.test.yaml', 'f.test.zone']);
+  // Back to a master file: the YAML file and its sibling go, the master file comes.
+  t.deepEqual(await publish('f.test.zone', master), { status: 'published', version: 1 });
+  await eventually(() => !existsSync(join(cache, 'f.test.yaml')), { timeoutMs: 10_000, what: 'the YAML zone replaced' });
+  t.is(readFileSync(join(cache, 'f.test.zone'), 'utf8'), master);
 });
