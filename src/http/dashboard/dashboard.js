@@ -47,8 +47,11 @@ function badge(state) {
   return el('span', { class: `badge state-${known}` }, el('span', { 'aria-hidden': 'true' }, SYMBOLS[known]), ` ${state}`);
 }
 
+/** Epoch ms from an ISO 8601 string or a number (/status uses both). */
+const epoch = (value) => (typeof value === 'number' ? value : Date.parse(value));
+
 function ago(iso, now) {
-  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  const seconds = Math.max(0, Math.round((now - epoch(iso)) / 1000));
   if (seconds < 90) return `${seconds} s ago`;
   if (seconds < 5400) return `${Math.round(seconds / 60)} min ago`;
   return `${Math.round(seconds / 3600)} h ago`;
@@ -194,7 +197,7 @@ function drawSpark(view, member, now) {
   }
   for (const s of member.recent?.series ?? []) {
     // `at` is epoch ms (ISO strings from older servers are accepted too).
-    const at = typeof s.at === 'number' ? s.at : Date.parse(s.at);
+    const at = epoch(s.at);
     if (Number.isFinite(at)) points.set(at, s);
   }
   for (const at of points.keys()) if (at < now - HISTORY_MS) points.delete(at);
@@ -314,7 +317,7 @@ async function pollAudit() {
 // Poll loop: one request at a time, the next one a second after the previous answered.
 
 function render(doc) {
-  const now = Date.parse(doc.server.now);
+  const now = epoch(doc.server.now);
   renderServer(doc);
   const shape = structureOf(doc);
   if (shape !== structure) {
