@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { clientDefaults } from '../config.ts';
 import type { MemberStatus, NameStatus, PoolStatus, StatusDocument, ZoneStatus } from '../http/status-model.ts';
+import type { ClusterStatus } from '../state/redis-cluster.ts';
 import { call, type ClientArgs } from './client.ts';
 import { age, table } from './member-format.ts';
 import { runServerCommand, type MemberCommandIo } from './member-run.ts';
@@ -79,6 +80,8 @@ export function formatStatus(doc: StatusDocument, server: string, color = false)
     `${s.firstProbeRoundDone ? '' : ', first probe round not done'}\n`;
   text += `${doc.totals.zones} zone(s), ${doc.totals.names} balanced name(s), ${doc.totals.members} member(s)${states ? `: ${states}` : ''}\n`;
   text += `${doc.answersInWindow} balanced answer(s) in the last ${doc.sharesWindowSeconds} s\n`;
+  const cluster = (doc as StatusDocument & { cluster?: ClusterStatus }).cluster;
+  if (cluster) text += `${clusterLine(cluster, color)}\n`;
   for (const error of s.zoneErrors) text += `zone error: ${error}\n`;
   for (const zone of doc.zones) text += `\n${formatZone(zone, color)}`;
   if (doc.recentTransitions.length > 0) {
@@ -88,6 +91,16 @@ export function formatStatus(doc: StatusDocument, server: string, color = false)
     }
   }
   return text;
+}
+
+/** Cluster mode (Redis): who we are, whether Redis is reachable, and how probing is shared. */
+function clusterLine(c: ClusterStatus, color: boolean): string {
+  const redis = c.connected ? `redis ${c.redis} connected` : `redis ${c.redis} UNREACHABLE: last snapshot served`;
+  const probing = c.probing === 'quorum'
+    ? `quorum of ${c.quorum} instance(s) decides each verdict`
+    : c.leases ? `leases (${c.leases.mode}), ${c.leases.held} of ${c.leases.members} member(s) probed here, ${c.leases.liveInstances} live instance(s)` : 'leases';
+  const first = clip(`cluster: instance ${c.instanceId}, ${redis}`, WIDTH).replace('UNREACHABLE', paint('UNREACHABLE', 'down', color));
+  return `${first}\n${clip(`probing: ${probing}`, WIDTH)}`;
 }
 
 function formatZone(zone: ZoneStatus, color: boolean): string {

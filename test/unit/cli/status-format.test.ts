@@ -29,3 +29,12 @@ test('colour marks states when asked, without changing the text', (t) => {
   // eslint-disable-next-line no-control-regex
   t.is(colored.replace(/\u001b\[\d+m/g, ''), formatStatus(doc, 'http://x', false));
 });
+
+test('cluster mode: one line with the instance, Redis and how probing is shared', (t) => {
+  const cluster = { instanceId: 'ns1', redis: 'redis://10.0.0.9:6379', connected: true, probing: 'leases' as const, quorum: 0, leases: { mode: 'leases' as const, held: 2, members: 4, liveInstances: 2, fairShare: 2 } };
+  const text = formatStatus({ ...doc, cluster } as typeof doc, 'http://x');
+  t.regex(text, /\ncluster: instance ns1, redis redis:\/\/10\.0\.0\.9:6379 connected\nprobing: leases \(leases\), 2 of 4 member\(s\) probed here, 2 live instance\(s\)\n/);
+  t.true(text.split('\n').every((line) => line.length <= 100));
+  const lost = formatStatus({ ...doc, cluster: { ...cluster, connected: false } } as typeof doc, 'http://x');
+  t.regex(lost, /redis redis:\/\/10\.0\.0\.9:6379 UNREACHABLE: last snapshot served\n/);
+});
