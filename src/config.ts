@@ -217,7 +217,7 @@ export interface ClientDefaults {
   tokenFile?: string;
   /** `$USER@hostname`, recorded as the author of admin writes. */
   author: string;
-  /** MXLB_ZONES, else `zones`: the folder zone commands read and edit. */
+  /** MXLB_ZONES, else `zones`: the folder zone commands read and edit (with MXLB_ZONES=redis, the cache folder). */
   zones: string;
   /** MXLB_REDIS and MXLB_REDIS_PREFIX (default `mxlb:`), for `zone push|pull|diff`. */
   redis?: string;
@@ -228,7 +228,7 @@ export function clientDefaults(env: NodeJS.ProcessEnv = process.env): ClientDefa
   const defaults: ClientDefaults = {
     server: env.MXLB_SERVER || `http://${formatEndpoint(DEFAULT_HTTP)}`,
     author: `${env.USER || env.LOGNAME || 'unknown'}@${hostname()}`,
-    zones: env.MXLB_ZONES || 'zones',
+    zones: env.MXLB_ZONES === 'redis' ? env.MXLB_ZONES_CACHE || '.mxlb-zones' : env.MXLB_ZONES || 'zones',
     redisPrefix: env.MXLB_REDIS_PREFIX ?? 'mxlb:',
   };
   if (env.MXLB_REDIS) defaults.redis = env.MXLB_REDIS;
