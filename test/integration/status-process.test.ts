@@ -6,6 +6,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import type { MemberStatus, StatusDocument } from '../../src/http/status-model.ts';
+import { generateCert } from '../helpers/certs.ts';
 import { startFlow, waitReady, type Flow } from '../helpers/flow-mxlb.ts';
 import { askMany, type FlowZoneSpec } from '../helpers/flow-zone.ts';
 import { startMta, type Mta } from '../helpers/mta.ts';
@@ -130,4 +131,24 @@ test('/status is read-only: POST gets 405 with Allow: GET', async (t) => {
   const response = await fetch(`http://${flow.mxlb.http.host}:${flow.mxlb.http.port}/status`, { method: 'POST', signal: AbortSignal.timeout(5000) });
   t.is(response.status, 405);
   t.regex(response.headers.get('allow') ?? '', /GET/);
+});
+
+test('STARTTLS: the last probe shows the TLS phases, protocol and the certificate expiry', async (t) => {
+  const cert = await generateCert(20, `mta1.${ORIGIN}`);
+  const mta = await startMta({ host: '127.0.68.1', name: `mta1.${ORIGIN}`, starttls: cert });
+  t.teardown(() => mta.stop());
+  const flow = await startFlow(t, { ...zone([mta]), probe: { ...PROBE, starttls: 'require', timeouts: { ...PROBE.timeouts, tls: '3s' } } });
+  await waitReady(flow.mxlb);
+  const m = await eventually(async () => {
+    const found = member(await status(flow), 'primary/mta1');
+    return found.lastProbe?.ok === true && found;
+  }, { timeoutMs: 15_000, what: 'a successful STARTTLS probe' });
+  const probe = m.lastProbe!;
+  t.deepEqual(Object.keys(probe.phases).slice(0, 6), ['connect', 'banner', 'ehlo', 'starttls', 'tls', 'ehlo-tls']);
+  t.true(probe.capabilities!.includes('PIPELINING'), 'capabilities of the EHLO after STARTTLS (RFC 3207 §4.2)');
+  t.regex(probe.tls?.protocol ?? '', /^TLSv1\.[23]$/);
+  t.false(probe.tls!.authorized, 'self-signed: not trusted (not required without tls-verify)');
+  t.true(probe.certDaysLeft === 19 || probe.certDaysLeft === 20, `certDaysLeft ${probe.certDaysLeft}`);
+  t.true(Math.abs(Date.parse(probe.certExpires!) - (Date.now() + 20 * 86_400_000)) < 2 * 86_400_000);
+  t.like(member(await status(flow), 'primary/mta1').share, { answers: 0 });
 });
