@@ -22,9 +22,7 @@ import { SnapshotKeeper } from './snapshot-keeper.ts';
 import { MemoryStateStore, persistableHealth, restoredHealth, type StateStore } from './state/index.ts';
 import { openCluster } from './state/redis-cluster.ts';
 import { openRedisConnections } from './state/redis-connection.ts';
-import { ZoneLoader, type ZoneReloadReport } from './zone/index.ts';
-import { RedisZoneFollower } from './zone/redis-follower.ts';
-import { zoneKeys } from './zone/redis-zones.ts';
+import { RedisZoneFollower, zoneKeys, ZoneLoader, type ZoneReloadReport } from './zone/index.ts';
 
 export interface RunningMxlb {
   /** The DNS endpoints actually bound (UDP and TCP share each port). */

@@ -2,9 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import type { CommandModule } from 'yargs';
 import { clientDefaults } from '../config.ts';
-import { formatSourceError } from '../zone/index.ts';
-import { localZones } from '../zone/redis-files.ts';
-import { fetchZone, zoneDigest, type ZoneKeys } from '../zone/redis-zones.ts';
+import { fetchZone, formatSourceError, localZones, zoneDigest, type ZoneKeys } from '../zone/index.ts';
 import { emit, unifiedDiff, usage, type CommandOutput } from './zone-output.ts';
 import { withRedis, withRedisOptions, type RedisArgs } from './zone-redis.ts';
 

@@ -1,12 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { SourceError } from '../errors.ts';
-import { writeAtomically } from '../zone/atomic-write.ts';
-import { formatSourceError } from '../zone/index.ts';
-import type { ZoneFileContext } from '../zone/loader.ts';
-import { editYamlZone, setMember, type EditOutcome, type MemberEdit, type ReadBack } from '../zone/yaml-edit.ts';
-import { parseYamlZoneFile } from '../zone/yaml-file.ts';
-import { YAML_EXTENSIONS } from '../zone/zone-files.ts';
+import { type EditOutcome, editYamlZone, formatSourceError, type MemberEdit, parseYamlZoneFile, type ReadBack, setMember, writeAtomically, YAML_EXTENSIONS, type ZoneFileContext } from '../zone/index.ts';
 import { locateZone } from './zone-locate.ts';
 import { failed, unifiedDiff, usage, type CommandOutput } from './zone-output.ts';
 

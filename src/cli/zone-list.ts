@@ -2,8 +2,7 @@ import { statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { clientDefaults } from '../config.ts';
-import { formatSourceError, scanZoneDir } from '../zone/index.ts';
-import { YAML_EXTENSIONS } from '../zone/zone-files.ts';
+import { formatSourceError, scanZoneDir, YAML_EXTENSIONS } from '../zone/index.ts';
 import { emit, json, table, usage, type CommandOutput } from './zone-output.ts';
 
 /** One row of `mxlb zone list`. */

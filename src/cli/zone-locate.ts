@@ -1,7 +1,6 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { canonicalName, formatSourceError, scanZoneDir, type Zone, type ZoneFileReport } from '../zone/index.ts';
-import { YAML_EXTENSIONS } from '../zone/zone-files.ts';
+import { canonicalName, formatSourceError, scanZoneDir, YAML_EXTENSIONS, type Zone, type ZoneFileReport } from '../zone/index.ts';
 
 /**
  * Finding a zone of a zones folder by its origin, for `zone show` and the member edits. The scan

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { Argv } from 'yargs';
 import { MxlbError } from '../errors.ts';
-import type { MemberFields } from '../zone/yaml-edit.ts';
+import type { MemberFields } from '../zone/index.ts';
 
 /** Arguments shared by `zone member add|remove|set`, checked before any file is touched (bad input → exit 2). */
 

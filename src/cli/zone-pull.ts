@@ -4,10 +4,7 @@ import type { Redis } from 'ioredis';
 import type { CommandModule } from 'yargs';
 import { clientDefaults } from '../config.ts';
 import { MxlbError } from '../errors.ts';
-import { canonicalName } from '../zone/index.ts';
-import { pullTarget, readManifest, writeManifest, writeZoneFiles } from '../zone/redis-files.ts';
-import { fetchZone, publishedVersions, zoneDigest, type ZoneKeys } from '../zone/redis-zones.ts';
-import { siblingZoneFile } from '../zone/zone-files.ts';
+import { canonicalName, fetchZone, publishedVersions, pullTarget, readManifest, siblingZoneFile, writeManifest, writeZoneFiles, zoneDigest, type ZoneKeys } from '../zone/index.ts';
 import { emit, usage, type CommandOutput } from './zone-output.ts';
 import { withRedis, withRedisOptions, type RedisArgs } from './zone-redis.ts';
 

@@ -4,9 +4,7 @@ import { statSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import type { CommandModule } from 'yargs';
 import { clientDefaults } from '../config.ts';
-import { formatSourceError } from '../zone/index.ts';
-import { checkAgainstPublished, localZones, readManifest, writeManifest } from '../zone/redis-files.ts';
-import { fetchZone, publishedVersions, publishZone, zoneDigest, type PublishedZone, type ZoneKeys } from '../zone/redis-zones.ts';
+import { checkAgainstPublished, fetchZone, formatSourceError, localZones, publishedVersions, type PublishedZone, publishZone, readManifest, writeManifest, zoneDigest, type ZoneKeys } from '../zone/index.ts';
 import { emit, usage, type CommandOutput } from './zone-output.ts';
 import { withRedis, withRedisOptions, type RedisArgs } from './zone-redis.ts';
 

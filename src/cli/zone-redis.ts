@@ -2,8 +2,8 @@ import { Redis } from 'ioredis';
 import type { Argv } from 'yargs';
 import { clientDefaults } from '../config.ts';
 import { MxlbError } from '../errors.ts';
-import { zoneKeys, type ZoneKeys } from '../zone/redis-zones.ts';
 import type { CommandOutput } from './zone-output.ts';
+import { zoneKeys, type ZoneKeys } from '../zone/index.ts';
 
 /**
  * The Redis side of `zone push|pull|diff`: `--redis URL` (env MXLB_REDIS) and `--redis-prefix`

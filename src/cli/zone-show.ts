@@ -2,10 +2,10 @@ import { extname } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { clientDefaults } from '../config.ts';
 import type { BalancedName, MxBinding, Pool } from '../pool/model.ts';
-import { YAML_EXTENSIONS } from '../zone/zone-files.ts';
 import { locateZone } from './zone-locate.ts';
 import { absolute, zoneRecords } from './zone-records.ts';
 import { emit, failed, json, table, usage, type CommandOutput } from './zone-output.ts';
+import { YAML_EXTENSIONS } from '../zone/index.ts';
 
 /**
  * `mxlb zone show ORIGIN`: one zone as the server loads it: its records (the static ones plus the
