@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import { eventually } from '../helpers/poll.ts';
-import { allUp, answers, apiMembers, mxHosts, opsCli, serve, setUp } from './admin-setup.ts';
+import { allUp, answers, apiMembers, mxHosts, opsCli, serve, setUp, LOG_WAIT_MS } from './admin-setup.ts';
 
 test.serial('drain takes a member out of the next answers (still probed); undrain brings it back; the audit log and the logs record both', async (t) => {
   const setup = await setUp(t, 20);
@@ -27,7 +27,7 @@ test.serial('drain takes a member out of the next answers (still probed); undrai
 
   // Drained, not forgotten: probes keep connecting, so the member's observed state stays known.
   const seen = setup.mtas[0]!.connections;
-  await eventually(() => setup.mtas[0]!.connections >= seen + 2, { timeoutMs: 10_000, what: 'probes of the drained member' });
+  await eventually(() => setup.mtas[0]!.connections >= seen + 2, { timeoutMs: 30_000, what: 'probes of the drained member' });
   const member = (await apiMembers(mxlb)).find((m) => m.id === 'primary/mta1')!;
   t.is(member.state, 'drained');
   t.is(member.observed, 'up');
@@ -56,9 +56,9 @@ test.serial('drain takes a member out of the next answers (still probed); undrai
   const table = await run(['member', 'audit']);
   t.regex(table.stdout, /^TIME\s+MEMBER\s+ACTION\s+AUTHOR\s+DETAIL\n\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\s+primary\/mta1\s+undrain\s+ops \(alice@laptop\)/);
 
-  const event = await mxlb.waitForLog((line) => line.msg === 'override changed' && line.action === 'drained');
+  const event = await mxlb.waitForLog((line) => line.msg === 'override changed' && line.action === 'drained', LOG_WAIT_MS);
   t.like(event, { member: 'primary/mta1', previous: 'up', next: 'drained', author: 'ops (alice@laptop)', reason: 'kernel update', level: 30 });
-  await mxlb.waitForLog((line) => line.msg === 'override changed' && line.action === 'undrain' && line.next === 'up');
+  await mxlb.waitForLog((line) => line.msg === 'override changed' && line.action === 'undrain' && line.next === 'up', LOG_WAIT_MS);
 });
 
 test.serial('drain --wait waits out the longest TTL with progress on stderr', async (t) => {

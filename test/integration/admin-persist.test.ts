@@ -7,7 +7,7 @@ import test from 'ava';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually } from '../helpers/poll.ts';
-import { allUp, answers, apiMembers, opsCli, serve, setUp } from './admin-setup.ts';
+import { allUp, answers, apiMembers, opsCli, serve, setUp, LOG_WAIT_MS } from './admin-setup.ts';
 
 interface AuditJson {
   entries: { at: number; action: string; member: string; author: string; previous?: { kind?: string; reason?: string }; next?: { expiresAt?: number } }[];
@@ -29,13 +29,13 @@ test.serial('a quarantine with an expiry lapses on time, and the audit log and t
   t.false((await answers(mxlb)).includes(mta2), 'out of the next answer');
 
   // Poll until it is back; it must not come back before its expiry, and not much after.
-  const back = await eventually(async () => ((await answers(mxlb)).includes(mta2) ? Date.now() : undefined), { timeoutMs: 15_000, intervalMs: 50, what: 'quarantine lapse' });
+  const back = await eventually(async () => ((await answers(mxlb)).includes(mta2) ? Date.now() : undefined), { timeoutMs: 30_000, intervalMs: 50, what: 'quarantine lapse' });
   t.true(back >= expiresAt, `back ${back - expiresAt} ms after the expiry`);
   // Each poll spawns dig, which is slow on a loaded machine: the client-side bound is generous,
   // the server's own record of the lapse (below) is the tight one.
   t.true(back - expiresAt < 10_000, `back ${back - expiresAt} ms after the expiry`);
 
-  const event = await mxlb.waitForLog((line) => line.msg === 'override expired' && line.member === 'primary/mta2');
+  const event = await mxlb.waitForLog((line) => line.msg === 'override expired' && line.member === 'primary/mta2', LOG_WAIT_MS);
   t.like(event, { previous: 'quarantined', next: 'up', author: 'mxlb (expired)', reason: 'listed on SBL' });
   const audit = JSON.parse((await run(['member', 'audit', '--json'])).stdout) as AuditJson;
   t.like(audit.entries[0], { action: 'unquarantine', member: 'primary/mta2', author: 'mxlb (expired)', previous: { kind: 'quarantined', reason: 'listed on SBL' } });

@@ -71,7 +71,8 @@ export function zoneYaml(mtas: readonly Mta[]): string {
 export async function serve(t: ExecutionContext, setup: AdminSetup, options: { tokens?: boolean } = {}): Promise<MxlbProcess> {
   const args = ['--zones', setup.zonesDir, '--state-file', setup.stateFile];
   if (options.tokens !== false) args.push('--admin-token-file', setup.tokenFile);
-  const mxlb = await startMxlb(args, { env: { MXLB_ADMIN_TOKEN: '', MXLB_ADMIN_TOKEN_FILE: '' } });
+  // Generous start-up deadline: the machine is shared with other suites and may be heavily loaded.
+  const mxlb = await startMxlb(args, { env: { MXLB_ADMIN_TOKEN: '', MXLB_ADMIN_TOKEN_FILE: '' }, timeoutMs: 60_000 });
   t.teardown(() => mxlb.stop());
   return mxlb;
 }
@@ -135,7 +136,10 @@ export async function apiMembers(mxlb: MxlbProcess): Promise<ApiMember[]> {
   return ((await response.json()) as { members: ApiMember[] }).members;
 }
 
-/** Waits until every member's probes say up (rise 1, interval 300 ms: well under a second). */
+/** How long to wait for a log line: the server logs at once, but a loaded machine delays everything. */
+export const LOG_WAIT_MS = 30_000;
+
+/** Waits until every member's probes say up (rise 1, interval 300 ms: well under a second when idle). */
 export async function allUp(mxlb: MxlbProcess): Promise<void> {
-  await eventually(async () => (await apiMembers(mxlb)).every((m) => m.observed === 'up'), { timeoutMs: 15_000, what: 'all members up' });
+  await eventually(async () => (await apiMembers(mxlb)).every((m) => m.observed === 'up'), { timeoutMs: 30_000, what: 'all members up' });
 }
