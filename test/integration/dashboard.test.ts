@@ -49,7 +49,8 @@ test.before(async () => {
       '  @ 300 IN SOA ns1 hostmaster 1 3600 900 604800 60',
       '  @ 300 IN NS ns1',
       '  ns1 300 IN A 127.0.0.1',
-      'probe: { interval: 250ms, recheck: 100ms, rise: 1, fall: 1 }',
+      // fall 1 finds a stopped MTA at once (refused); generous timeouts keep a loaded machine from flapping one.
+      'probe: { interval: 250ms, recheck: 100ms, rise: 1, fall: 1, timeouts: { connect: 5s, banner: 5s, ehlo: 5s } }',
       'pools:',
       '  primary:',
       '    members:',

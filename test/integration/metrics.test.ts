@@ -36,7 +36,8 @@ function zoneYaml(mtas: Mta[], extra = ''): string {
     '  recheck: 100ms',
     '  rise: 1',
     '  fall: 1',
-    '  timeouts: { connect: 1s, banner: 1s, ehlo: 1s, quit: 500ms }',
+    // fall 1 finds a stopped MTA at once (refused); generous timeouts keep a loaded machine from flapping one.
+    '  timeouts: { connect: 5s, banner: 5s, ehlo: 5s, quit: 1s }',
     'pools:',
     '  mtas:',
     '    members:',
