@@ -126,6 +126,11 @@ export async function startMta(options: StartMtaOptions = {}): Promise<Mta> {
       banner: options.banner ?? 'test MTA',
       authOptional: true,
       disabledCommands: ['AUTH'],
+      // Loopback only: by default smtp-server asks the system resolver (off this machine) for the
+      // client's PTR before it greets, and waits up to 1.5 s for it when that resolver is slow,
+      // which a probe's banner timeout would count against the MTA. (Its greeting still comes
+      // ~100 ms after the connect: smtp-server's fixed early-talker check.)
+      disableReverseLookup: true,
       closeTimeout: 100,
       // smtp-server logs each command at debug level: the only public hook that sees every verb,
       // including the ones sent over TLS
