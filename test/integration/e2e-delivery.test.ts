@@ -99,7 +99,7 @@ test('mail resolved through mxlb reaches live MTAs only: every message delivered
   const { mtas, port, dead } = await mtasOnOnePort(t);
   const flow = await startFlow(t, {
     origin: ORIGIN,
-    probe: { interval: '300ms', recheck: '100ms', rise: 2, fall: 2, timeouts: { connect: '500ms', banner: '1s' } },
+    probe: { interval: '300ms', recheck: '100ms', rise: 2, fall: 2, timeouts: { connect: '500ms', banner: '3s' } },
     pools: { relays: { members: [...LIVE, DEAD].map((address, i) => ({ name: `mta${i + 1}`, address, port })) } },
     names: { smtp: { tiers: [['relays']], ttl: 30, degradedTtl: 5 } },
     mx: { '@': 'smtp' },
@@ -155,7 +155,7 @@ test('swaks sends to the address dig resolves through mxlb; the dead MTA is neve
   const { mtas, port, dead } = await mtasOnOnePort(t);
   const flow = await startFlow(t, {
     origin: ORIGIN,
-    probe: { interval: '300ms', recheck: '100ms', rise: 2, fall: 2, timeouts: { connect: '500ms', banner: '1s' } },
+    probe: { interval: '300ms', recheck: '100ms', rise: 2, fall: 2, timeouts: { connect: '500ms', banner: '3s' } },
     pools: { relays: { members: [...LIVE, DEAD].map((address, i) => ({ name: `mta${i + 1}`, address, port })) } },
     names: { smtp: { tiers: [['relays']], ttl: 30, degradedTtl: 5 } },
   });

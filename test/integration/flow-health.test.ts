@@ -23,7 +23,7 @@ const JITTER = 0.1;
 const RECHECK_MS = 100;
 const RISE = 3;
 const FALL = 2;
-const BANNER_MS = 800;
+const BANNER_MS = 1500;
 const PROBE = {
   interval: `${INTERVAL_MS}ms`,
   recheck: `${RECHECK_MS}ms`,
