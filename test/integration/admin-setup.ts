@@ -41,7 +41,7 @@ export async function setUp(t: ExecutionContext, base: number): Promise<AdminSet
   return { dir, zonesDir, stateFile: join(dir, 'state.json'), tokenFile, mtas };
 }
 
-/** A balanced zone: `smtp` answers from pool primary with a 2 s TTL; probes every 300 ms. */
+/** A balanced zone: `smtp` answers from pool primary with a 2 s TTL; probes every 300 ms, slow to fall. */
 export function zoneYaml(mtas: readonly Mta[]): string {
   return [
     'records: |',
@@ -52,7 +52,9 @@ export function zoneYaml(mtas: readonly Mta[]): string {
     '  interval: 300ms',
     '  recheck: 100ms',
     '  rise: 1',
-    '  fall: 2',
+    // A loaded machine must not flap members: only a real failure should take one down here.
+    '  fall: 3',
+    '  timeouts: { connect: 5s, banner: 5s, ehlo: 5s }',
     'pools:',
     '  primary:',
     '    members:',
