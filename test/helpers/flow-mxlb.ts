@@ -5,6 +5,7 @@
  */
 import { startMxlb, type MxlbProcess } from './mxlb-process.ts';
 import { ask, askMany, type FlowAnswer, type FlowZoneSpec, writeFlowZone } from './flow-zone.ts';
+import { dig } from './dig.ts';
 import { eventually } from './poll.ts';
 
 export interface Flow {
@@ -83,4 +84,33 @@ export async function waitTransition(mxlb: MxlbProcess, member: string, to: 'up'
     timeoutMs,
     what: `log "member ${to}" of ${member}`,
   });
+}
+
+/**
+ * `count` A and MX answers through the real `dig`, with EDNS (dig's default) over UDP, or over TCP:
+ * other answer-cache entries than the plain UDP queries of `ask` (the cache keys on transport and
+ * EDNS shape), so a stale entry of either shape shows up here.
+ */
+export async function digSample(dns: { host: string; port: number }, names: { a: string; mx: string }, count: number, tcp: boolean): Promise<{ a: FlowAnswer[]; mx: FlowAnswer[] }> {
+  const flags = tcp ? ['+tcp'] : [];
+  const one = async (name: string, type: 'A' | 'MX'): Promise<FlowAnswer> => {
+    const r = await dig(dns.host, dns.port, [...flags, '+norecurse', name, type]);
+    const strip = (n: string) => n.replace(/\.$/, '');
+    return {
+      rcode: ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED'].indexOf(r.status),
+      aa: r.flags.has('aa'),
+      addresses: r.answer.filter((f) => f[3] === 'A' || f[3] === 'AAAA').map((f) => f[4]!),
+      mx: r.answer.filter((f) => f[3] === 'MX').map((f) => ({ preference: Number(f[4]), exchange: strip(f[5]!) })),
+      ttls: r.answer.map((f) => Number(f[1])),
+      additional: r.additional.filter((f) => f[3] === 'A' || f[3] === 'AAAA').map((f) => ({ name: strip(f[0]!), address: f[4]! })),
+      soa: r.authority.filter((f) => f[3] === 'SOA').map((f) => ({ name: strip(f[0]!), ttl: Number(f[1]) })),
+    };
+  };
+  const a: FlowAnswer[] = [];
+  const mx: FlowAnswer[] = [];
+  for (let i = 0; i < count; i++) {
+    a.push(await one(names.a, 'A'));
+    mx.push(await one(names.mx, 'MX'));
+  }
+  return { a, mx };
 }

@@ -11,7 +11,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { addressesIn, ask, askMany, exchangesIn, FLOW_SOA_MINIMUM, RCODE, type FlowAnswer, type FlowZoneSpec } from '../helpers/flow-zone.ts';
-import { inA, inMx, sampleAnswers, startFlow, waitAnswers, waitReady, waitTransition, type Flow, type MemberView } from '../helpers/flow-mxlb.ts';
+import { digSample, inA, inMx, sampleAnswers, startFlow, waitAnswers, waitReady, waitTransition, type Flow, type MemberView } from '../helpers/flow-mxlb.ts';
 import { startMta, startScriptedMta, type Mta, type ScriptedMta } from '../helpers/mta.ts';
 
 const ORIGIN = 'flow.test';
@@ -104,6 +104,11 @@ test.serial('a stopped MTA leaves A and MX answers within the detection time and
   const flow = await startFlow(t, onePoolZone([...mtas, scripted]));
   await waitReady(flow.mxlb);
   await assertAllBack(t, flow, members);
+  // fill the answer cache's EDNS and TCP entries too: they must not outlive the health change
+  for (const tcp of [false, true]) {
+    const { a, mx } = await digSample(flow.dns, NAMES, 4, tcp);
+    t.true(a.every((answer) => members.every((m) => inA(answer, m))) && mx.every((answer) => members.every((m) => inMx(answer, m))), `dig${tcp ? ' +tcp' : ''}: all four`);
+  }
 
   const [gone, ...rest] = members as [Member, ...Member[]];
   const stoppedAt = Date.now();
@@ -112,6 +117,11 @@ test.serial('a stopped MTA leaves A and MX answers within the detection time and
   t.log(`stopped MTA out of A and MX answers after ${detected} ms (bound ${DETECT_REFUSED_MS} ms)`);
   t.true(detected < DETECT_REFUSED_MS, `detected in ${detected} ms < ${DETECT_REFUSED_MS} ms`);
   await assertExcluded(t, flow, gone, rest);
+  for (const tcp of [false, true]) {
+    const { a, mx } = await digSample(flow.dns, NAMES, 8, tcp);
+    t.false(a.some((answer) => inA(answer, gone)) || mx.some((answer) => inMx(answer, gone)), `dig${tcp ? ' +tcp' : ''} (EDNS): gone from A and MX`);
+    t.true(a.every((answer) => rest.every((m) => inA(answer, m))), `dig${tcp ? ' +tcp' : ''}: the other three in every A answer`);
+  }
 
   const restartedAt = Date.now();
   const logged = flow.mxlb.logs.length;
