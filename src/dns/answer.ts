@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../log.ts';
 import type { Snapshot } from '../snapshot.ts';
-import { AnswerCache, cacheKey, nextTurn, replyShape, type CacheEntry, type Shape } from './cache.ts';
+import { AnswerCache, SHAPES, cacheKey, nextTurn, questionKey, replyShape, type CacheEntry, type Shape } from './cache.ts';
 import { encodeAnswer, encodeError, patchResponse, templateName } from './encode.ts';
 import { Rcode, type Question, type Resolution } from './message.ts';
 import { questionName, scanQuery, type ScannedQuery } from './query.ts';
@@ -25,6 +25,15 @@ export interface DnsMetrics {
   served?(members: readonly string[]): void;
   /** A packet got no reply (RFC 1035 §4.1.1: responses and runts are ignored). */
   dropped?(transport: Transport, reason: string): void;
+}
+
+/** Where one cached reply shape of a question stands in its rotation ring. */
+export interface RingPosition {
+  /** How the client asks (`UDP with EDNS (payload ≥ 1232)`, `TCP without EDNS`, …). */
+  shape: string;
+  /** The ring slot the next reply of this shape gets. */
+  next: number;
+  slots: number;
 }
 
 export interface AnswererOptions {
@@ -96,6 +105,22 @@ export class Answerer {
       this.metrics.answered?.(transport, Rcode.SERVFAIL, false, scan.qtype);
       return encodeError(query, scan, Rcode.SERVFAIL);
     }
+  }
+
+  /**
+   * For /explain: the next ring slot of every reply shape of this question that is cached for
+   * snapshot `version` (a shape not listed gets slot 0 first). Reads only; never changes a turn.
+   */
+  ringPositions(name: string, qtype: number, qclass: number, version: number): RingPosition[] {
+    if (this.cache.builtFrom !== version) return [];
+    const positions: RingPosition[] = [];
+    for (const { code, label } of SHAPES) {
+      const key = questionKey(name.toLowerCase(), qtype, qclass, code);
+      if (key === undefined) return [];
+      const entry = this.cache.get(key);
+      if (entry) positions.push({ shape: label, next: entry.next, slots: entry.ring.length });
+    }
+    return positions;
   }
 
   /** Slow path for a new key: resolve rotation 0, encode it, size the ring. */

@@ -62,6 +62,39 @@ export function cacheKey(query: Uint8Array, qnameEnd: number, shapeCode: number)
   return keyScratch.toString('latin1', 0, length + 1);
 }
 
+/**
+ * Cache key of a question given as text (`smtp.relay.example.com`, trailing dot optional, no
+ * escapes), for tools that look into the cache (/explain); undefined for a name that has no wire
+ * form (empty label, label over 63 or name over 255 octets).
+ */
+export function questionKey(name: string, qtype: number, qclass: number, shapeCode: number): string | undefined {
+  const text = name.endsWith('.') ? name.slice(0, -1) : name;
+  const labels = text === '' ? [] : text.split('.');
+  const wire: number[] = new Array<number>(HEADER_SIZE).fill(0);
+  for (const label of labels) {
+    const bytes = Buffer.from(label, 'latin1');
+    if (bytes.length === 0 || bytes.length > 63) return undefined;
+    wire.push(bytes.length, ...bytes);
+  }
+  wire.push(0);
+  const qnameEnd = wire.length;
+  if (qnameEnd - HEADER_SIZE > 255) return undefined;
+  wire.push(qtype >> 8, qtype & 0xff, qclass >> 8, qclass & 0xff);
+  return cacheKey(Uint8Array.from(wire), qnameEnd, shapeCode);
+}
+
+/** Every shape code `replyShape` can produce, with how an operator would call that client. */
+export const SHAPES: ReadonlyArray<{ code: number; label: string }> = [
+  { code: 0, label: 'UDP without EDNS' },
+  { code: 3, label: 'TCP without EDNS' },
+  ...[0, 1, 2, 3].flatMap((bucket) =>
+    [false, true].map((dnssecOk) => ({
+      code: bucket | 4 | (dnssecOk ? 8 : 0),
+      label: `${bucket === 3 ? 'TCP' : 'UDP'} with EDNS${bucket === 3 ? '' : ` (payload ${['< 1024', '1024-1231', '≥ 1232'][bucket]})`}${dnssecOk ? ', DO' : ''}`,
+    })),
+  ),
+];
+
 /** Hands out the entry's slots in turn (round-robin over the rotations). */
 export function nextTurn(entry: CacheEntry): number {
   const turn = entry.next;
@@ -94,6 +127,11 @@ export class AnswerCache {
     this.version = version;
     this.positive = new Map();
     this.negative = new Map();
+  }
+
+  /** The snapshot version the entries were built from (NaN before the first query). */
+  get builtFrom(): number {
+    return this.version;
   }
 
   get(key: string): CacheEntry | undefined {

@@ -1,5 +1,5 @@
 /** What other folders use from the DNS layer. */
 export { DnsServer, type DnsServerOptions, type Endpoint, type BoundEndpoint } from './server.ts';
-export type { DnsMetrics, Transport, Resolver } from './answer.ts';
+export type { DnsMetrics, Transport, Resolver, RingPosition } from './answer.ts';
 export type { AnswerCacheOptions } from './cache.ts';
 export { Rcode, type Question, type Resolution } from './message.ts';

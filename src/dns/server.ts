@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { MxlbError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Snapshot } from '../snapshot.ts';
-import { Answerer, type DnsMetrics, type Resolver } from './answer.ts';
+import { Answerer, type DnsMetrics, type Resolver, type RingPosition } from './answer.ts';
 import { AnswerCache, type AnswerCacheOptions } from './cache.ts';
 import { resolve as defaultResolve } from './resolve.ts';
 import { TcpListener } from './tcp.ts';
@@ -66,6 +66,11 @@ export class DnsServer {
       maxConnections: options.maxTcpConnections ?? 256,
       closeGraceMs: options.closeGraceMs ?? 2_000,
     };
+  }
+
+  /** Ring positions of the cached replies to one question (see Answerer.ringPositions), for /explain. */
+  ringPositions(name: string, qtype: number, version: number): RingPosition[] {
+    return this.answerer.ringPositions(name, qtype, 1, version);
   }
 
   /**
