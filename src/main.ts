@@ -110,7 +110,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   };
   try {
     const bound = await dns.listen(config.dns);
-    const context: ServerContext = { keeper, scheduler, store, zoneReport: () => lastReport, startedAt: Date.now(), now: Date.now, dnsMetrics, shares, history, adminTokens: config.adminTokens, logger, metrics };
+    const context: ServerContext = { keeper, scheduler, store, zoneReport: () => lastReport, startedAt: Date.now(), now: Date.now, dnsMetrics, shares, history, adminTokens: config.adminTokens, logger, metrics, ringPositions: (name, qtype, version) => dns.ringPositions(name, qtype, version) };
     if (cluster) context.cluster = () => cluster.status();
     http = await startHttp(config.http, allRoutes(context), logger.child({ module: 'http' }));
     return {

@@ -3,6 +3,7 @@
  * current snapshot and the stores; they never touch sockets of the DNS path.
  */
 import type { AdminToken } from '../config.ts';
+import type { RingPosition } from '../dns/answer.ts';
 import type { DnsMetricsHub } from '../dns/metrics-hooks.ts';
 import type { MxlbMetrics } from '../metrics/index.ts';
 import type { Logger } from '../log.ts';
@@ -37,4 +38,6 @@ export interface ServerContext {
   logger: Logger;
   /** Cluster mode (--redis) only: Redis connection, probing mode, leases held. */
   cluster?: () => ClusterStatus;
+  /** The rotation slot the next reply of each cached client shape gets (DnsServer.ringPositions), for /explain. */
+  ringPositions?: (name: string, qtype: number, version: number) => RingPosition[];
 }

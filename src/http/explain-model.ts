@@ -5,11 +5,13 @@
  * Contract: answers and traces both come from the very resolver the DNS path uses (`resolve`,
  * with an observer that collects the traces of the pool selections it makes), over the same
  * snapshot and ring slots (`0 … min(variants, maxVariants) - 1`, as the answer cache builds them),
- * so explain and the served answers cannot disagree. The trace shown is slot 0's. The next
- * reply's slot is not predicted: the answer cache cycles each cached question through the ring,
- * one slot per reply, so successive queries get slot after slot.
+ * so explain and the served answers cannot disagree. The trace shown is slot 0's. The answer
+ * cache cycles each cached question through the ring, one slot per reply and per client shape;
+ * `positions` (read from the cache by the caller, for the same snapshot version) say which slot
+ * the next reply of each shape gets, and a shape not listed starts at slot 0.
  */
 import { isIP } from 'node:net';
+import type { RingPosition } from '../dns/answer.ts';
 import { resolve } from '../dns/resolve.ts';
 import { Rcode, type Question, type Resolution } from '../dns/message.ts';
 import { formatTrace, type SelectionTrace } from '../pool/trace.ts';
@@ -62,7 +64,14 @@ export interface ExplainDocument {
   selection?: { owner: string; binding?: string; trace: SelectionTrace };
   /** Other selections the answer used (addresses of SRV/NS/MX targets in additional data, ANY tries). */
   otherSelections: SelectionTrace[];
-  ring: { slots: number; variants: number; note: string; rotations: RingSlot[] };
+  ring: {
+    slots: number;
+    variants: number;
+    note: string;
+    rotations: RingSlot[];
+    /** The slot the next reply gets, per client shape with a cached reply (others start at 0). */
+    next: Array<{ shape: string; slot: number }>;
+  };
   clientNote: string;
   text: string;
 }
@@ -112,7 +121,7 @@ export function formatRData(rdata: RData): string {
 const record = (r: ResourceRecord): ExplainRecord => ({ owner: display(r.owner), ttl: r.ttl, type: typeName(r.type), data: formatRData(r.rdata) });
 const recordLine = (r: ExplainRecord): string => `${r.owner} ${r.ttl} IN ${r.type} ${r.data}`;
 
-export function explain(query: ExplainQuery, snapshot: Snapshot, maxVariants = DEFAULT_MAX_VARIANTS): ExplainDocument {
+export function explain(query: ExplainQuery, snapshot: Snapshot, positions: readonly RingPosition[] = [], maxVariants = DEFAULT_MAX_VARIANTS): ExplainDocument {
   const question: Question = { name: query.name.replace(/\.$/, ''), type: query.type, class: CLASS_IN };
   const qname = canonicalName(question.name);
   const traces: SelectionTrace[] = [];
@@ -145,9 +154,11 @@ export function explain(query: ExplainQuery, snapshot: Snapshot, maxVariants = D
       note:
         slots > 1
           ? `the server keeps ${slots} prebuilt rotations of this answer and sends them in turn, one per reply ` +
-            '(per cached question and EDNS shape), so successive queries see slot after slot'
+            'and per client shape (transport, EDNS); a shape with no reply yet starts at slot 0'
           : 'one answer: every query gets the same records',
       rotations,
+      // A cached ring of another size belongs to other data (it cannot happen within one version).
+      next: slots > 1 ? positions.filter((p) => p.slots === slots).map((p) => ({ shape: p.shape, slot: p.next })) : [],
     },
     clientNote: query.client
       ? `answers do not depend on the client: mxlb has no views and ignores EDNS Client Subnet, so ${query.client} gets what every client gets`
@@ -248,6 +259,8 @@ export function explainText(doc: ExplainDocument): string {
     const shown = doc.ring.rotations.slice(0, 8);
     for (const slot of shown) lines.push(`  #${slot.variant} ${slot.records.join(', ') || '(empty)'}`);
     if (doc.ring.rotations.length > shown.length) lines.push(`  … ${doc.ring.rotations.length - shown.length} more (see --json)`);
+    const next = doc.ring.next.map((n) => `${n.shape} → #${n.slot}`);
+    lines.push(`next     ${next.length > 0 ? `${next.join('; ')}; any other client → #0` : 'no reply sent yet for this snapshot: the first gets #0'}`);
   }
   lines.push(`client   ${doc.clientNote}`);
   return `${lines.join('\n')}\n`;

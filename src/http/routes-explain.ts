@@ -29,7 +29,9 @@ export function explainRoutes(ctx: ServerContext): [string, RouteHandler][] {
       if (clientIssue) return bad(clientIssue);
     }
     const query = client === undefined ? { name, type } : { name, type, client };
-    return { status: 200, body: explain(query, ctx.keeper.current()), headers: { 'cache-control': 'no-store' } };
+    const snapshot = ctx.keeper.current();
+    const positions = ctx.ringPositions?.(name, type, snapshot.version) ?? [];
+    return { status: 200, body: explain(query, snapshot, positions), headers: { 'cache-control': 'no-store' } };
   };
   return [['GET /explain', handler]];
 }

@@ -91,6 +91,36 @@ test('explain agrees with dig and UDP answers: A with max ≥ members, A with ma
   t.true(rotations(mx.doc).includes(mx.seen.answer.map((r) => `${r[4]} ${r[5]}`).join(' ')));
 });
 
+test('explain says which rotation the next reply gets, per client shape, and the replies follow it', async (t) => {
+  const { flow } = await setup(t, 69);
+  await eventually(async () => (await explain(flow, SMTP, 'A')).selection!.trace.members.every((m) => m.state === 'up'), { timeoutMs: 15_000, what: 'all members up' });
+  for (let attempt = 0; ; attempt++) {
+    // Each attempt runs within one snapshot version; a probe flap restarts every ring (bounded retries).
+    const fresh = await explain(flow, SMTP, 'A');
+    const ring = rotations(fresh);
+    t.is(ring.length, 3);
+    const predicted: number[] = [];
+    const got: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const doc = await explain(flow, SMTP, 'A');
+      predicted.push(doc.ring.next.find((n) => n.shape === 'UDP without EDNS')?.slot ?? 0);
+      got.push((await ask(flow.dns, SMTP, 1)).addresses.join(' '));
+    }
+    const viaDig = (await explain(flow, SMTP, 'A')).ring.next.find((n) => n.shape === 'UDP with EDNS (payload ≥ 1232)')?.slot ?? 0;
+    const digAnswer = (await dig(flow.dns.host, flow.dns.port, [SMTP, 'A'])).answer.map((r) => r[4]).join(' ');
+    const last = await explain(flow, SMTP, 'A');
+    if (last.snapshotVersion !== fresh.snapshotVersion) {
+      if (attempt < 4) continue;
+      t.fail('the snapshot kept changing');
+    }
+    t.deepEqual(got, predicted.map((slot) => ring[slot]), `replies follow the predicted slots ${predicted.join(', ')}`);
+    t.is(digAnswer, ring[viaDig], 'dig (EDNS) has a ring position of its own');
+    t.deepEqual(new Set(last.ring.next.map((n) => n.shape)), new Set(['UDP without EDNS', 'UDP with EDNS (payload ≥ 1232)']));
+    t.regex(last.text, /\nnext {5}UDP without EDNS → #\d; UDP with EDNS \(payload ≥ 1232\) → #\d; any other client → #0\n/);
+    break;
+  }
+});
+
 test('a stopped MTA: explain excludes it with connect-refused, and no served answer carries it', async (t) => {
   const { flow, mtas } = await setup(t, 65);
   await eventually(async () => (await explain(flow, SMTP, 'A')).selection!.trace.members.every((m) => m.state === 'up'), { timeoutMs: 15_000, what: 'all members up' });

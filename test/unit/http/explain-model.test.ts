@@ -113,3 +113,15 @@ test('SRV into a balanced name: the address selection of the additional data is 
   t.deepEqual(doc.otherSelections.map((s) => [s.owner, s.query]), [['smtp.relay.example.com', 'A'], ['smtp.relay.example.com', 'AAAA']]);
   t.regex(doc.text, /also selected \(additional data\):/);
 });
+
+test('ring positions read from the cache say which slot the next reply of each client shape gets', (t) => {
+  const positions = [
+    { shape: 'UDP without EDNS', next: 2, slots: 3 },
+    { shape: 'TCP with EDNS', next: 1, slots: 5 },
+  ];
+  const doc = explain({ name: SMTP, type: RRType.A }, snap(), positions);
+  t.deepEqual(doc.ring.next, [{ shape: 'UDP without EDNS', slot: 2 }], 'a ring of another size is not this answer\'s');
+  t.regex(doc.text, /\nnext {5}UDP without EDNS → #2; any other client → #0\n/);
+  t.regex(explain({ name: SMTP, type: RRType.A }, snap()).text, /\nnext {5}no reply sent yet for this snapshot: the first gets #0\n/);
+  t.deepEqual(explain({ name: SMTP, type: RRType.TXT }, snap(), positions).ring.next, [], 'static data has one answer');
+});
