@@ -166,7 +166,7 @@ export class RedisStateStore implements StateStore {
     this.#mutate(() => {
       if (override) this.#overrides.set(member, override);
       else this.#overrides.delete(member);
-      this.#pushAudit(entry);
+      if (override) this.#pushAudit(entry); // a clear is recorded once it is known to be ours (#writeOperator)
     });
     const message: ChangeMessage = { kind: 'override', from: this.#me, member, override: override ?? null, audit: entry };
     await this.#writeOperator(this.#redis.keys.overrides, member, override, entry, message, this.#dirtyOverrides);
@@ -179,7 +179,7 @@ export class RedisStateStore implements StateStore {
     this.#mutate(() => {
       if (weight) this.#weights.set(member, weight);
       else this.#weights.delete(member);
-      this.#pushAudit(entry);
+      if (weight) this.#pushAudit(entry);
     });
     const message: ChangeMessage = { kind: 'weight', from: this.#me, member, weight: weight ?? null, audit: entry };
     await this.#writeOperator(this.#redis.keys.weights, member, weight, entry, message, this.#dirtyWeights);
@@ -351,7 +351,7 @@ export class RedisStateStore implements StateStore {
           // A clear is recorded once for the cluster: when every instance clears the same expired
           // override at the same moment, only the one whose HDEL removed it writes the audit entry.
           const cleared = await client.eval(CLEAR_SCRIPT, 2, key, keys.audit, member, encode(entry), String(this.#auditLimit), keys.channel, encode(message));
-          if (cleared === 0) this.#mutate(() => (this.#audit = this.#audit.filter((e) => e !== entry)));
+          if (cleared === 1) this.#mutate(() => this.#pushAudit(entry));
           return;
         }
         const write = client.multi();
@@ -367,10 +367,14 @@ export class RedisStateStore implements StateStore {
     // Cut off: kept here and shared when Redis answers again (the operator sees degraded meanwhile).
     dirty.add(member);
     this.#dirtyAudit.push(entry);
+    if (!value) this.#mutate(() => this.#pushAudit(entry));
     this.#log.warn({ member, action: entry.action }, 'redis unreachable: operator change applied on this instance only until it returns');
   }
 
+  /** Adds an entry unless it is already at the top (a replay after a resync, or its own echo). */
   #pushAudit(entry: AuditEntry): void {
+    const same = (e: AuditEntry) => e === entry || (e.at === entry.at && e.member === entry.member && e.action === entry.action && e.author === entry.author);
+    if (this.#audit.slice(0, 50).some(same)) return;
     this.#audit.unshift(entry);
     if (this.#audit.length > this.#auditLimit) this.#audit.length = this.#auditLimit;
   }

@@ -36,6 +36,8 @@ function queryLoop(cluster: TestCluster, lateMs: number, maxMs: number) {
   return { stats, stop: async () => ((running = false), await done) };
 }
 
+const LATE_MS = 500;
+
 interface Readyz {
   status: number;
   body: { ready: boolean; degraded: boolean; degradedBecause: string[]; cluster?: { connected: boolean; leases?: { mode: string } } };
@@ -49,7 +51,10 @@ test.serial('Redis killed during a query loop: zero failed or late queries, prob
   const readyz = async (id: string) => (await cluster.readyz(id)) as unknown as Readyz;
   await eventually(async () => (await Promise.all(ids.map(readyz))).every((r) => r.body.cluster?.leases?.mode === 'leases'), { timeoutMs: 10_000, what: 'leases in force' });
 
-  const loop = queryLoop(cluster, 250, 120_000);
+  // Late = over 500 ms: a query that waited on Redis would take at least the 1 s command timeout
+  // (or the 2 s connect timeout); below that is scheduling noise on a 2-core machine shared with
+  // other test runs. The worst latency is logged.
+  const loop = queryLoop(cluster, LATE_MS, 120_000);
   try {
     await new Promise((resolve) => setTimeout(resolve, 500)); // some queries before the outage: a measurement window
     await cluster.redis.kill();
@@ -96,7 +101,7 @@ test.serial('Redis killed during a query loop: zero failed or late queries, prob
     await loop.stop();
   }
   const { stats } = loop;
-  t.log(`queries: ${stats.sent} sent, ${stats.failed} failed, ${stats.late} later than 250 ms, worst ${stats.worstMs.toFixed(1)} ms`);
+  t.log(`queries: ${stats.sent} sent, ${stats.failed} failed, ${stats.late} later than ${LATE_MS} ms, worst ${stats.worstMs.toFixed(1)} ms`);
   t.true(stats.sent > 300);
   t.is(stats.failed, 0, stats.errors.slice(0, 5).join('; '));
   t.is(stats.late, 0);
