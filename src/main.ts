@@ -9,7 +9,7 @@ import { DnsMetricsHub } from './dns/metrics-hooks.ts';
 import type { ServerContext } from './http/context.ts';
 import { allRoutes } from './http/routes.ts';
 import { startHttp, type HttpListener } from './http/server.ts';
-import { AnswerShares } from './http/shares.ts';
+import { AnswerShares, coarseClock } from './http/shares.ts';
 import type { Logger } from './log.ts';
 import { MxlbMetrics } from './metrics/index.ts';
 import { smtpCheck } from './probe/index.ts';
@@ -59,7 +59,9 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
 
   // One hub feeds every reader of DNS query events (answer shares here, /metrics counters).
   const dnsMetrics = new DnsMetricsHub();
-  const shares = new AnswerShares();
+  // Shares count on the query path: a coarse clock spares a Date.now() per answer.
+  const sharesClock = coarseClock();
+  const shares = new AnswerShares({ now: sharesClock.now });
   dnsMetrics.subscribe({ served: (members) => shares.add(members) });
   const metrics = new MxlbMetrics({ snapshot: () => keeper.current() });
   dnsMetrics.subscribe(metrics.dns);
@@ -105,6 +107,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     await follower?.close();
     await zoneRedis?.close();
     scheduler.stop();
+    sharesClock.stop();
     keeper.close();
     await (cluster ? cluster.close() : store.close());
   };

@@ -4,7 +4,9 @@
  *
  * Contract: `add` runs on the query path, so it is O(members in the answer) with no allocation in
  * steady state: one-second buckets in a ring, a bucket cleared lazily when its second comes round
- * again. `first` counts answers where the member came first, which is the address most clients
+ * again. The DNS path passes the same members array for every reply of one ring slot, so the
+ * counters of an array are looked up once and remembered by the array's identity: an array
+ * passed to `add` must not be changed afterwards. `first` counts answers where the member came first, which is the address most clients
  * try first (RFC 6724 sorting aside), so for round-robin it shows the rotation working. The clock
  * is a parameter (DESIGN principle 5).
  */
@@ -40,6 +42,8 @@ export class AnswerShares {
   readonly #stamps: Float64Array;
   readonly #totals: Float64Array;
   readonly #members = new Map<MemberId, Counts>();
+  /** Counters of each members array seen (by identity): one lookup per answer instead of per member. */
+  #resolved = new WeakMap<readonly MemberId[], Counts[]>();
 
   constructor(options: { windowSeconds?: number; now?: () => number } = {}) {
     this.#window = Math.max(1, Math.floor(options.windowSeconds ?? 60));
@@ -57,16 +61,22 @@ export class AnswerShares {
     if (members.length === 0) return;
     const slot = this.#slot(Math.floor(this.#now() / 1000));
     this.#totals[slot]! += 1;
-    for (let i = 0; i < members.length; i++) {
-      const id = members[i]!;
-      let counts = this.#members.get(id);
-      if (!counts) {
-        counts = { answers: new Float64Array(this.#window), first: new Float64Array(this.#window) };
-        this.#members.set(id, counts);
-      }
-      counts.answers[slot]! += 1;
-      if (i === 0) counts.first[slot]! += 1;
+    let resolved = this.#resolved.get(members);
+    if (!resolved) {
+      resolved = members.map((id) => this.#countsOf(id));
+      this.#resolved.set(members, resolved);
     }
+    resolved[0]!.first[slot]! += 1;
+    for (let i = 0; i < resolved.length; i++) resolved[i]!.answers[slot]! += 1;
+  }
+
+  #countsOf(id: MemberId): Counts {
+    let counts = this.#members.get(id);
+    if (!counts) {
+      counts = { answers: new Float64Array(this.#window), first: new Float64Array(this.#window) };
+      this.#members.set(id, counts);
+    }
+    return counts;
   }
 
   /** Counts over the window ending now; members with no answer in the window are left out. */
@@ -91,6 +101,8 @@ export class AnswerShares {
   /** Forgets members not in `members` (they left the zones). */
   retain(members: ReadonlySet<MemberId>): void {
     for (const id of [...this.#members.keys()]) if (!members.has(id)) this.#members.delete(id);
+    // Remembered arrays may point at forgotten counters: look every array up afresh.
+    this.#resolved = new WeakMap();
   }
 
   /** The bucket for `second`, cleared first when it still holds an older second. */
@@ -106,4 +118,18 @@ export class AnswerShares {
     }
     return slot;
   }
+}
+
+/**
+ * A clock for counters on the query path: reads the system clock at most every `resolutionMs`
+ * (an unref'd timer) and hands out that value. `Date.now()` costs about 40 ns, more than counting
+ * an answer; one-second buckets do not need better than 100 ms. `stop` clears the timer.
+ */
+export function coarseClock(resolutionMs = 100): { now: () => number; stop: () => void } {
+  let current = Date.now();
+  const timer = setInterval(() => {
+    current = Date.now();
+  }, Math.max(1, resolutionMs));
+  timer.unref();
+  return { now: () => current, stop: () => clearInterval(timer) };
 }
