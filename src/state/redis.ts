@@ -196,7 +196,10 @@ export class RedisStateStore implements StateStore {
   }
 
   health(): StoreHealth {
-    if (this.#isConnected()) return { ok: true };
+    if (this.#isConnected()) {
+      if (this.#redis.subscriber.status === 'ready') return { ok: true };
+      return { ok: false, reason: `redis ${this.#redis.target}: subscription down (${this.#redis.subscriber.status}); other instances' changes arrive only with the ${this.#resyncMs / 1000} s resync` };
+    }
     const since = this.#downSince === undefined ? '' : ` since ${new Date(this.#downSince).toISOString()}`;
     const why = this.#redis.lastError() ?? this.#downReason;
     return { ok: false, reason: `redis ${this.#redis.target} unreachable${since} (${why}): answering from the last state, probing every member locally` };
