@@ -66,7 +66,9 @@ export function ratio(mine: number, theirs: number): string {
   if (Number.isNaN(mine) || Number.isNaN(theirs)) return '–';
   if (!Number.isFinite(theirs)) return Number.isFinite(mine) ? 'peer never' : 'both never';
   if (!Number.isFinite(mine)) return 'mxlb never';
-  return theirs === 0 ? '–' : (mine / theirs).toFixed(2);
+  if (theirs === 0) return '–';
+  const r = mine / theirs;
+  return r < 0.1 ? r.toPrecision(2) : r.toFixed(2); // 0.0042, not a misleading 0.00
 }
 
 export interface TableInput {

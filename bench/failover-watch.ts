@@ -6,7 +6,10 @@
  * a single answer without the victim proves nothing. The victim counts as gone at the first tick
  * after the last tick that showed it, once `cleanTicks` ticks in a row have answered without it
  * (with 3 queries per tick and 1 of 4 addresses drawn at random, 25 clean ticks by chance has
- * probability 0.42^25 ≈ 4e-10). Ticks where every query was lost count as neither.
+ * probability 0.42^25 ≈ 4e-10). Ticks where every query was lost count as neither. The price of
+ * random answers: ticks just before the victim really left may not have drawn it, so "gone" reads
+ * early by k ticks with probability 0.42^k (mean 0.7 tick, ≈ 15 ms at 20 ms ticks), and "back"
+ * late by as much; servers that answer every healthy address (mxlb, gdnsd) have no such error.
  * "Back" is the first tick that shows the victim again.
  * Every loop is bounded by its cap in time and by cap / tickMs + 1 in count.
  */
