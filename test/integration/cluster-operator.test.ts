@@ -58,12 +58,18 @@ test.serial('a restarted instance answers from the last-known health in Redis at
   await cluster.mtas[2]!.stop();
   const alive = addresses.filter((_, i) => i !== 2);
   await allAnswer(cluster, alive, 5000);
-  await cluster.stop('C');
-  const restarted = await cluster.start('C');
-  // The very first answers, before C could have probed anything twice (fall 2): the dead MTA is
-  // absent only because C loaded its verdict from Redis (without it, `unknown` is usable: included).
-  const first = await cluster.answers('C');
+  // Restart an instance that holds leases. A clean stop (SIGTERM) releases them at once, not
+  // after their TTL.
+  const id = await eventually(async () => (await cluster.leaseHolder(cluster.members[0]!)) ?? undefined, { timeoutMs: 10_000, what: 'a lease holder' });
+  await cluster.stop(id);
+  const after = await Promise.all(cluster.members.map((m) => cluster.leaseHolder(m)));
+  t.false(after.includes(id), `leases after ${id} stopped: ${after.join(',')}`);
+  t.is(await cluster.redis.cli('ZSCORE', 'mxlb:instances', id), '', `${id} unregistered`);
+  const restarted = await cluster.start(id);
+  // The very first answers, before it could have probed anything twice (fall 2): the dead MTA is
+  // absent only because the verdict came from Redis (without it, `unknown` is usable: included).
+  const first = await cluster.answers(id);
   t.deepEqual(first, alive);
-  t.is((await apiMember(cluster, 'C', cluster.members[2]!)).observed, 'down');
+  t.is((await apiMember(cluster, id, cluster.members[2]!)).observed, 'down');
   t.truthy(restarted.logs.find((l) => l.msg === 'shared state loaded from redis'));
 });
