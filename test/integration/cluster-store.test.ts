@@ -132,3 +132,18 @@ test.serial('leases: two instances share the members; a closed one hands its lea
   await server.start();
   await eventually(() => a.leases.status().mode === 'leases', { timeoutMs: 5000, what: 'leases again' });
 });
+
+test.serial('a password-protected Redis: the URL password is used; a wrong one leaves the store degraded with the reason', async (t) => {
+  const locked = await startRedis({ args: ['--requirepass', 's3cret/pw'] });
+  t.teardown(() => locked.close());
+  const url = `redis://:${encodeURIComponent('s3cret/pw')}@${locked.host}:${locked.port}`;
+  const good = await instance(t, { ...locked, url } as RedisServer, 'A', 't4:');
+  t.true(good.store.health().ok);
+  good.store.putHealth('p/m1', { state: 'up', since: 1 });
+  await eventually(async () => (await locked.cli('-a', 's3cret/pw', '--no-auth-warning', 'HGET', 't4:health', 'p/m1')).includes('"up"'), { timeoutMs: 2000, what: 'written' });
+  const bad = await instance(t, { ...locked, url: `redis://:wrong@${locked.host}:${locked.port}` } as RedisServer, 'B', 't4:');
+  const health = bad.store.health();
+  t.false(health.ok);
+  t.regex(health.reason!, /WRONGPASS|invalid username-password/i);
+  t.notRegex(health.reason!, /wrong@/, 'no password in the reason');
+});
