@@ -56,7 +56,7 @@ test.serial('Redis killed during a query loop: zero failed or late queries, prob
   // other test runs. The worst latency is logged.
   const loop = queryLoop(cluster, LATE_MS, 120_000);
   try {
-    await new Promise((resolve) => setTimeout(resolve, 500)); // some queries before the outage: a measurement window
+    await eventually(() => loop.stats.sent >= 60, { timeoutMs: 10_000, what: 'queries before the outage' });
     await cluster.redis.kill();
     for (const id of ids) {
       const r = await eventually(async () => {
