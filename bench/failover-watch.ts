@@ -11,7 +11,7 @@
  * early by k ticks with probability 0.42^k (mean 0.7 tick, ≈ 15 ms at 20 ms ticks), and "back"
  * late by as much; servers that answer every healthy address (mxlb, gdnsd) have no such error.
  * "Back" is the first tick that shows the victim again.
- * Every loop is bounded by its cap in time and by cap / tickMs + 1 in count.
+ * Every loop is bounded by its cap in time and by 2 · cap / tickMs + 10 ticks in count.
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -54,14 +54,15 @@ async function tick(asker: Asker, options: WatchOptions): Promise<Tick> {
 /** Runs `visit` once per tick from now until it returns true or `capMs` after `t0` has passed. */
 async function ticks(asker: Asker, options: WatchOptions, t0: number, capMs: number, visit: (t: Tick) => boolean): Promise<number> {
   let lost = 0;
-  const maxTicks = Math.ceil(capMs / options.tickMs) + 1;
+  // The time bound ends the loop; the count bound is a backstop (ticks never run much shorter).
+  const maxTicks = 2 * Math.ceil(capMs / options.tickMs) + 10;
   for (let i = 0; i < maxTicks && performance.now() - t0 <= capMs; i++) {
     const started = performance.now();
     const t = await tick(asker, options);
     lost += t.lost;
     if (visit(t)) break;
     const wait = options.tickMs - (performance.now() - started);
-    if (wait > 0) await sleep(wait);
+    if (wait > 0) await sleep(Math.ceil(wait)); // timers truncate fractions: 4.9 would sleep 4
   }
   return lost;
 }
@@ -116,4 +117,19 @@ export async function waitAllPresent(asker: Asker, hosts: readonly string[], tim
     return missing.length === 0;
   });
   return missing;
+}
+
+/**
+ * Polls for `durationMs` (a warm-up: PowerDNS registers a health check on the first query of a
+ * LUA record) and returns the addresses seen in the last `windowTicks` ticks.
+ */
+export async function observe(asker: Asker, durationMs: number, windowTicks: number, options: WatchOptions): Promise<Set<string>> {
+  const window: Set<string>[] = [];
+  const t0 = performance.now();
+  await ticks(asker, options, t0, durationMs, (t) => {
+    window.push(t.addresses ?? new Set());
+    if (window.length > windowTicks) window.shift();
+    return false;
+  });
+  return new Set(window.flatMap((s) => [...s]));
 }

@@ -2,7 +2,7 @@ import test from 'ava';
 import { performance } from 'node:perf_hooks';
 import { answerAddresses, aQuery } from '../../../bench/failover-dns.ts';
 import { markdownTable, median, percentile, ratio, seconds, summarize, type Sample } from '../../../bench/failover-stats.ts';
-import { timeUntilBack, timeUntilGone, type Asker, type WatchOptions } from '../../../bench/failover-watch.ts';
+import { observe, timeUntilBack, timeUntilGone, type Asker, type WatchOptions } from '../../../bench/failover-watch.ts';
 
 /** A reply to `smtp.relay.test A` with a CNAME-free answer of two A records and one TXT, names compressed. */
 function reply(addresses: number[][], extraTxt = true): Buffer {
@@ -116,4 +116,11 @@ test('timeUntilBack: the first answer holding the victim after it is restored', 
   t.true(back.ms! >= 115 && back.ms! < 1500, `back at ${back.ms} ms`); // a poll is timed a moment before its queries go out
   const never = await timeUntilBack(oneRandom('127.0.0.13', t0, -1), '127.0.0.13', performance.now(), 100, WATCH);
   t.is(never.ms, null);
+});
+
+test('observe: polls for the whole duration and returns the addresses of the last window only', async (t) => {
+  const t0 = performance.now();
+  const seen = await observe(oneRandom('127.0.0.14', t0, 60), 300, 20, WATCH);
+  t.true(performance.now() - t0 >= 299);
+  t.deepEqual([...seen].sort(), ['127.0.0.11', '127.0.0.12', '127.0.0.13']); // .14 left at 60 ms, outside the last 20 polls
 });
