@@ -10,6 +10,7 @@ export {
   type Selection,
   type StateLookup,
 } from './select.ts';
+export { selectHost, hostVariantCount, type MemberHost, type HostSelection } from './host.ts';
 export { selectMx, mxVariantCount, type MxEntry, type MxSelection } from './mx.ts';
 export {
   formatTrace,

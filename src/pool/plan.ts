@@ -2,19 +2,28 @@
  * Tier choice (pure), shared by A/AAAA and MX selection: classify every member, pick the tier that
  * serves, or apply the all-down policy. Ordering within the tier is the caller's job.
  *
- * Rules, in order:
+ * Rules, in order (for A/AAAA, "the family" is the asked one; MX counts every member):
  * 1. A member is *eligible* when its effective state is up or unknown (no drain/quarantine) and its
  *    effective weight is > 0 (weight 0 = standby).
- * 2. The first tier with at least max(1, minHealthy) eligible members serves.
- * 3. If no tier reaches its minimum, the first tier with any eligible member serves (degraded): a
- *    weak answer beats none (DESIGN principle 4).
- * 4. If no member of the asked family exists at all: NODATA, which is not "all down".
- * 5. Otherwise everything is down: `nodata` / `servfail` as configured, or fail-open `all`: every
- *    member of the first tier that has a member without an override (down members and standbys
- *    included). Drained and quarantined members are left out of fail-open — an operator who
- *    drained a relay does not want it back because its peers failed — unless every member is
- *    overridden, in which case the first tier's members are returned anyway: `all` promises a
- *    non-empty answer; choose `nodata` or `servfail` to fail closed instead.
+ * 2. A tier with no member of the family is skipped for it. Among the others, the first tier with
+ *    at least max(1, minHealthy) eligible members serves — counting the members of *both*
+ *    families: min-healthy counts MTAs, not address families, so A and AAAA of a dual-stack tier
+ *    come from the same tier.
+ * 3. If no tier reaches its minimum, the first tier with any eligible member (either family)
+ *    serves (degraded): a weak answer beats none (DESIGN principle 4).
+ * 4. The serving tier's eligible members of the family are the answer. When it has none (its
+ *    members of this family are down while the other family's serve), or when no tier with members
+ *    of the family has any eligible member while the name has eligible members of the other
+ *    family: NODATA (degraded), not "all down" — a dual-stack sender then uses the healthy family
+ *    instead of being handed dead addresses (fail-open) or SERVFAIL.
+ * 5. If no member of the asked family exists at all: NODATA, which is not "all down".
+ * 6. Otherwise nothing of the name is eligible in any family: `nodata` / `servfail` as configured,
+ *    or fail-open `all`: every member of the family in the first tier that has a member without
+ *    an override (down members and standbys included). Drained and quarantined members are left
+ *    out of fail-open — an operator who drained a relay does not want it back because its peers
+ *    failed — unless every member is overridden, in which case the first tier's members are
+ *    returned anyway: `all` promises a non-empty answer; choose `nodata` or `servfail` to fail
+ *    closed instead.
  */
 import { effectiveWeight, isUsable } from './effective.ts';
 import type { AddressFamily, BalancedName, EffectiveState, Member, MemberId } from './model.ts';
@@ -41,6 +50,8 @@ export interface Plan {
   allDown: boolean;
   /** The members to order: eligible ones of the chosen tier, or the fail-open set. */
   pick: Candidate[];
+  /** Rule 4: NODATA because this family's members are not eligible while the other family's are. */
+  otherFamilyServes: boolean;
   trace: SelectionTrace;
 }
 
@@ -55,7 +66,8 @@ function ineligibleWhy(state: EffectiveState, weight: number): string | undefine
   return undefined;
 }
 
-function memberTrace(member: Member, tier: number, state: EffectiveState, weight: number): MemberTrace {
+/** A member's trace entry before any verdict (also used by `host.ts`). */
+export function memberTrace(member: Member, tier: number, state: EffectiveState, weight: number): MemberTrace {
   const trace: MemberTrace = {
     id: member.id,
     address: member.address,
@@ -81,6 +93,7 @@ function classify(name: BalancedName, states: StateLookup, family: AddressFamily
   const seen = new Set<MemberId>();
   const tiers = name.tiers.map((tier, index) => {
     const candidates: Candidate[] = [];
+    let usableAnyFamily = 0;
     for (const member of tier.members) {
       if (seen.has(member.id)) continue; // listed in an earlier tier or pool: that one counts
       seen.add(member.id);
@@ -88,11 +101,12 @@ function classify(name: BalancedName, states: StateLookup, family: AddressFamily
       const weight = effectiveWeight(member, state);
       const trace = memberTrace(member, index, state, weight);
       members.push(trace);
+      const why = ineligibleWhy(state, weight);
+      if (why === undefined) usableAnyFamily++;
       if (family !== undefined && member.family !== family) {
-        trace.why = `IPv${member.family} address, IPv${family} asked`;
+        trace.why = `IPv${member.family} address, IPv${family} asked${why === undefined ? ' (usable: counts toward min-healthy)' : ''}`;
         continue;
       }
-      const why = ineligibleWhy(state, weight);
       trace.why = why ?? '';
       candidates.push({ member, tier: index, state, weight, eligible: why === undefined, trace });
     }
@@ -101,6 +115,7 @@ function classify(name: BalancedName, states: StateLookup, family: AddressFamily
       pools: [...tier.pools],
       members: candidates.length,
       usable: candidates.filter((c) => c.eligible).length,
+      usableAnyFamily,
       minHealthy: Math.max(1, tier.minHealthy),
       decision: 'not-needed',
       why: '',
@@ -110,18 +125,26 @@ function classify(name: BalancedName, states: StateLookup, family: AddressFamily
   return { tiers, members, tierTraces };
 }
 
+/** "3 usable" for MX or when only the family counts; "1 usable (3 with IPv4)" when both families do. */
+function usableText(t: TierTrace, family: AddressFamily | undefined): string {
+  if (family === undefined || t.usableAnyFamily === t.usable) return `${t.usable} usable`;
+  return `${t.usable} usable (${t.usableAnyFamily} with IPv${family === 4 ? 6 : 4})`;
+}
+
 function describeTier(t: TierTrace, chosen: number, mode: Plan['mode'], family: AddressFamily | undefined): void {
+  const usable = usableText(t, family);
   if (t.members === 0) {
     t.decision = 'empty';
     t.why = family === undefined ? 'no members' : `no IPv${family} members`;
   } else if (t.index === chosen) {
     t.decision = 'chosen';
     t.why = mode === 'normal'
-      ? `${t.usable} usable ≥ min ${t.minHealthy}`
-      : `${t.usable} usable < min ${t.minHealthy}, but the best there is`;
+      ? `${usable} ≥ min ${t.minHealthy}`
+      : `${usable} < min ${t.minHealthy}, but the best there is`;
+    if (t.usable === 0) t.why += `; no usable IPv${family} member: NODATA`;
   } else if (chosen < 0 || t.index < chosen) {
     t.decision = 'below-minimum';
-    t.why = `${t.usable} usable < min ${t.minHealthy}`;
+    t.why = `${usable} < min ${t.minHealthy}`;
   } else {
     t.decision = 'not-needed';
     t.why = `tier ${chosen} serves`;
@@ -146,14 +169,14 @@ export function plan(name: BalancedName, states: StateLookup, family: AddressFam
     degradedBecause: [],
     ttl: name.ttl,
   };
-  const result: Plan = { tiers, chosen: -1, mode: 'none', outcome: 'answer', allDown: false, pick: [], trace };
+  const result: Plan = { tiers, chosen: -1, mode: 'none', outcome: 'answer', allDown: false, pick: [], otherFamilyServes: false, trace };
 
-  let chosen = tierTraces.findIndex((t) => t.members > 0 && t.usable >= t.minHealthy);
+  let chosen = tierTraces.findIndex((t) => t.members > 0 && t.usableAnyFamily >= t.minHealthy);
   if (chosen >= 0) {
     result.mode = 'normal';
     trace.applied = `tier ${chosen} is the first with at least its minimum of usable members`;
   } else {
-    chosen = tierTraces.findIndex((t) => t.usable > 0);
+    chosen = tierTraces.findIndex((t) => t.members > 0 && t.usableAnyFamily > 0);
     if (chosen >= 0) {
       result.mode = 'below-minimum';
       trace.applied = `no tier has its minimum of usable members; tier ${chosen} is the first with any`;
@@ -167,9 +190,12 @@ export function plan(name: BalancedName, states: StateLookup, family: AddressFam
     result.pick = tiers[chosen]!.filter((c) => c.eligible);
     if (chosen > 0) trace.degradedBecause.push(`backup tier ${chosen} in use`);
     for (const c of tiers[chosen]!) if (c.state.state === 'down') trace.degradedBecause.push(`${c.member.id} down`);
+    if (result.pick.length === 0) otherFamilyServes(result, family!, `tier ${chosen}`);
   } else if (tierTraces.every((t) => t.members === 0)) {
     result.outcome = 'nodata';
     trace.applied = family === undefined ? 'the name has no members' : `the name has no IPv${family} members`;
+  } else if (tierTraces.some((t) => t.usableAnyFamily > 0)) {
+    otherFamilyServes(result, family!, 'any tier with members of this family');
   } else {
     applyAllDown(name, tiers, result);
   }
@@ -182,6 +208,21 @@ export function plan(name: BalancedName, states: StateLookup, family: AddressFam
   trace.outcome = result.outcome;
   trace.allDown = result.allDown;
   return result;
+}
+
+/**
+ * Rule 4: this family has no usable member where it would be answered, the other family has.
+ * NODATA rather than the all-down policy, which is about the name as a whole.
+ */
+function otherFamilyServes(result: Plan, family: AddressFamily, where: string): void {
+  const other = family === 4 ? 6 : 4;
+  result.outcome = 'nodata';
+  result.otherFamilyServes = true;
+  result.pick = [];
+  result.trace.applied =
+    `no usable IPv${family} member in ${where}, but IPv${other} members serve: NODATA, so dual-stack ` +
+    `senders use IPv${other} (the all-down policy applies only when no member of either family is usable)`;
+  result.trace.degradedBecause.push(`no usable IPv${family} member`);
 }
 
 function applyAllDown(name: BalancedName, tiers: Candidate[][], result: Plan): void {

@@ -54,6 +54,11 @@ export interface Selection {
   outcome: SelectionTrace['outcome'];
   degraded: boolean;
   allDown: boolean;
+  /**
+   * NODATA because this family's members are not usable while the other family's are (`plan.ts`
+   * rule 4): a transient answer, so the resolver caps its negative TTL at `ttl`.
+   */
+  otherFamilyServes: boolean;
   /** TTL for the answer: `ttl`, or `degradedTtl` while degraded. */
   ttl: number;
   trace: SelectionTrace;
@@ -94,6 +99,7 @@ export function selectMembers(name: BalancedName, states: StateLookup, opts: Sel
     outcome: p.outcome,
     degraded: p.trace.degraded,
     allDown: p.allDown,
+    otherFamilyServes: p.otherFamilyServes,
     ttl,
     trace: p.trace,
   };

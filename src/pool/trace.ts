@@ -36,6 +36,11 @@ export interface TierTrace {
   members: number;
   /** Of those, usable (up or unknown, no override) with weight > 0. */
   usable: number;
+  /**
+   * Usable members of either family (equal to `usable` for MX): what `minHealthy` is compared with,
+   * since min-healthy counts MTAs, not address families.
+   */
+  usableAnyFamily: number;
   minHealthy: number;
   decision: TierDecision;
   why: string;
@@ -47,6 +52,11 @@ export interface SelectionTrace {
   owner: Name;
   /** What was asked: an address family, or MX (all families). */
   query: 'A' | 'AAAA' | 'MX';
+  /**
+   * `host`: the answer at an in-zone member host name (`host.ts`), not a balanced name: one
+   * pseudo-tier holds every member using the host. Absent for balanced names and MX.
+   */
+  kind?: 'host';
   policy: Policy;
   variant: number;
   max: number;
@@ -67,7 +77,9 @@ export function formatTrace(trace: SelectionTrace): string[] {
   const lines = [
     `${trace.owner} ${trace.query}: ${trace.outcome}, ttl ${trace.ttl}` +
       (trace.degraded ? ` (degraded: ${trace.degradedBecause.join('; ')})` : ''),
-    `  policy ${trace.policy}, max ${trace.max}, variant ${trace.variant}, all-down ${trace.allDownPolicy}`,
+    trace.kind === 'host'
+      ? `  member host: answers follow its members' health, variant ${trace.variant}`
+      : `  policy ${trace.policy}, max ${trace.max}, variant ${trace.variant}, all-down ${trace.allDownPolicy}`,
     `  ${trace.applied}`,
   ];
   for (const tier of trace.tiers) {

@@ -11,7 +11,10 @@ test('plain layout: header, tiers, answers per family, a row per member with its
   t.regex(text, /^mxlb 9\.9\.9 at http:\/\/127\.0\.0\.1:8053: up 1m30s, snapshot 42, store memory ok\n/);
   t.regex(text, /1 zone\(s\), 1 balanced name\(s\), 4 member\(s\): 2 up, 1 down, 1 drained\n2 balanced answer\(s\) in the last 60 s/);
   t.regex(text, /zone error: bad\.zone:3: unknown type FOO/);
-  t.regex(text, /tier 0 \[a\] {2}1\/3 healthy, min 2 {2}serving\n {4}tier 1 \[b\] {2}1\/1 healthy, min 1 {2}serving/);
+  // Tier 0 serves neither family: A comes from tier 1, and AAAA is NODATA (its only IPv6 member is
+  // drained while IPv4 members serve, pool/plan.ts rule 4).
+  t.regex(text, /tier 0 \[a\] {2}1\/3 healthy, min 2\n {4}tier 1 \[b\] {2}1\/1 healthy, min 1 {2}serving/);
+  t.regex(text, /AAAA → nodata {2}degraded: .*no usable IPv6 member/);
   t.regex(text, /A {4}→ tier 1: b\/b1 {2}degraded: .*backup tier 1 in use/);
   t.regex(text, /a\/a1 +192\.0\.2\.1 +up +1m +100 +12\.5 ms ok +100%\n/);
   t.regex(text, /a\/a2 +192\.0\.2\.2 +down +2s +100 +0\.3 ms connect-refused +-\n +↳ connect ECONNREFUSED 192\.0\.2\.2:25\n/);

@@ -8,7 +8,7 @@ import { resolve } from '../../../src/dns/resolve.ts';
 import { WEIGHTED_VARIANTS } from '../../../src/pool/index.ts';
 import { RRType } from '../../../src/zone/model.ts';
 import { snapshotWith, type StateSpec } from '../../helpers/balanced-zone.ts';
-import { POOL_A, POOL_B, SOA_NEG, a1, a2, a3, aRecords, addressesOf, b1, b2, relayZone, seen, w1, w2 } from './resolve-balanced-fixtures.ts';
+import { POOL_A, POOL_B, SOA_NEG, a1, a1v6, a2, a3, aRecords, addressesOf, b1, b2, relayZone, seen, w1, w2 } from './resolve-balanced-fixtures.ts';
 
 const SMTP = 'smtp.relay.example.com';
 const { A, AAAA } = RRType;
@@ -54,12 +54,19 @@ for (const [title, state, ttl] of excluded) {
 }
 
 test('the backup tier takes over when the primary falls below min-healthy, with the degraded TTL', (t) => {
-  const snapshot = snapshotWith(relayZone(), allDown(a1, a2));
+  const snapshot = snapshotWith(relayZone(), allDown(a1, a1v6, a2));
   t.deepEqual(seen(snapshot, SMTP, A), {
     rcode: Rcode.NOERROR, aa: true, authority: [], additional: [], variants: 2,
     answer: aRecords(SMTP, 5, [b1.address, b2.address]),
   });
   t.deepEqual(addressesOf(snapshot, SMTP, A, 1), [b2.address, b1.address]);
+});
+
+test('min-healthy counts members of both families: IPv4 a3 and IPv6 a1v6 keep the primary at 2', (t) => {
+  const snapshot = snapshotWith(relayZone(), allDown(a1, a2));
+  t.deepEqual(seen(snapshot, SMTP, A).answer, aRecords(SMTP, 5, [a3.address]));
+  // AAAA's own family has nobody down: not degraded.
+  t.deepEqual(seen(snapshot, SMTP, AAAA).answer, aRecords(SMTP, 30, [a1v6.address], 'AAAA'));
 });
 
 test('one primary down but still at min-healthy: same tier, degraded TTL', (t) => {
@@ -93,16 +100,16 @@ test('cold start: with no verdicts at all every member of the first tier answers
   const cold = snapshotWith(relayZone());
   t.is(cold.members.size, 0);
   t.deepEqual(seen(cold, SMTP, A).answer, aRecords(SMTP, 30, [a1.address, a2.address, a3.address]));
-  t.deepEqual(seen(cold, SMTP, AAAA).answer, aRecords(SMTP, 5, ['2001:db8::1'], 'AAAA'));
+  t.deepEqual(seen(cold, SMTP, AAAA).answer, aRecords(SMTP, 30, ['2001:db8::1'], 'AAAA'));
 });
 
 test('AAAA answers only IPv6 members; A only IPv4; no member of the family is NODATA', (t) => {
   const snapshot = snapshotWith(relayZone());
-  // One IPv6 member in the primary tier is below its min-healthy of 2, and the backup tier has no
-  // IPv6 member: the primary still serves (a weak answer beats none), with the degraded TTL.
+  // The primary tier has one IPv6 member, and 4 usable members in all: min-healthy 2 counts
+  // members of both families, so the primary serves AAAA too, not degraded.
   t.deepEqual(seen(snapshot, SMTP, AAAA), {
     rcode: Rcode.NOERROR, aa: true, authority: [], additional: [], variants: 1,
-    answer: aRecords(SMTP, 5, ['2001:db8::1'], 'AAAA'),
+    answer: aRecords(SMTP, 30, ['2001:db8::1'], 'AAAA'),
   });
   t.deepEqual(seen(snapshot, 'v6.relay.example.com', AAAA).answer, aRecords('v6.relay.example.com', 30, ['2001:db8::c1'], 'AAAA'));
   const noV4 = { rcode: Rcode.NOERROR, aa: true, answer: [], authority: [SOA_NEG], additional: [], variants: 1 };

@@ -77,18 +77,17 @@ test('recent samples, shares and transitions', (t) => {
 test('names: tiers with healthy counts, which tier each family uses, degraded reasons', (t) => {
   const name = buildStatus(inputs()).zones[0]!.names[0]!;
   t.like(name, { owner: 'smtp.relay.test', policy: 'round-robin', max: 4, ttl: 30, degradedTtl: 5, allDown: 'all' });
-  // Tier 0 has a1 usable only (a2 down, a6 drained): below its minimum of 2, so tier 1 serves A;
-  // tier 0 is still used, by the AAAA fail-open below.
+  // Tier 0 has a1 usable only (a2 down, a6 drained): below its minimum of 2, so tier 1 serves A.
   t.deepEqual(name.tiers, [
-    { index: 0, pools: ['a'], members: 3, minHealthy: 2, healthy: 1, used: true },
+    { index: 0, pools: ['a'], members: 3, minHealthy: 2, healthy: 1, used: false },
     { index: 1, pools: ['b'], members: 1, minHealthy: 1, healthy: 1, used: true },
   ]);
   t.deepEqual(name.answers.map((a) => a.type), ['A', 'AAAA']);
   t.like(name.answers[0], { outcome: 'answer', tier: 1, mode: 'normal', degraded: true, candidates: ['b/b1'] });
   t.true(name.answers[0]!.degradedBecause.includes('backup tier 1 in use'));
-  // AAAA: a6 is drained and tier 1 has no IPv6 member: every IPv6 member is overridden, so the
-  // fail-open policy returns tier 0 anyway (plan.ts rule 5).
-  t.like(name.answers[1], { type: 'AAAA', allDown: true, mode: 'fail-open', tier: 0, candidates: ['a/a6'] });
+  // AAAA: a6 (the only IPv6 member) is drained while IPv4 members serve: NODATA, not the all-down
+  // fail-open (plan.ts rule 4) — dual-stack senders use IPv4.
+  t.like(name.answers[1], { type: 'AAAA', outcome: 'nodata', allDown: false, tier: -1, candidates: [] });
 });
 
 test('all up: tier 0 serves every member; unknown members count as usable', (t) => {
