@@ -1,5 +1,6 @@
 import { RRType, isInOrBelow, type Name, type ResourceRecord, type RRSet, type Zone } from '../zone/model.ts';
 import { balancedAddressSets, type BalancedContext } from './resolve-balanced.ts';
+import { hostAddressSets, memberHosts } from './resolve-hosts.ts';
 import { lookup, recordsOf, targetOf } from './resolve-lookup.ts';
 
 /** Types whose RDATA names a host whose addresses help the client (RFC 1035 §3.3.9, §3.3.11; RFC 2782). */
@@ -17,8 +18,9 @@ const NEEDS_ADDRESSES: ReadonlySet<number> = new Set([RRType.NS, RRType.MX, RRTy
  *   (RFC 1034 §4.2.1), sibling glue included; other in-zone targets are handled as for answers.
  *
  * A target that is a balanced owner of the zone gets the addresses its A and AAAA selection gives
- * now (`balanced`, the resolution's context; without it, static data only), so additional data
- * never names a member that is down. An SRV target of "." (no service, RFC 2782) is skipped. No
+ * now (`balanced`, the resolution's context; without it, static data only), and a target that is
+ * an in-zone member host the addresses a query for it gets now (`resolve-hosts.ts`), so additional
+ * data never names a member that is down while another member there serves. An SRV target of "." (no service, RFC 2782) is skipped. No
  * RRSet is added twice, and none that `already` (the answer section) holds.
  */
 export function addressesFor(
@@ -48,6 +50,8 @@ function addressSets(zone: Zone, target: Name, glue: boolean, ctx: BalancedConte
   const found = lookup(zone, target, RRType.A);
   const pool = ctx && found.kind === 'data' ? zone.balancing?.names.get(target) : undefined;
   if (ctx && pool) return balancedAddressSets(ctx, pool, target);
+  const host = ctx && found.kind === 'data' ? memberHosts(zone).get(target) : undefined;
+  if (ctx && host) return hostAddressSets(ctx, zone, host);
   const rrsets =
     found.kind === 'data' ? found.rrsets : found.kind === 'referral' && glue ? zone.nodes.get(target) : undefined;
   if (!rrsets) return [];

@@ -8,7 +8,10 @@
  * `variants` rotations per snapshot version; a member that is down, drained or quarantined in the
  * snapshot never appears (except under the operator's fail-open `all` policy, `pool/plan.ts`).
  * A balanced selection replaces static A/AAAA at a balanced owner and static MX at a binding
- * owner; every other type there is static data.
+ * owner, and a host selection (`resolve-hosts.ts`) the A/AAAA of an in-zone member host; every
+ * other type there is static data. A family whose members are down while the other family serves
+ * gets NODATA whose SOA TTL is capped at the degraded TTL (RFC 2308 §5: resolvers cache NODATA for
+ * min(SOA TTL, MINIMUM)), so senders ask again soon after it recovers.
  */
 import {
   UNKNOWN_STATE,
@@ -18,16 +21,17 @@ import {
   variantCount,
   type AddressFamily,
   type BalancedName,
-  type Member,
   type MxBinding,
+  type MemberHost,
   type MxEntry,
   type Outcome,
   type SelectionTrace,
   type StateLookup,
 } from '../pool/index.ts';
 import type { Snapshot } from '../snapshot.ts';
-import { RRType, isInOrBelow, type Name, type RData, type ResourceRecord, type RRSet, type Zone } from '../zone/model.ts';
-import { lookup, recordsOf } from './resolve-lookup.ts';
+import { RRType, type Name, type ResourceRecord, type RRSet, type Zone } from '../zone/model.ts';
+import { addressData, hostAddressSet, hostAddressSets, memberHosts } from './resolve-hosts.ts';
+import { recordsOf } from './resolve-lookup.ts';
 
 /** What balanced selections within one `resolve` call share. */
 export interface BalancedContext {
@@ -60,6 +64,8 @@ export interface BalancedResult {
   outcome: Outcome;
   answer: ResourceRecord[];
   additional: ResourceRecord[];
+  /** For a transient NODATA (this family down, the other serving): cap on the SOA's TTL. */
+  negativeTtl?: number;
 }
 
 /**
@@ -72,8 +78,11 @@ export function balancedAnswer(ctx: BalancedContext, zone: Zone, name: Name, qty
   const balancing = zone.balancing;
   if (!balancing) return undefined;
   if (qtype === RRType.A || qtype === RRType.AAAA) {
+    const family = qtype === RRType.A ? 4 : 6;
     const balanced = balancing.names.get(name);
-    return balanced && addressAnswer(ctx, balanced, qtype === RRType.A ? 4 : 6, name);
+    if (balanced) return addressAnswer(ctx, balanced, family, name);
+    const host = memberHosts(zone).get(name);
+    return host && hostAnswer(ctx, zone, host, family);
   }
   if (qtype === RRType.MX) {
     const binding = balancing.mx.get(name);
@@ -103,7 +112,7 @@ export function lowestStatic(zone: Zone, name: Name, rrsets: ReadonlyMap<number,
 function replacedByBalancing(zone: Zone, name: Name, type: number): boolean {
   const balancing = zone.balancing;
   if (!balancing) return false;
-  if (type === RRType.A || type === RRType.AAAA) return balancing.names.has(name);
+  if (type === RRType.A || type === RRType.AAAA) return balancing.names.has(name) || memberHosts(zone).has(name);
   return type === RRType.MX && balancing.mx.has(name);
 }
 
@@ -121,11 +130,20 @@ export function balancedAddressSets(ctx: BalancedContext, balanced: BalancedName
 }
 
 function addressAnswer(ctx: BalancedContext, balanced: BalancedName, family: AddressFamily, owner: Name): BalancedResult {
-  const { outcome, rrset } = addressSet(ctx, balanced, family, owner);
-  return { outcome, answer: outcome === 'answer' ? recordsOf(rrset, owner) : [], additional: [] };
+  const { outcome, rrset, negativeTtl } = addressSet(ctx, balanced, family, owner);
+  const result: BalancedResult = { outcome, answer: outcome === 'answer' ? recordsOf(rrset, owner) : [], additional: [] };
+  if (negativeTtl !== undefined) result.negativeTtl = negativeTtl;
+  return result;
 }
 
-function addressSet(ctx: BalancedContext, balanced: BalancedName, family: AddressFamily, owner: Name): { outcome: Outcome; rrset: RRSet } {
+function hostAnswer(ctx: BalancedContext, zone: Zone, host: MemberHost, family: AddressFamily): BalancedResult {
+  const { outcome, rrset, negativeTtl } = hostAddressSet(ctx, zone, host, family);
+  const result: BalancedResult = { outcome, answer: recordsOf(rrset, host.host), additional: [] };
+  if (negativeTtl !== undefined) result.negativeTtl = negativeTtl;
+  return result;
+}
+
+function addressSet(ctx: BalancedContext, balanced: BalancedName, family: AddressFamily, owner: Name): { outcome: Outcome; rrset: RRSet; negativeTtl?: number } {
   const random = seededRandom(ctx.version, balanced.owner, family, ctx.variant);
   const phase = ringPhase(ctx.version, balanced.owner, family);
   const selection = selectMembers(balanced, ctx.states, { random, variant: ctx.variant, family, phase });
@@ -133,26 +151,16 @@ function addressSet(ctx: BalancedContext, balanced: BalancedName, family: Addres
   const type = family === 4 ? RRType.A : RRType.AAAA;
   if (selection.outcome === 'answer') for (const member of selection.members) ctx.members.push(member.id);
   ctx.traces?.push(selection.trace);
-  return { outcome: selection.outcome, rrset: { owner, type, ttl: selection.ttl, rdata: addressData(type, selection.members) } };
-}
-
-/** One RDATA per distinct address (two pools may list one MTA; RFC 2181 §5 forbids duplicate RRs). */
-function addressData(type: typeof RRType.A | typeof RRType.AAAA, members: readonly Member[]): RData[] {
-  const rdata: RData[] = [];
-  const seen: string[] = [];
-  for (const member of members) {
-    if (seen.includes(member.address)) continue;
-    seen.push(member.address);
-    const address = member.address;
-    rdata.push(type === RRType.A ? { type, address } : { type, address });
-  }
-  return rdata;
+  const rrset = { owner, type, ttl: selection.ttl, rdata: addressData(type, selection.members) };
+  return selection.otherFamilyServes ? { outcome: selection.outcome, rrset, negativeTtl: selection.ttl } : { outcome: selection.outcome, rrset };
 }
 
 /**
  * MX at a binding owner: one MX per selected host, preference by tier, TTL from the selection.
- * Additional: the addresses of the *selected* members behind each in-zone exchange (A then AAAA per
- * host), not every static address of the host: a down member's address is never handed out.
+ * Additional: for each in-zone exchange, exactly the A then AAAA RRsets a query for the host gets
+ * now (`resolve-hosts.ts`: its serving members' addresses, with the host's TTL), so the additional
+ * data and the sender's own lookup of the exchange agree and never hand out a down member's address
+ * while another member of the host serves.
  */
 function mxAnswer(ctx: BalancedContext, zone: Zone, binding: MxBinding, balanced: BalancedName, owner: Name): BalancedResult {
   const random = seededRandom(ctx.version, binding.owner, 0, ctx.variant);
@@ -168,22 +176,14 @@ function mxAnswer(ctx: BalancedContext, zone: Zone, binding: MxBinding, balanced
     rdata: { type: RRType.MX, preference: entry.preference, exchange: entry.exchange },
   }));
   const additional: ResourceRecord[] = [];
-  for (const entry of selection.records) additional.push(...hostAddresses(zone, entry, selection.ttl));
+  for (const entry of selection.records) additional.push(...exchangeAddresses(ctx, zone, entry));
   return { outcome: 'answer', answer, additional };
 }
 
-/** A then AAAA records of the members behind one MX entry, when its host is authoritative data here. */
-function hostAddresses(zone: Zone, entry: MxEntry, ttl: number): ResourceRecord[] {
-  const host = entry.exchange;
-  // Below a cut or a name the zone does not have: not ours to vouch for (RFC 1034 §4.3.2 step 6).
-  if (!isInOrBelow(host, zone.origin) || lookup(zone, host, RRType.A).kind !== 'data') return [];
-  const records: ResourceRecord[] = [];
-  for (const type of [RRType.A, RRType.AAAA] as const) {
-    const family = type === RRType.A ? 4 : 6;
-    const rdata = addressData(type, entry.members.filter((member) => member.family === family));
-    if (rdata.length > 0) records.push(...recordsOf({ owner: host, type, ttl, rdata }, host));
-  }
-  return records;
+/** A then AAAA of one MX entry's exchange when it is a member host of this zone (else nothing: not ours). */
+function exchangeAddresses(ctx: BalancedContext, zone: Zone, entry: MxEntry): ResourceRecord[] {
+  const host = memberHosts(zone).get(entry.exchange);
+  return host ? hostAddressSets(ctx, zone, host).flatMap((set) => recordsOf(set, set.owner)) : [];
 }
 
 /**

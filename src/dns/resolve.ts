@@ -38,7 +38,10 @@ export const MAX_CNAME_CHAIN = 16;
  *
  * Balanced names (zones with `balancing`, see `resolve-balanced.ts`): A/AAAA at a balanced owner
  * and MX at an MX-binding owner come from pool selection over `snapshot.members`, replacing any
- * static data of those types there; such owners exist even without static data. `variants` is the
+ * static data of those types there; such owners exist even without static data. A/AAAA at an
+ * in-zone member host come from the host's serving members (`resolve-hosts.ts`). A family whose
+ * members are down while the other family serves is NODATA with the SOA TTL capped at the
+ * degraded TTL, not the all-down policy. `variants` is the
  * largest rotation count of the selections the answer used (answer and additional), and `variant`
  * (default 0) picks the ring slot; the weighted policy draws from a PRNG seeded by (snapshot
  * version, owner, family, variant), so the same inputs give the same answer. Selection outcome
@@ -160,7 +163,13 @@ function answerFrom(zone: Zone, qname: Name, qtype: number, ctx: BalancedContext
 /** A balanced selection ends the chain: `answer` holds the CNAMEs that led here. */
 function balancedResolution(zone: Zone, answer: ResourceRecord[], balanced: BalancedResult): Resolution {
   if (balanced.outcome === 'servfail') return bare(Rcode.SERVFAIL);
-  if (balanced.outcome === 'nodata' || balanced.answer.length === 0) return result(Rcode.NOERROR, answer, [negativeSoa(zone)], []);
+  if (balanced.outcome === 'nodata' || balanced.answer.length === 0) {
+    const soa = negativeSoa(zone);
+    // A family down while the other serves is transient: resolvers cache this NODATA for the SOA
+    // record's TTL at most (RFC 2308 §5), so cap it at the selection's (degraded) TTL.
+    if (balanced.negativeTtl !== undefined) soa.ttl = Math.min(soa.ttl, balanced.negativeTtl);
+    return result(Rcode.NOERROR, answer, [soa], []);
+  }
   answer.push(...balanced.answer);
   return result(Rcode.NOERROR, answer, [], balanced.additional);
 }

@@ -134,7 +134,7 @@ export function explain(query: ExplainQuery, snapshot: Snapshot, positions: read
   }
   const zone = findZone(snapshot.zones, qname);
   const selection = selectionFor(question, qname, first, snapshot, traces);
-  const { kind, summary } = classify(query, qname, first, zone, selection !== undefined, snapshot);
+  const { kind, summary } = classify(query, qname, first, zone, selection?.trace, snapshot);
   const doc: ExplainDocument = {
     query: { name: display(qname), type: typeName(query.type), client: query.client ?? null },
     snapshotVersion: snapshot.version,
@@ -206,7 +206,8 @@ function selectionFor(question: Question, qname: Name, first: Resolution, snapsh
   return trace && { owner: display(owner), trace };
 }
 
-function classify(query: ExplainQuery, qname: Name, r: Resolution, zone: Zone | undefined, balanced: boolean, snapshot: Snapshot): { kind: string; summary: string } {
+function classify(query: ExplainQuery, qname: Name, r: Resolution, zone: Zone | undefined, selection: SelectionTrace | undefined, snapshot: Snapshot): { kind: string; summary: string } {
+  const balanced = selection !== undefined;
   const type = typeName(query.type);
   if (r.rcode === Rcode.REFUSED) {
     if (query.type === RRType.AXFR || query.type === RRType.IXFR) return { kind: 'screened', summary: `mxlb does not serve zone transfers (${type})` };
@@ -224,8 +225,13 @@ function classify(query: ExplainQuery, qname: Name, r: Resolution, zone: Zone | 
     return { kind: 'referral', summary: `referral: ${display(qname)} is at or below a delegation; NS in authority, glue in additional` };
   }
   if (r.answer.length === 0) {
-    const why = balanced ? 'the balanced selection has no record of this type (no member of this family, or all-down policy nodata)' : `${display(qname)} has no ${type} data`;
+    // The selection's own rule says why: no member of the family, this family down while the other
+    // serves (SOA TTL capped at the degraded TTL), or all-down policy nodata.
+    const why = selection ? selection.applied : `${display(qname)} has no ${type} data`;
     return { kind: 'nodata', summary: `NODATA: ${why}; SOA in authority (RFC 2308)` };
+  }
+  if (selection?.kind === 'host') {
+    return { kind: 'balanced', summary: `member host answer: ${r.answer.filter((rec) => rec.type === query.type).length} address(es) of the host's members, following their health and overrides` };
   }
   if (balanced) return { kind: 'balanced', summary: `balanced answer: ${r.members?.length ?? 0} member record(s) chosen by pool selection from the current health and overrides` };
   return { kind: 'static', summary: `static data from the zone file (${r.answer.length} record(s))` };

@@ -1,6 +1,6 @@
 /**
- * Balanced names among static data: MX bindings with additional addresses of the selected members
- * only, CNAMEs into balanced names, additional data for SRV targets, ANY, static types at balanced
+ * Balanced names among static data: MX bindings whose additional addresses are what a query for
+ * each exchange host gets (its serving members), CNAMEs into balanced names, additional data for SRV targets, ANY, static types at balanced
  * owners, member host names, and names that exist only through balancing.
  */
 import test from 'ava';
@@ -21,12 +21,13 @@ const MX_ALL = [
   'relay.example.com. 60 MX 20 mtb1.relay.example.com.',
   'relay.example.com. 60 MX 20 mx.other.net.',
 ];
+// Additional data is what a query for each exchange gets: the host's serving members, host TTL (300 here).
 const HOSTS_ALL = [
-  'mta1.relay.example.com. 60 A 192.0.2.1',
-  'mta1.relay.example.com. 60 AAAA 2001:db8::1',
-  'mta2.relay.example.com. 60 A 192.0.2.2',
-  'mta3.relay.example.com. 60 A 192.0.2.3',
-  'mtb1.relay.example.com. 60 A 198.51.100.1',
+  'mta1.relay.example.com. 300 A 192.0.2.1',
+  'mta1.relay.example.com. 300 AAAA 2001:db8::1',
+  'mta2.relay.example.com. 300 A 192.0.2.2',
+  'mta3.relay.example.com. 300 A 192.0.2.3',
+  'mtb1.relay.example.com. 300 A 198.51.100.1',
 ];
 
 test('MX at a binding: one MX per host, preference by tier, A/AAAA of in-zone hosts in additional', (t) => {
@@ -52,14 +53,14 @@ test('MX with a member down: its host leaves the answer and its address the addi
     t.false(r.additional.some((x) => x.includes('mta2') || x.includes(a2.address)), `variant ${variant}`);
     t.true(r.answer.every((x) => x.startsWith('relay.example.com. 5 MX')), 'degraded TTL');
   }
-  // The host's own static address still answers a direct question: it is not a balanced name.
-  t.deepEqual(seen(snapshot, 'mta2.relay.example.com', A).answer, ['mta2.relay.example.com. 300 A 192.0.2.2']);
+  // A direct question for the host of a down member that is alone there: fail-open, degraded TTL.
+  t.deepEqual(seen(snapshot, 'mta2.relay.example.com', A).answer, ['mta2.relay.example.com. 5 A 192.0.2.2']);
 });
 
-test('MX: only the selected members of a host are its additional addresses', (t) => {
+test('MX: only the serving members of a host are its additional addresses', (t) => {
   const snapshot = snapshotWith(relayZone(), { 'a/a1v6': 'drained' });
   const r = seen(snapshot, APEX, MX);
-  t.true(r.additional.includes('mta1.relay.example.com. 60 A 192.0.2.1'));
+  t.true(r.additional.includes('mta1.relay.example.com. 300 A 192.0.2.1'));
   t.false(r.additional.some((x) => x.includes('2001:db8::1')));
 });
 
@@ -68,7 +69,7 @@ test('MX: primary tier below min-healthy publishes only the backup tier at its o
   t.deepEqual(seen(snapshot, APEX, MX), {
     rcode: Rcode.NOERROR, aa: true, authority: [], variants: 2,
     answer: ['relay.example.com. 5 MX 20 mtb1.relay.example.com.', 'relay.example.com. 5 MX 20 mx.other.net.'],
-    additional: ['mtb1.relay.example.com. 5 A 198.51.100.1'],
+    additional: ['mtb1.relay.example.com. 300 A 198.51.100.1'],
   });
 });
 
@@ -96,7 +97,7 @@ test('a CNAME to a balanced name is followed into the balanced answer and keeps 
     answer: [cname, ...aRecords(SMTP, 30, [a2.address, a1.address])],
   });
   t.deepEqual(seen(snapshot, 'alias2.relay.example.com', AAAA).answer, [
-    'alias2.relay.example.com. 300 CNAME alias.relay.example.com.', cname, ...aRecords(SMTP, 5, ['2001:db8::1'], 'AAAA'),
+    'alias2.relay.example.com. 300 CNAME alias.relay.example.com.', cname, ...aRecords(SMTP, 30, ['2001:db8::1'], 'AAAA'),
   ]);
   t.deepEqual(seen(snapshot, 'alias.relay.example.com', MX), { ...nodata, answer: [cname] }, 'no MX at the balanced name: NODATA');
 });
@@ -107,7 +108,8 @@ test('an SRV target that is a balanced name gets the selected addresses as addit
   t.deepEqual(seen(snapshot, srv, SRV, 0), {
     rcode: Rcode.NOERROR, aa: true, authority: [], variants: 2,
     answer: ['_submission._tcp.relay.example.com. 300 SRV 0 5 587 smtp.relay.example.com.'],
-    additional: [...aRecords(SMTP, 5, [a1.address, a3.address]), ...aRecords(SMTP, 5, ['2001:db8::1'], 'AAAA')],
+    // a2 down degrades the A answer; the IPv6 member of the same tier is up, so AAAA is not degraded.
+    additional: [...aRecords(SMTP, 5, [a1.address, a3.address]), ...aRecords(SMTP, 30, ['2001:db8::1'], 'AAAA')],
   });
   t.deepEqual(seen(snapshot, srv, SRV, 1).additional.slice(0, 2), aRecords(SMTP, 5, [a3.address, a1.address]), 'rotated with the variant');
 });
@@ -142,9 +144,9 @@ test('a balanced owner with no static data exists, and so do the empty non-termi
   t.like(seen(snapshot, 'nothere.relay.example.com', A), { rcode: Rcode.NXDOMAIN, authority: [SOA_NEG] });
 });
 
-test('member host names answer their own static address, whatever the member state', (t) => {
+test('a member host none of whose members is usable answers all its addresses (fail-open, degraded TTL)', (t) => {
   const snapshot = snapshotWith(relayZone(), { [a1.id]: 'down', 'a/a1v6': 'quarantined' });
-  t.deepEqual(seen(snapshot, 'mta1.relay.example.com', A).answer, ['mta1.relay.example.com. 300 A 192.0.2.1']);
-  t.deepEqual(seen(snapshot, 'mta1.relay.example.com', AAAA).answer, ['mta1.relay.example.com. 300 AAAA 2001:db8::1']);
+  t.deepEqual(seen(snapshot, 'mta1.relay.example.com', A).answer, ['mta1.relay.example.com. 5 A 192.0.2.1']);
+  t.deepEqual(seen(snapshot, 'mta1.relay.example.com', AAAA).answer, ['mta1.relay.example.com. 5 AAAA 2001:db8::1']);
   t.is(seen(snapshot, 'mta1.relay.example.com', A).variants, 1);
 });
