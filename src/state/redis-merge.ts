@@ -9,7 +9,7 @@
  * unreachable (`dirty`), and, when Redis lost its data (`redisLost`), entries Redis no longer has.
  */
 import type { MemberId } from '../pool/model.ts';
-import type { PersistedHealth } from './store.ts';
+import type { AuditEntry, PersistedHealth } from './store.ts';
 
 export interface MergeResult<T> {
   /** The new mirror. */
@@ -73,4 +73,15 @@ export function mergeOperatorState<T>(
     }
   }
   return { merged, push, remove };
+}
+
+/**
+ * The audit log (newest first) with `entry` added on top, at most `limit` long; unchanged when the
+ * same entry (same time, member, action and author) is already among the newest 50, as happens
+ * when a change is replayed after a resync or arrives both by message and by re-read.
+ */
+export function addAudit(log: readonly AuditEntry[], entry: AuditEntry, limit: number): AuditEntry[] {
+  const same = (e: AuditEntry) => e === entry || (e.at === entry.at && e.member === entry.member && e.action === entry.action && e.author === entry.author);
+  if (log.slice(0, 50).some(same)) return log as AuditEntry[];
+  return [entry, ...log].slice(0, limit);
 }

@@ -11,22 +11,12 @@
  * degraded with the reason, and nothing is awaited on the query path. With `quorum` > 0, verdicts
  * are votes (redis-votes.ts) and the shared verdict is decided by the quorum.
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.ts';
 import type { MemberId, Override, WeightOverride } from '../pool/model.ts';
-import {
-  decodeHash,
-  decodeMessage,
-  decodeValue,
-  encode,
-  isAuditEntry,
-  isOverride,
-  isPersistedHealth,
-  isWeightOverride,
-  type ChangeMessage,
-} from './redis-codec.ts';
+import { decodeMessage, encode, type ChangeMessage } from './redis-codec.ts';
 import type { RedisConnections } from './redis-connection.ts';
-import { mergeHealth, mergeOperatorState } from './redis-merge.ts';
+import { clearShared, readShared, writeBack } from './redis-io.ts';
+import { addAudit, mergeHealth, mergeOperatorState } from './redis-merge.ts';
 import { VoteBook } from './redis-votes.ts';
 import type { AuditEntry, PersistedHealth, StateStore, StateView, StoreHealth } from './store.ts';
 
@@ -45,30 +35,6 @@ export interface RedisStoreOptions {
 }
 
 type Mutation = () => void;
-
-/**
- * KEYS audit; ARGV limit, n, n entries to re-seed an empty list with (this instance's whole log),
- * then the entries written while cut off (already part of the whole log), all oldest first: an
- * empty list gets the whole log, any other list only the latter. Returns how many were pushed.
- */
-const AUDIT_SCRIPT = `
-local n = tonumber(ARGV[2])
-local first, last = 3 + n, #ARGV
-if n > 0 and redis.call('LLEN', KEYS[1]) == 0 then first, last = 3, 2 + n end
-if first > last then return 0 end
-redis.call('LPUSH', KEYS[1], unpack(ARGV, first, last))
-redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[1]) - 1)
-return last - first + 1
-`;
-
-/** KEYS hash, audit; ARGV member, audit entry, audit limit, channel, message. 1 if it removed something. */
-const CLEAR_SCRIPT = `
-if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('LPUSH', KEYS[2], ARGV[2])
-redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[3]) - 1)
-redis.call('PUBLISH', ARGV[4], ARGV[5])
-return 1
-`;
 
 export class RedisStateStore implements StateStore {
   readonly kind = 'redis' as const;
@@ -241,55 +207,29 @@ export class RedisStateStore implements StateStore {
     const { client, keys } = this.#redis;
     if (client.status !== 'ready') return;
     this.#replay = [];
-    const read = client.multi().get(keys.epoch).hgetall(keys.health).hgetall(keys.overrides).hgetall(keys.weights).llen(keys.audit);
-    if (full || !this.#synced) read.lrange(keys.audit, 0, this.#auditLimit - 1);
-    const replies = await read.exec();
-    if (!replies) throw new Error('resync transaction aborted');
-    for (const [error] of replies) if (error) throw error;
-    const [epoch, healthHash, overrideHash, weightHash, auditLength, auditList] = replies.map(([, value]) => value) as [
-      string | null, Record<string, string>, Record<string, string>, Record<string, string>, number, string[] | undefined,
-    ];
+    const shared = await readShared(client, keys, this.#auditLimit, full || !this.#synced);
+    if (shared.bad.length > 0) this.#log.warn({ fields: shared.bad.slice(0, 10), count: shared.bad.length }, 'skipped undecodable values in redis');
     // No epoch, or another one than we last saw: Redis lost its data (restart without persistence,
     // failover to an empty replica). Our mirror then re-seeds it.
-    const redisLost = epoch === null || (this.#epoch !== undefined && epoch !== this.#epoch);
-    const health = decodeHash(healthHash, isPersistedHealth);
-    const overrides = decodeHash(overrideHash, isOverride);
-    const weights = decodeHash(weightHash, isWeightOverride);
-    const bad = [...health.bad, ...overrides.bad, ...weights.bad];
-    if (bad.length > 0) this.#log.warn({ fields: bad.slice(0, 10), count: bad.length }, 'skipped undecodable values in redis');
-
-    const h = mergeHealth(this.#health, health.entries, { remoteWins: this.#votes !== undefined });
-    const o = mergeOperatorState(this.#overrides, overrides.entries, this.#dirtyOverrides, redisLost);
-    const w = mergeOperatorState(this.#weights, weights.entries, this.#dirtyWeights, redisLost);
-    // Audit: newest first locally; LPUSH of oldest-first entries keeps Redis' list newest first.
-    // A lost (empty) list gets this instance's whole log, but only from the first instance to get
-    // there (AUDIT_SCRIPT checks atomically); the others add only what they wrote while cut off.
-    const reseed = redisLost && auditLength === 0 ? [...this.#audit].reverse() : [];
+    const redisLost = shared.epoch === null || (this.#epoch !== undefined && shared.epoch !== this.#epoch);
+    const h = mergeHealth(this.#health, shared.health, { remoteWins: this.#votes !== undefined });
+    const o = mergeOperatorState(this.#overrides, shared.overrides, this.#dirtyOverrides, redisLost);
+    const w = mergeOperatorState(this.#weights, shared.weights, this.#dirtyWeights, redisLost);
+    // Audit: newest first locally. A lost (empty) list gets this instance's whole log, but only
+    // from the first instance to get there; the others add only what they wrote while cut off.
+    const reseedAudit = redisLost && shared.auditLength === 0 ? [...this.#audit].reverse() : [];
     const dirtyAudit = this.#dirtyAudit;
     let audit = this.#audit;
-    if (auditList && !(redisLost && auditList.length === 0)) {
-      const remote = auditList.map((text) => decodeValue(text, isAuditEntry)).filter((e): e is AuditEntry => e !== undefined);
-      audit = [...dirtyAudit].reverse().concat(remote).slice(0, this.#auditLimit);
-    }
+    if (shared.audit && !(redisLost && shared.audit.length === 0)) audit = [...dirtyAudit].reverse().concat(shared.audit).slice(0, this.#auditLimit);
 
-    const write = client.multi();
-    let pushed = 0;
-    if (epoch === null) write.set(keys.epoch, randomUUID(), 'NX');
-    for (const [id, value] of h.push) write.hset(keys.health, id, encode(value)), pushed++;
-    for (const [id, value] of o.push) write.hset(keys.overrides, id, encode(value)), pushed++;
-    for (const [id, value] of w.push) write.hset(keys.weights, id, encode(value)), pushed++;
-    if (o.remove.length > 0) write.hdel(keys.overrides, ...o.remove), pushed++;
-    if (w.remove.length > 0) write.hdel(keys.weights, ...w.remove), pushed++;
-    if (reseed.length > 0 || dirtyAudit.length > 0) {
-      write.eval(AUDIT_SCRIPT, 1, keys.audit, String(this.#auditLimit), String(reseed.length), ...reseed.map(encode), ...dirtyAudit.map(encode));
-      pushed++;
+    const { epoch, writes } = await writeBack(client, keys, {
+      newEpoch: shared.epoch === null, health: h.push, overrides: o.push, weights: w.push, removeOverrides: o.remove, removeWeights: w.remove,
+      reseedAudit, dirtyAudit, auditLimit: this.#auditLimit, from: this.#me,
+    });
+    if (writes > 0) {
+      const counts = { health: h.push.size, overrides: o.push.size + o.remove.length, weights: w.push.size + w.remove.length, audit: reseedAudit.length || dirtyAudit.length };
+      this.#log.info({ ...counts, redisLost }, 'pushed local state to redis');
     }
-    if (pushed > 0) write.publish(keys.channel, encode({ kind: 'resync', from: this.#me }));
-    write.get(keys.epoch);
-    const written = await write.exec();
-    if (!written) throw new Error('resync write aborted');
-    for (const [error] of written) if (error) throw error;
-    if (pushed > 0) this.#log.info({ health: h.push.size, overrides: o.push.size + o.remove.length, weights: w.push.size + w.remove.length, audit: reseed.length || dirtyAudit.length, redisLost }, 'pushed local state to redis');
 
     const replay = this.#replay ?? [];
     this.#replay = undefined;
@@ -301,7 +241,7 @@ export class RedisStateStore implements StateStore {
     this.#dirtyOverrides.clear();
     this.#dirtyWeights.clear();
     this.#dirtyAudit = [];
-    this.#epoch = written[written.length - 1]![1] as string;
+    this.#epoch = epoch;
     for (const mutation of replay) mutation();
     const wasSynced = this.#synced;
     this.#synced = client.status === 'ready';
@@ -353,8 +293,7 @@ export class RedisStateStore implements StateStore {
         if (!value) {
           // A clear is recorded once for the cluster: when every instance clears the same expired
           // override at the same moment, only the one whose HDEL removed it writes the audit entry.
-          const cleared = await client.eval(CLEAR_SCRIPT, 2, key, keys.audit, member, encode(entry), String(this.#auditLimit), keys.channel, encode(message));
-          if (cleared === 1) this.#mutate(() => this.#pushAudit(entry));
+          if (await clearShared(client, keys, key, member, entry, this.#auditLimit, message)) this.#mutate(() => this.#pushAudit(entry));
           return;
         }
         const write = client.multi();
@@ -374,12 +313,8 @@ export class RedisStateStore implements StateStore {
     this.#log.warn({ member, action: entry.action }, 'redis unreachable: operator change applied on this instance only until it returns');
   }
 
-  /** Adds an entry unless it is already at the top (a replay after a resync, or its own echo). */
   #pushAudit(entry: AuditEntry): void {
-    const same = (e: AuditEntry) => e === entry || (e.at === entry.at && e.member === entry.member && e.action === entry.action && e.author === entry.author);
-    if (this.#audit.slice(0, 50).some(same)) return;
-    this.#audit.unshift(entry);
-    if (this.#audit.length > this.#auditLimit) this.#audit.length = this.#auditLimit;
+    this.#audit = addAudit(this.#audit, entry, this.#auditLimit);
   }
 
   /** Applies a mirror change now, and again after a resync that is reading meanwhile. */

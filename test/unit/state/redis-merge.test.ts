@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { PersistedHealth } from '../../../src/state/store.ts';
-import { mergeHealth, mergeOperatorState } from '../../../src/state/redis-merge.ts';
+import { addAudit, mergeHealth, mergeOperatorState } from '../../../src/state/redis-merge.ts';
 
 const h = (state: PersistedHealth['state'], since: number): PersistedHealth => ({ state, since });
 
@@ -41,4 +41,15 @@ test('operator state after Redis lost its data: local entries are pushed back', 
   t.deepEqual(Object.fromEntries(merged), { a: 'x', b: 'z' });
   t.deepEqual(Object.fromEntries(push), { a: 'x' });
   t.is(mergeOperatorState(local, new Map(), new Set(), false).merged.size, 0, 'without data loss a remote clear wins');
+});
+
+test('audit: an entry seen again (replay, message and re-read) is not added twice; the log stays bounded', (t) => {
+  const e1 = { at: 1, author: 'alice', action: 'drained', member: 'a' };
+  const e2 = { at: 2, author: 'alice', action: 'undrain', member: 'a' };
+  let log = addAudit([], e1, 3);
+  log = addAudit(log, e2, 3);
+  t.deepEqual(addAudit(log, { ...e2 }, 3), [e2, e1], 'a copy of a recent entry');
+  t.is(addAudit(log, e1, 3), log);
+  const longer = [4, 5, 6].reduce((l, at) => addAudit(l, { ...e1, at }, 3), log);
+  t.deepEqual(longer.map((e) => e.at), [6, 5, 4]);
 });
