@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -183,7 +183,6 @@ export async function startSentinel(primary: RedisServer, masterName = 'mxlb', t
   for (let attempt = 1; ; attempt++) {
     const port = await freePort(host);
     const conf = join(dir, 'sentinel.conf');
-    const { writeFile } = await import('node:fs/promises');
     await writeFile(conf, [`port ${port}`, `bind ${host}`, `dir ${dir}`, `sentinel monitor ${masterName} ${primary.host} ${primary.port} 1`, `sentinel down-after-milliseconds ${masterName} 2000`, ''].join('\n'));
     const child = spawn('redis-server', [conf, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const ready = await new Promise<boolean>((resolve) => {
