@@ -41,6 +41,8 @@ export interface RedisConfig {
   sentinels?: readonly { host: string; port: number }[];
   /** Sentinel master group name (default `mymaster`). */
   masterName?: string;
+  /** Password of the Sentinels themselves, if they require one (env MXLB_REDIS_SENTINEL_PASSWORD only: a secret). */
+  sentinelPassword?: string;
   /** Prefix of every key and channel, so several clusters can share one Redis (default `mxlb:`). */
   prefix: string;
   /** Quorum: a member goes down for everyone only when this many instances see it down; 0 = off (leases). */
@@ -81,7 +83,8 @@ export interface ServeFlags {
  * MXLB_ZONES_CACHE,
  * MXLB_DNS as a comma list, MXLB_HTTP, MXLB_LOG_LEVEL, MXLB_STATE_FILE, MXLB_EHLO_NAME,
  * MXLB_ADMIN_TOKEN, MXLB_ADMIN_TOKEN_FILE, MXLB_REDIS, MXLB_REDIS_SENTINELS as a comma list,
- * MXLB_REDIS_MASTER, MXLB_REDIS_PREFIX, MXLB_QUORUM, MXLB_INSTANCE_ID); flags win over the environment.
+ * MXLB_REDIS_MASTER, MXLB_REDIS_SENTINEL_PASSWORD, MXLB_REDIS_PREFIX, MXLB_QUORUM, MXLB_INSTANCE_ID);
+ * flags win over the environment.
  * Throws MxlbError('usage', …) with an operator-readable message for bad values.
  */
 export function serveConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): Readonly<ServeConfig> {
@@ -139,6 +142,7 @@ function redisOption(flags: ServeFlags, env: NodeJS.ProcessEnv): { redis?: Redis
   if (sentinelText.length > 0) {
     config.sentinels = Object.freeze(sentinelText.map((text) => parseHostPort(text.trim(), '--redis-sentinel')));
     config.masterName = flags.redisMaster ?? env.MXLB_REDIS_MASTER ?? 'mymaster';
+    if (env.MXLB_REDIS_SENTINEL_PASSWORD) config.sentinelPassword = env.MXLB_REDIS_SENTINEL_PASSWORD;
   }
   return { redis: Object.freeze(config) };
 }

@@ -54,7 +54,8 @@ export function redisClientOptions(config: RedisConfig, role: string): RedisOpti
   if (config.sentinels) {
     options.sentinels = config.sentinels.map((s) => ({ host: s.host, port: s.port }));
     options.name = config.masterName ?? 'mymaster';
-    if (options.password !== undefined) options.sentinelPassword = options.password;
+    // Sentinels usually run without a password even when Redis has one: only send one if given.
+    if (config.sentinelPassword) options.sentinelPassword = config.sentinelPassword;
   }
   return options;
 }

@@ -177,13 +177,14 @@ export interface SentinelServer {
  * A real Redis Sentinel (redis-server in sentinel mode) watching `primary` as `masterName`, with a
  * quorum of 1. Sentinel rewrites its config file, so it lives in its own temporary folder.
  */
-export async function startSentinel(primary: RedisServer, masterName = 'mxlb', timeoutMs = 10_000): Promise<SentinelServer> {
+export async function startSentinel(primary: RedisServer, masterName = 'mxlb', options: { authPass?: string; timeoutMs?: number } = {}): Promise<SentinelServer> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
   const dir = await mkdtemp(join(tmpdir(), 'mxlb-sentinel-'));
   const host = primary.host;
   for (let attempt = 1; ; attempt++) {
     const port = await freePort(host);
     const conf = join(dir, 'sentinel.conf');
-    await writeFile(conf, [`port ${port}`, `bind ${host}`, `dir ${dir}`, `sentinel monitor ${masterName} ${primary.host} ${primary.port} 1`, `sentinel down-after-milliseconds ${masterName} 2000`, ''].join('\n'));
+    await writeFile(conf, [`port ${port}`, `bind ${host}`, `dir ${dir}`, `sentinel monitor ${masterName} ${primary.host} ${primary.port} 1`, `sentinel down-after-milliseconds ${masterName} 2000`, ...(options.authPass ? [`sentinel auth-pass ${masterName} ${options.authPass}`] : []), ''].join('\n'));
     const child = spawn('redis-server', [conf, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const ready = await new Promise<boolean>((resolve) => {
       let output = '';

@@ -9,7 +9,7 @@ import { LeaseManager } from '../../src/state/leases.ts';
 import { openRedisConnections, type RedisConnections } from '../../src/state/redis-connection.ts';
 import { RedisStateStore } from '../../src/state/redis.ts';
 import { eventually } from '../helpers/poll.ts';
-import { startRedis, type RedisServer } from '../helpers/redis.ts';
+import { startRedis, startSentinel, type RedisServer } from '../helpers/redis.ts';
 
 interface Instance {
   id: string;
@@ -146,4 +146,21 @@ test.serial('a password-protected Redis: the URL password is used; a wrong one l
   t.false(health.ok);
   t.regex(health.reason!, /WRONGPASS|invalid username-password/i);
   t.notRegex(health.reason!, /wrong@/, 'no password in the reason');
+});
+
+test.serial('through Sentinel to a password-protected primary (the Sentinel itself without a password)', async (t) => {
+  const locked = await startRedis({ args: ['--requirepass', 'pw'] });
+  t.teardown(() => locked.close());
+  const sentinel = await startSentinel(locked, 'mx', { authPass: 'pw' });
+  t.teardown(() => sentinel.close());
+  const redis = openRedisConnections({ url: 'redis://:pw@ignored/0', sentinels: [{ host: sentinel.host, port: sentinel.port }], masterName: 'mx', prefix: 't5:', quorum: 0 }, silentLogger);
+  const store = new RedisStateStore({ redis, instanceId: 'S', logger: silentLogger });
+  t.teardown(async () => {
+    await store.close();
+    await redis.close();
+  });
+  await store.open();
+  t.true(store.health().ok, store.health().reason);
+  await store.setOverride('p/m1', drained(Date.now()), 'alice');
+  t.regex(await locked.cli('-a', 'pw', '--no-auth-warning', 'HGET', 't5:overrides', 'p/m1'), /kernel update/);
 });

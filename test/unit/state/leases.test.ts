@@ -27,7 +27,9 @@ test('redis options never wait on a dead Redis; URL parts and Sentinel map to io
   t.deepEqual(redisClientOptions({ url: 'rediss://user:pw@redis.example:6390', prefix: '', quorum: 0 }, 'x').tls, {});
   t.like(redisClientOptions({ url: 'rediss://user:pw@redis.example:6390', prefix: '', quorum: 0 }, 'x'), { username: 'user', password: 'pw', host: 'redis.example' });
   const sentinel = redisClientOptions({ url: 'redis://:pw@ignored/1', sentinels: [{ host: 's1', port: 26379 }], masterName: 'mx', prefix: '', quorum: 0 }, 'x');
-  t.like(sentinel, { name: 'mx', password: 'pw', sentinelPassword: 'pw', db: 1 });
+  t.like(sentinel, { name: 'mx', password: 'pw', db: 1 });
+  t.is(sentinel.sentinelPassword, undefined, 'Sentinels get a password only when one is configured for them');
+  t.is(redisClientOptions({ sentinels: [{ host: 's1', port: 1 }], sentinelPassword: 'sp', prefix: '', quorum: 0 }, 'x').sentinelPassword, 'sp');
   t.is(sentinel.host, undefined);
   t.is(describeTarget({ url: 'redis://:secret@h:1/0', prefix: '', quorum: 0 }), 'redis://h:1/0', 'no credentials in logs');
   const retry = plain.retryStrategy as (times: number) => number;
