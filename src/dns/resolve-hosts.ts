@@ -10,7 +10,7 @@
  * `Resolution.members` (the per-member `served` count): a sender looks a host up after the MX or
  * balanced answer that chose it was already counted.
  */
-import { DEFAULT_BALANCED, hostVariantCount, selectHost, type AddressFamily, type Member, type MemberHost, type Outcome } from '../pool/index.ts';
+import { DEFAULT_BALANCED, selectHost, type AddressFamily, type Member, type MemberHost, type Outcome } from '../pool/index.ts';
 import { RRType, isInOrBelow, type Name, type RData, type RRSet, type Zone } from '../zone/model.ts';
 import type { BalancedContext } from './resolve-balanced.ts';
 
@@ -60,7 +60,8 @@ export function hostAddressSet(ctx: BalancedContext, zone: Zone, host: MemberHos
   const type = family === 4 ? RRType.A : RRType.AAAA;
   const ttl = zone.nodes.get(host.host)?.get(type)?.ttl ?? DEFAULT_BALANCED.ttl;
   const selection = selectHost(host, ctx.states, { family, variant: ctx.variant, ttl });
-  ctx.variants = Math.max(ctx.variants, hostVariantCount(host, ctx.states, family));
+  // The rotation length is the number of members chosen, whatever the variant (hostVariantCount).
+  ctx.variants = Math.max(ctx.variants, selection.members.length);
   ctx.traces?.push(selection.trace);
   const rrset: RRSet = { owner: host.host, type, ttl: selection.ttl, rdata: addressData(type, selection.members) };
   const out: HostSet = { outcome: selection.members.length > 0 ? 'answer' : 'nodata', rrset };
