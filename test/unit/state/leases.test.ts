@@ -1,5 +1,8 @@
 import test from 'ava';
-import { fairShare, leaseTiming } from '../../../src/state/leases.ts';
+import type { Redis } from 'ioredis';
+import { silentLogger } from '../../../src/log.ts';
+import { fairShare, LeaseManager, leaseTiming } from '../../../src/state/leases.ts';
+import { redisKeys } from '../../../src/state/redis-keys.ts';
 import { redisClientOptions, describeTarget } from '../../../src/state/redis-connection.ts';
 
 test('lease timing: a dead holder is replaced within two intervals, a live one survives missed ticks', (t) => {
@@ -35,4 +38,22 @@ test('redis options never wait on a dead Redis; URL parts and Sentinel map to io
   const retry = plain.retryStrategy as (times: number) => number;
   t.is(retry(1), 50);
   t.is(retry(100), 1000);
+});
+
+test('before its first round a lease manager owns nothing; with Redis not ready its first round owns everything', async (t) => {
+  const listeners = new Map<string, () => void>();
+  const client = { status: 'connecting', on: (event: string, fn: () => void) => listeners.set(event, fn) } as unknown as Redis;
+  const leases = new LeaseManager({ client, keys: redisKeys('x:'), instanceId: 'A', logger: silentLogger });
+  let changes = 0;
+  leases.onChange(() => changes++);
+  t.is(leases.status().mode, 'starting');
+  t.false(leases.owns('p/m1'), 'no burst of probes from every instance at start');
+  leases.setMembers(['p/m1', 'p/m2'], 1000);
+  await leases.tick();
+  t.is(leases.status().mode, 'local');
+  t.true(leases.owns('p/m1') && leases.owns('p/m2'), 'fail-static: probe everything');
+  t.is(changes, 1);
+  listeners.get('close')!(); // already local: no second change
+  t.is(changes, 1);
+  await leases.close();
 });
