@@ -19,8 +19,7 @@ import { probeTargets } from './probe/targets.ts';
 import type { Snapshot } from './snapshot.ts';
 import { recordExpiries } from './override-expiry.ts';
 import { SnapshotKeeper } from './snapshot-keeper.ts';
-import { MemoryStateStore, persistableHealth, restoredHealth, type StateStore } from './state/index.ts';
-import { openCluster } from './state/redis-cluster.ts';
+import { MemoryStateStore, openCluster, persistableHealth, restoredHealth, type StateStore } from './state/index.ts';
 import { openRedisConnections } from './state/redis-connection.ts';
 import { RedisZoneFollower, zoneKeys, ZoneLoader, type ZoneReloadReport } from './zone/index.ts';
 

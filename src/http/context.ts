@@ -10,8 +10,7 @@ import type { Logger } from '../log.ts';
 import type { ProbeHistory } from '../probe/history.ts';
 import type { ProbeScheduler } from '../probe/scheduler.ts';
 import type { SnapshotKeeper } from '../snapshot-keeper.ts';
-import type { StateStore } from '../state/store.ts';
-import type { ClusterStatus } from '../state/redis-cluster.ts';
+import type { ClusterStatus, StateStore } from '../state/index.ts';
 import type { ZoneReloadReport } from '../zone/index.ts';
 import type { AnswerShares } from './shares.ts';
 
