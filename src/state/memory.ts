@@ -8,6 +8,7 @@ import { silentLogger } from '../log.ts';
 import type { MemberId, Override, WeightOverride } from '../pool/model.ts';
 import { readStateFile, writeStateFile, emptyState, type StateFileData } from './state-file.ts';
 import type { AuditEntry, PersistedHealth, StateStore, StateView, StoreHealth } from './store.ts';
+import { overrideAction } from './store.ts';
 
 export interface MemoryStoreOptions {
   /** Where to persist; undefined keeps everything in memory only (tests, `--state-file ''`). */
@@ -69,7 +70,7 @@ export class MemoryStateStore implements StateStore {
     const previous = this.#overrides.get(member);
     if (override) this.#overrides.set(member, override);
     else this.#overrides.delete(member);
-    const action = override ? override.kind : previous ? `un${previous.kind === 'drained' ? 'drain' : 'quarantine'}` : 'clear-override';
+    const action = overrideAction(override, previous);
     return this.#record({ at: this.#now(), author, action, member, previous, next: override });
   }
 

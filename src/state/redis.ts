@@ -19,6 +19,7 @@ import { clearShared, readShared, writeBack } from './redis-io.ts';
 import { addAudit, mergeHealth, mergeOperatorState } from './redis-merge.ts';
 import { VoteBook } from './redis-votes.ts';
 import type { AuditEntry, PersistedHealth, StateStore, StateView, StoreHealth } from './store.ts';
+import { overrideAction } from './store.ts';
 
 export interface RedisStoreOptions {
   redis: RedisConnections;
@@ -127,7 +128,7 @@ export class RedisStateStore implements StateStore {
 
   async setOverride(member: MemberId, override: Override | undefined, author: string): Promise<AuditEntry> {
     const previous = this.#overrides.get(member);
-    const action = override ? override.kind : previous ? `un${previous.kind === 'drained' ? 'drain' : 'quarantine'}` : 'clear-override';
+    const action = overrideAction(override, previous);
     const entry: AuditEntry = { at: this.#now(), author, action, member, previous, next: override };
     this.#mutate(() => {
       if (override) this.#overrides.set(member, override);

@@ -30,6 +30,16 @@ export interface AuditEntry {
   next?: unknown;
 }
 
+/**
+ * The audit action for an override change, named like the admin API action that makes it
+ * (`drain`, `undrain`, `quarantine`, `release`), so the log reads like the commands typed.
+ */
+export function overrideAction(next: Override | undefined, previous: Override | undefined): string {
+  if (next) return next.kind === 'drained' ? 'drain' : 'quarantine';
+  if (previous) return previous.kind === 'drained' ? 'undrain' : 'release';
+  return 'clear-override';
+}
+
 export interface StateView {
   health: ReadonlyMap<MemberId, PersistedHealth>;
   overrides: ReadonlyMap<MemberId, Override>;

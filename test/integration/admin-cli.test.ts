@@ -52,11 +52,11 @@ test.serial('drain takes a member out of the next answers (still probed); undrai
   const entries = (JSON.parse(audit.stdout) as { entries: { action: string; member: string; author: string; previous?: { reason: string }; next?: { reason: string } }[] }).entries;
   t.is(entries.length, 2, 'the no-op undrain wrote no entry');
   t.like(entries[0], { action: 'undrain', member: 'primary/mta1', author: 'ops (alice@laptop)', previous: { reason: 'kernel update' } });
-  t.like(entries[1], { action: 'drained', member: 'primary/mta1', author: 'ops (alice@laptop)', next: { reason: 'kernel update' } });
+  t.like(entries[1], { action: 'drain', member: 'primary/mta1', author: 'ops (alice@laptop)', next: { reason: 'kernel update' } });
   const table = await run(['member', 'audit']);
   t.regex(table.stdout, /^TIME\s+MEMBER\s+ACTION\s+AUTHOR\s+DETAIL\n\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\s+primary\/mta1\s+undrain\s+ops \(alice@laptop\)/);
 
-  const event = await mxlb.waitForLog((line) => line.msg === 'override changed' && line.action === 'drained', LOG_WAIT_MS);
+  const event = await mxlb.waitForLog((line) => line.msg === 'override changed' && line.action === 'drain', LOG_WAIT_MS);
   t.like(event, { member: 'primary/mta1', previous: 'up', next: 'drained', author: 'ops (alice@laptop)', reason: 'kernel update', level: 30 });
   await mxlb.waitForLog((line) => line.msg === 'override changed' && line.action === 'undrain' && line.next === 'up', LOG_WAIT_MS);
 });

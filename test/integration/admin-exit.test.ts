@@ -76,5 +76,5 @@ test('exit code 1 when the server refuses: unknown member (404), conflicting ove
   t.like(one.member, { id: 'primary/mta1' });
   t.not(one.member.state, 'drained');
   const audit = (await (await fetch(`${base}/api/audit?limit=10`)).json()) as { entries: { action: string }[] };
-  t.deepEqual(audit.entries.map((e) => e.action), ['unquarantine', 'quarantined'], 'only the two real changes were audited');
+  t.deepEqual(audit.entries.map((e) => e.action), ['release', 'quarantine'], 'only the two real changes were audited');
 });

@@ -38,11 +38,11 @@ test.serial('a quarantine with an expiry lapses on time, and the audit log and t
   const event = await mxlb.waitForLog((line) => line.msg === 'override expired' && line.member === 'primary/mta2', LOG_WAIT_MS);
   t.like(event, { previous: 'quarantined', next: 'up', author: 'mxlb (expired)', reason: 'listed on SBL' });
   const audit = JSON.parse((await run(['member', 'audit', '--json'])).stdout) as AuditJson;
-  t.like(audit.entries[0], { action: 'unquarantine', member: 'primary/mta2', author: 'mxlb (expired)', previous: { kind: 'quarantined', reason: 'listed on SBL' } });
+  t.like(audit.entries[0], { action: 'release', member: 'primary/mta2', author: 'mxlb (expired)', previous: { kind: 'quarantined', reason: 'listed on SBL' } });
   const lapse = audit.entries[0]!.at - expiresAt;
   t.log(`lapse recorded ${lapse} ms after the expiry; first dig answer with the member ${back - expiresAt} ms after it`);
   t.true(lapse >= 0 && lapse < 3000, `the server recorded the lapse ${lapse} ms after the expiry`);
-  t.like(audit.entries[1], { action: 'quarantined', member: 'primary/mta2' });
+  t.like(audit.entries[1], { action: 'quarantine', member: 'primary/mta2' });
   t.regex(audit.entries[1]!.author, /^ops \(alice@/);
   const overrides = (await (await fetch(`http://${mxlb.http.host}:${mxlb.http.port}/api/overrides`)).json()) as { overrides: unknown[] };
   t.deepEqual(overrides.overrides, []);
@@ -72,7 +72,7 @@ test.serial('a restart on the same state file keeps overrides, weights and the a
   t.like(members.find((m) => m.id === 'primary/mta3'), { weight: 5, weightOverride: { weight: 5 } });
 
   const audit = JSON.parse((await opsCli(second)(['member', 'audit', '--json'])).stdout) as AuditJson;
-  t.deepEqual(audit.entries.map((e) => `${e.action} ${e.member}`), ['weight primary/mta3', 'quarantined primary/mta2', 'drained primary/mta1']);
+  t.deepEqual(audit.entries.map((e) => `${e.action} ${e.member}`), ['weight primary/mta3', 'quarantine primary/mta2', 'drain primary/mta1']);
 
   // And they can be lifted after the restart like before it.
   t.is((await opsCli(second)(['member', 'undrain', 'primary/mta1'])).code, 0);

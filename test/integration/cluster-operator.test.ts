@@ -40,7 +40,7 @@ test.serial('drain through the CLI against A: B\'s answers exclude the member wi
   const audit = await ops(cluster, 'C')(['member', 'audit', '--json']);
   t.is(audit.code, 0, audit.stderr);
   const entries = (JSON.parse(audit.stdout) as { entries: { action: string; member: string }[] }).entries;
-  t.like(entries[0], { action: 'drained', member });
+  t.like(entries[0], { action: 'drain', member });
 
   const weighted = await ops(cluster, 'B')(['member', 'weight', cluster.members[1]!, '7', '--reason', 'ramp up']);
   t.is(weighted.code, 0, weighted.stderr);

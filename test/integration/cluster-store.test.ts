@@ -49,18 +49,18 @@ test.serial('verdicts and operator changes written on one instance reach the oth
   t.is(a.store.view().health.get('p/m1')?.state, 'down', 'applied locally at once');
   await eventually(() => b.store.view().health.get('p/m1')?.state === 'down', { timeoutMs: 2000, what: 'verdict on B' });
   const entry = await b.store.setOverride('p/m2', drained(Date.now()), 'alice');
-  t.is(entry.action, 'drained');
+  t.is(entry.action, 'drain');
   await eventually(() => a.store.view().overrides.get('p/m2')?.reason === 'kernel update', { timeoutMs: 2000, what: 'override on A' });
   await a.store.setWeight('p/m3', { weight: 5, reason: 'ramp', author: 'bob', at: Date.now() }, 'bob');
   await eventually(() => b.store.view().weights.get('p/m3')?.weight === 5, { timeoutMs: 2000, what: 'weight on B' });
   await eventually(() => a.store.audit().length === 2 && b.store.audit().length === 2, { timeoutMs: 2000, what: 'audit on both' });
-  t.deepEqual(a.store.audit().map((e) => e.action), ['weight', 'drained']);
-  t.deepEqual(b.store.audit().map((e) => e.action), ['weight', 'drained']);
+  t.deepEqual(a.store.audit().map((e) => e.action), ['weight', 'drain']);
+  t.deepEqual(b.store.audit().map((e) => e.action), ['weight', 'drain']);
   // A third instance starting now loads everything (last-known health included) before serving.
   const c = await instance(t, server, 'C', 't1:');
   t.is(c.store.view().health.get('p/m1')?.state, 'down');
   t.is(c.store.view().overrides.get('p/m2')?.kind, 'drained');
-  t.deepEqual(c.store.audit().map((e) => e.action), ['weight', 'drained']);
+  t.deepEqual(c.store.audit().map((e) => e.action), ['weight', 'drain']);
 
   // Every instance clears the same expired override at the same moment: recorded once.
   await Promise.all([a, b, c].map((i) => i.store.setOverride('p/m2', undefined, 'mxlb (expired)')));

@@ -4,7 +4,7 @@ import { redisKeys } from '../../../src/state/redis-keys.ts';
 
 const health = { state: 'down', since: 5, reason: '2 consecutive failures', lastFailure: { at: 5, reason: 'connect-refused' } };
 const override = { kind: 'drained', reason: 'kernel update', author: 'alice', at: 1, expiresAt: 99 };
-const audit = { at: 1, author: 'alice', action: 'drained', member: 'p/m1', next: override };
+const audit = { at: 1, author: 'alice', action: 'drain', member: 'p/m1', next: override };
 
 test('change messages round-trip and are checked field by field', (t) => {
   const messages = [

@@ -44,7 +44,7 @@ test('operator state after Redis lost its data: local entries are pushed back', 
 });
 
 test('audit: an entry seen again (replay, message and re-read) is not added twice; the log stays bounded', (t) => {
-  const e1 = { at: 1, author: 'alice', action: 'drained', member: 'a' };
+  const e1 = { at: 1, author: 'alice', action: 'drain', member: 'a' };
   const e2 = { at: 2, author: 'alice', action: 'undrain', member: 'a' };
   let log = addAudit([], e1, 3);
   log = addAudit(log, e2, 3);
