@@ -29,8 +29,8 @@ export function overrideOptions<T>(y: Argv<T>, reasonRequired: boolean): Argv<T 
     .option('wait', { type: 'boolean', default: false, describe: 'Then wait until resolvers can no longer hold answers with the member (its longest TTL)' }) as Argv<T & OverrideArgs>;
 }
 
-/** The body of a drain or quarantine request; checks what can be checked offline. */
-export function overrideBody(args: OverrideArgs): { reason?: string; expires?: string } {
+/** The reason and expiry of a drain, quarantine or weight request; checks what can be checked offline. */
+export function overrideBody(args: Pick<OverrideArgs, 'member' | 'reason' | 'expires'>): { reason?: string; expires?: string } {
   checkMemberId(args.member);
   const body: { reason?: string; expires?: string } = {};
   if (args.reason !== undefined) {

@@ -1,7 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { MxlbError } from '../errors.ts';
-import { parseExpiry } from '../pool/expiry.ts';
-import { changeOptions, type ChangeArgs } from './member-options.ts';
+import { changeOptions, overrideBody, type ChangeArgs } from './member-options.ts';
 import { changeMember, checkMemberId, runServerCommand } from './member-run.ts';
 
 interface WeightArgs extends ChangeArgs {
@@ -35,16 +34,7 @@ export const memberWeightCommand: CommandModule<object, WeightArgs> = {
     } else {
       const weight = Number(args.weight);
       if (!/^\d+$/.test(args.weight) || weight > MAX_WEIGHT) throw new MxlbError('usage', `weight must be a whole number from 0 to ${MAX_WEIGHT}, or "clear"; not "${args.weight}"`);
-      body = { weight };
-      if (args.reason !== undefined) body.reason = args.reason;
-      if (args.expires !== undefined) {
-        try {
-          parseExpiry(args.expires, Date.now());
-        } catch (error) {
-          throw new MxlbError('usage', `--expires: ${(error as Error).message}`);
-        }
-        body.expires = args.expires;
-      }
+      body = { weight, ...overrideBody(args) };
     }
     return runServerCommand(args, async (client, io) => {
       await changeMember(client, io, args.member, 'weight', body, args.json);

@@ -9,6 +9,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { redisKeys, type RedisKeys } from './redis-keys.ts';
+import { waitForReady } from './redis-ready.ts';
 
 export interface RedisConnections {
   client: Redis;
@@ -95,19 +96,7 @@ export function openRedisConnections(config: RedisConfig, logger: Logger): Redis
     keys: redisKeys(config.prefix),
     target,
     lastError: () => errors.get('commands'),
-    waitReady(timeoutMs) {
-      if (client.status === 'ready') return Promise.resolve(true);
-      return new Promise((resolve) => {
-        const done = (ok: boolean) => {
-          clearTimeout(timer);
-          client.removeListener('ready', onReady);
-          resolve(ok);
-        };
-        const onReady = () => done(true);
-        const timer = setTimeout(() => done(false), timeoutMs);
-        client.once('ready', onReady);
-      });
-    },
+    waitReady: (timeoutMs) => waitForReady(client, timeoutMs),
     async close() {
       // QUIT when connected (polite, bounded by the command timeout), else just drop the sockets.
       await Promise.all(

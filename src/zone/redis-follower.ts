@@ -2,6 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.ts';
+import { waitForReady } from '../state/redis-ready.ts';
 import { cacheFileName, readManifest, writeManifest, writeZoneFiles, type Manifest } from './redis-files.ts';
 import { fetchZone, publishedVersions, type ZoneKeys } from './redis-zones.ts';
 import { siblingZoneFile, YAML_EXTENSIONS } from './zone-files.ts';
@@ -77,7 +78,7 @@ export class RedisZoneFollower {
     this.#timer = setInterval(() => this.#request('periodic resync'), this.#opts.resyncMs);
     this.#timer.unref();
 
-    const ready = client.status === 'ready' || (await waitReady(client, waitMs));
+    const ready = client.status === 'ready' || (await waitForReady(client, waitMs));
     const cached = Object.keys(readManifest(cacheDir)).length;
     if (!ready) {
       this.#log.warn({ cacheDir, cached }, 'Redis unreachable at start; serving the cached shared zones until it is back');
@@ -153,17 +154,4 @@ export class RedisZoneFollower {
 function removeCached(dir: string, entry: Manifest[string]): void {
   rmSync(join(dir, entry.file), { force: true });
   if (YAML_EXTENSIONS.includes(extname(entry.file))) rmSync(siblingZoneFile(join(dir, entry.file)), { force: true });
-}
-
-function waitReady(client: Redis, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      client.removeListener('ready', onReady);
-      resolve(ok);
-    };
-    const onReady = () => done(true);
-    const timer = setTimeout(() => done(false), timeoutMs);
-    client.once('ready', onReady);
-  });
 }
