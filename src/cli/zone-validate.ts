@@ -13,7 +13,7 @@ export interface ValidateOptions {
 /**
  * `mxlb zone validate [path]`: loads a zone file or every zone file of a folder with the same code
  * the server uses (parse, `$INCLUDE` rules, zone rules, origin conflicts) and reports. Valid zones
- * go to stdout (origin, file, records, SOA serial); each problem goes to stderr as
+ * go to stdout (origin, file, records, SOA serial, and pools and members of a balanced zone); each problem goes to stderr as
  * `file:line: reason`. A folder with no zone files is invalid: the path is probably wrong.
  */
 export function validateZones(path: string, opts: ValidateOptions = {}): CommandOutput {
@@ -37,21 +37,29 @@ export function validateZones(path: string, opts: ValidateOptions = {}): Command
   if (opts.json) {
     const report = {
       valid,
-      zones: zones.map((z) => ({ origin: z.origin, file: z.file, records: z.records, serial: z.serial })),
+      zones: zones.map((z) => ({ origin: z.origin, file: z.file, records: z.records, serial: z.serial, ...(z.balancing ? { pools: z.balancing.pools, members: z.balancing.members, balancedNames: z.balancing.names } : {}) })),
       errors: errors.map((e) => ({ file: e.file, line: e.line, reason: e.reason, message: formatSourceError(e) })),
     };
     return { exitCode: valid ? 0 : 1, stdout: `${JSON.stringify(report, null, 2)}\n`, stderr: '' };
   }
 
-  const rows = zones.map((z) => [`${z.origin}.`, z.file, `${z.records} records`, `serial ${z.serial}`]);
-  const widths = [0, 1, 2].map((i) => Math.max(0, ...rows.map((r) => r[i]!.length)));
-  let stdout = rows.map((r) => r.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  ') + '\n').join('');
+  const rows = zones.map((z) => [
+    `${z.origin}.`,
+    z.file,
+    `${z.records} records`,
+    `serial ${z.serial}`,
+    z.balancing ? `${plural(z.balancing.pools, 'pool')}, ${plural(z.balancing.members, 'member')}, ${plural(z.balancing.names, 'balanced name')}` : '',
+  ]);
+  const widths = [0, 1, 2, 3].map((i) => Math.max(0, ...rows.map((r) => r[i]!.length)));
+  let stdout = rows.map((r) => r.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]!) : cell)).join('  ').trimEnd() + '\n').join('');
   const total = result.files.length;
   if (valid) stdout += `${total} zone file${total === 1 ? '' : 's'} valid\n`;
   const failed = result.files.filter((f) => f.status === 'failed').length;
   const stderr = valid ? '' : errors.map((e) => `${formatSourceError(e)}\n`).join('') + (total > 0 ? `${failed} of ${total} zone file${total === 1 ? '' : 's'} invalid\n` : '');
   return { exitCode: valid ? 0 : 1, stdout, stderr };
 }
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 interface ValidateArgs {
   path?: string;

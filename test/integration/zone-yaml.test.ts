@@ -143,7 +143,7 @@ test('a broken YAML edit is logged with file:line and the last good zone keeps s
   await settledA(mxlb, [up.host, second.host].sort());
   const ok = await mxlbCli('zone', 'validate', file);
   t.is(ok.code, 0, ok.stderr);
-  t.regex(ok.stdout, new RegExp(`^${ORIGIN.replace('.', '\\.')}\\. +\\S+ +\\d+ records +serial 1$`, 'm'));
+  t.regex(ok.stdout, new RegExp(`^${ORIGIN.replace('.', '\\.')}\\. +\\S+ +\\d+ records +serial 1 +2 pools, 4 members, 1 balanced name$`, 'm'));
 });
 
 test('a YAML zone with a sibling .zone: the sibling is served, and saving it reloads the zone (no SIGHUP)', async (t) => {

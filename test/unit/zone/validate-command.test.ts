@@ -79,7 +79,12 @@ test('a folder without zone files is invalid (probably the wrong path)', (t) => 
 test('the example zone shipped in zones/ is valid', (t) => {
   const out = validateZones('zones', { json: true });
   t.is(out.exitCode, 0, out.stdout);
-  const report = JSON.parse(out.stdout) as { zones: Array<{ origin: string; records: number }> };
+  const report = JSON.parse(out.stdout) as { zones: Array<{ origin: string; records: number; pools?: number; members?: number; balancedNames?: number }> };
   // A master file, a YAML zone with inline records, a YAML zone with its sibling .zone.
   t.deepEqual(report.zones.map((z) => z.origin), ['mail.example.net', 'outbound.example.org', 'relay.example.com']);
+  // Balanced zones also report what they balance; a plain master file does not.
+  t.deepEqual(report.zones.map((z) => [z.pools, z.members, z.balancedNames]), [[3, 8, 2], [1, 2, 1], [undefined, undefined, undefined]]);
+  const text = validateZones('zones');
+  t.regex(text.stdout, /^mail\.example\.net\. +zones\/mail\.example\.net\.yaml +15 records +serial \d+ +3 pools, 8 members, 2 balanced names$/m);
+  t.regex(text.stdout, /^relay\.example\.com\. +zones\/relay\.example\.com\.zone +16 records +serial \d+$/m);
 });
