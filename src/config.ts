@@ -26,6 +26,8 @@ export interface ServeConfig {
   ehloName: string;
   /** Bearer tokens that may write through the admin API; none = admin writes refused (403). */
   adminTokens: readonly AdminToken[];
+  /** Where the tokens came from, so SIGHUP can read the token file again (rotation without a restart). */
+  adminTokenSource: { token?: string; file?: string };
   /** Shared state in Redis (cluster mode); undefined = the embedded memory store. */
   redis?: RedisConfig;
   /** This instance's name in a cluster (lease holder, quorum voter, logs): unique per process. */
@@ -99,7 +101,7 @@ export function serveConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.
     logLevel: logLevel as LevelWithSilent,
     stateFile: stateFilePath(flags.stateFile ?? env.MXLB_STATE_FILE ?? '.mxlb-state.json'),
     ehloName: flags.ehloName ?? env.MXLB_EHLO_NAME ?? hostname(),
-    adminTokens: Object.freeze(adminTokens(flags.adminToken ?? env.MXLB_ADMIN_TOKEN, flags.adminTokenFile ?? env.MXLB_ADMIN_TOKEN_FILE)),
+    ...adminTokenOption(flags.adminToken ?? env.MXLB_ADMIN_TOKEN, flags.adminTokenFile ?? env.MXLB_ADMIN_TOKEN_FILE),
     ...redisOption(flags, env),
     instanceId: instanceIdOption(flags.instanceId ?? env.MXLB_INSTANCE_ID),
   });
@@ -200,6 +202,21 @@ function readTokenFile(file: string): AdminToken[] {
     throw new MxlbError('usage', `admin token file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   return parseTokenFile(text, file);
+}
+
+function adminTokenOption(token: string | undefined, file: string | undefined): Pick<ServeConfig, 'adminTokens' | 'adminTokenSource'> {
+  const source: ServeConfig['adminTokenSource'] = {};
+  if (token !== undefined && token !== '') source.token = token;
+  if (file) source.file = file;
+  return { adminTokens: loadAdminTokens(source), adminTokenSource: Object.freeze(source) };
+}
+
+/**
+ * The admin tokens of `--admin-token` and the token file, read now. Throws a usage MxlbError naming
+ * the file and line of a bad entry; the server keeps its previous tokens when a re-read fails.
+ */
+export function loadAdminTokens(source: { token?: string; file?: string }): readonly AdminToken[] {
+  return Object.freeze(adminTokens(source.token, source.file));
 }
 
 function adminTokens(token: string | undefined, file: string | undefined): AdminToken[] {

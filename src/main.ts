@@ -3,9 +3,10 @@
  * The only module that knows every folder. Background sources (zone loader, probe results, the
  * state store, override expiry) feed the SnapshotKeeper; the DNS path reads its current snapshot.
  */
-import type { Endpoint, ServeConfig } from './config.ts';
+import { loadAdminTokens, type Endpoint, type ServeConfig } from './config.ts';
 import { DnsServer } from './dns/index.ts';
 import { DnsMetricsHub } from './dns/metrics-hooks.ts';
+import { AdminAuth } from './http/auth.ts';
 import type { ServerContext } from './http/context.ts';
 import { allRoutes } from './http/routes.ts';
 import { startHttp, type HttpListener } from './http/server.ts';
@@ -110,9 +111,10 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     keeper.close();
     await (cluster ? cluster.close() : store.close());
   };
+  const adminAuth = new AdminAuth(config.adminTokens);
   try {
     const bound = await dns.listen(config.dns);
-    const context: ServerContext = { keeper, scheduler, store, zoneReport: () => lastReport, startedAt: Date.now(), now: Date.now, dnsMetrics, shares, history, adminTokens: config.adminTokens, logger, metrics, ringPositions: (name, qtype, version) => dns.ringPositions(name, qtype, version) };
+    const context: ServerContext = { keeper, scheduler, store, zoneReport: () => lastReport, startedAt: Date.now(), now: Date.now, dnsMetrics, shares, history, adminAuth, logger, metrics, ringPositions: (name, qtype, version) => dns.ringPositions(name, qtype, version) };
     if (cluster) context.cluster = () => cluster.status();
     http = await startHttp(config.http, allRoutes(context), logger.child({ module: 'http' }));
     return {
@@ -121,11 +123,29 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
       snapshot: () => keeper.current(),
       reload: (reason) => {
         zones.reload(reason).catch((error: unknown) => logger.error({ err: error, reason }, 'zone reload failed'));
+        if (config.adminTokenSource.file) reloadAdminTokens(adminAuth, config.adminTokenSource, logger);
       },
       close: shutdown,
     };
   } catch (error) {
     await shutdown();
     throw error;
+  }
+}
+
+/**
+ * SIGHUP re-reads the admin token file so tokens rotate without a restart. A file that no longer
+ * reads or parses is logged with the reason and the previous tokens stay in force (never an open
+ * or a locked-out admin API because of a typo).
+ */
+function reloadAdminTokens(auth: AdminAuth, source: ServeConfig['adminTokenSource'], logger: Logger): void {
+  const log = logger.child({ module: 'admin' });
+  try {
+    const tokens = loadAdminTokens(source);
+    const before = auth.size;
+    auth.replace(tokens);
+    log.info({ file: source.file, tokens: tokens.length, before }, 'admin tokens reloaded');
+  } catch (error) {
+    log.error({ file: source.file, reason: (error as Error).message, tokens: auth.size }, 'admin token file not reloaded: previous tokens stay in force');
   }
 }

@@ -21,7 +21,7 @@ interface ServeArgs {
   'instance-id'?: string;
 }
 
-/** `mxlb serve`: runs the DNS and HTTP listeners until SIGTERM/SIGINT; SIGHUP reloads zones. */
+/** `mxlb serve`: runs the DNS and HTTP listeners until SIGTERM/SIGINT; SIGHUP reloads zones and the admin token file. */
 export const serveCommand: CommandModule<object, ServeArgs> = {
   command: 'serve',
   describe: 'Serve the zones in a folder over DNS (UDP and TCP) with an HTTP status endpoint',

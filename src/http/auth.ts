@@ -24,12 +24,21 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
 
-/** Holds the digests of the configured tokens; built once per server. */
+/** Holds the digests of the configured tokens; one per server, its tokens replaced on SIGHUP. */
 export class AdminAuth {
-  readonly #tokens: readonly { holder: string; digest: Buffer }[];
+  #tokens: readonly { holder: string; digest: Buffer }[] = [];
 
   constructor(tokens: readonly AdminToken[]) {
+    this.replace(tokens);
+  }
+
+  /** Takes a new token list at once (token rotation); requests already authorized are not revisited. */
+  replace(tokens: readonly AdminToken[]): void {
     this.#tokens = tokens.map((t) => ({ holder: t.holder, digest: digest(t.token) }));
+  }
+
+  get size(): number {
+    return this.#tokens.length;
   }
 
   get enabled(): boolean {

@@ -2,7 +2,7 @@
  * What HTTP handlers may read and act on: the live parts of a running server. Handlers read the
  * current snapshot and the stores; they never touch sockets of the DNS path.
  */
-import type { AdminToken } from '../config.ts';
+import type { AdminAuth } from './auth.ts';
 import type { RingPosition } from '../dns/answer.ts';
 import type { DnsMetricsHub } from '../dns/metrics-hooks.ts';
 import type { MxlbMetrics } from '../metrics/index.ts';
@@ -31,8 +31,8 @@ export interface ServerContext {
   history: ProbeHistory;
   /** The server's own prom-client registry behind GET /metrics. */
   metrics: MxlbMetrics;
-  /** Bearer tokens allowed to write through the admin API (none: writes refused with 403). */
-  adminTokens: readonly AdminToken[];
+  /** Checks the bearer tokens allowed to write through the admin API (none: writes refused with 403). */
+  adminAuth: AdminAuth;
   /** For events handlers report themselves (override changes); the router logs failures. */
   logger: Logger;
   /** Cluster mode (--redis) only: Redis connection, probing mode, leases held. */

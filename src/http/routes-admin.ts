@@ -54,7 +54,7 @@ function isLive(entry: { expiresAt?: number } | undefined, now: number): boolean
 const conflict = (message: string): HttpReply => ({ status: 409, body: { error: message } });
 
 export function adminRoutes(ctx: ServerContext): [string, RouteHandler][] {
-  const auth = new AdminAuth(ctx.adminTokens);
+  const auth = ctx.adminAuth;
   const log = ctx.logger.child({ module: 'admin' });
   const members = () => memberViews(ctx.keeper.current().zones, ctx.store.view(), ctx.now());
   const find = (id: MemberId) => members().find((m) => m.id === id);
