@@ -7,7 +7,8 @@
  * `EXPIRY_AUTHOR`) and an "override expired" event is logged with the member, the previous state
  * and the reason. It runs after the swap (setImmediate), never inside the keeper's listeners, and
  * removes an entry only if it is still the same object, so an override an operator set in the
- * meantime is never removed. With several instances sharing a store each may record the expiry.
+ * meantime is never removed. With several instances sharing Redis every one sweeps, but only the
+ * one whose delete removed the entry writes the audit entry (RedisStateStore, clearShared).
  */
 import type { Logger } from './log.ts';
 import type { SnapshotKeeper } from './snapshot-keeper.ts';
