@@ -110,7 +110,7 @@ test('zone validate on a YAML zone, and on its sibling .zone (which validates th
   const dir = tempDir(t, { 'mail.test.yaml': balancing(), 'mail.test.zone': masterText(4) });
   const folder = validateZones(dir);
   t.is(folder.exitCode, 0, folder.stderr);
-  t.regex(folder.stdout, /^mail\.test\. +\S+mail\.test\.yaml +\d+ records +serial 4$/m);
+  t.regex(folder.stdout, /^mail\.test\. +\S+mail\.test\.yaml +\d+ records +serial 4  1 pool, 2 members, 1 balanced name$/m);
   t.regex(folder.stdout, /^1 zone file valid$/m);
   const sibling = validateZones(join(dir, 'mail.test.zone'));
   t.is(sibling.exitCode, 0, sibling.stderr);
