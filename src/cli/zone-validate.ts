@@ -13,8 +13,8 @@ export interface ValidateOptions {
 /**
  * `mxlb zone validate [path]`: loads a zone file or every zone file of a folder with the same code
  * the server uses (parse, `$INCLUDE` rules, zone rules, origin conflicts) and reports. Valid zones
- * go to stdout (origin, file, records, SOA serial, and pools and members of a balanced zone); each problem goes to stderr as
- * `file:line: reason`. A folder with no zone files is invalid: the path is probably wrong.
+ * go to stdout (origin, file, records, SOA serial; pools, members and balanced names of a balanced
+ * zone); each problem goes to stderr as `file:line: reason`. A folder with no zone files is invalid: the path is probably wrong.
  */
 export function validateZones(path: string, opts: ValidateOptions = {}): CommandOutput {
   const parsers = opts.parsers ?? defaultParsers;

@@ -7,8 +7,7 @@ import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
 import type { MemberId, Override, WeightOverride } from '../pool/model.ts';
 import { readStateFile, writeStateFile, emptyState, type StateFileData } from './state-file.ts';
-import type { AuditEntry, PersistedHealth, StateStore, StateView, StoreHealth } from './store.ts';
-import { overrideAction } from './store.ts';
+import { overrideAction, type AuditEntry, type PersistedHealth, type StateStore, type StateView, type StoreHealth } from './store.ts';
 
 export interface MemoryStoreOptions {
   /** Where to persist; undefined keeps everything in memory only (tests, `--state-file ''`). */

@@ -18,8 +18,7 @@ import type { RedisConnections } from './redis-connection.ts';
 import { clearShared, readShared, writeBack } from './redis-io.ts';
 import { addAudit, mergeHealth, mergeOperatorState } from './redis-merge.ts';
 import { VoteBook } from './redis-votes.ts';
-import type { AuditEntry, PersistedHealth, StateStore, StateView, StoreHealth } from './store.ts';
-import { overrideAction } from './store.ts';
+import { overrideAction, type AuditEntry, type PersistedHealth, type StateStore, type StateView, type StoreHealth } from './store.ts';
 
 export interface RedisStoreOptions {
   redis: RedisConnections;

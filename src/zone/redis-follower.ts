@@ -78,7 +78,7 @@ export class RedisZoneFollower {
     this.#timer = setInterval(() => this.#request('periodic resync'), this.#opts.resyncMs);
     this.#timer.unref();
 
-    const ready = client.status === 'ready' || (await waitForReady(client, waitMs));
+    const ready = await waitForReady(client, waitMs);
     const cached = Object.keys(readManifest(cacheDir)).length;
     if (!ready) {
       this.#log.warn({ cacheDir, cached }, 'Redis unreachable at start; serving the cached shared zones until it is back');
