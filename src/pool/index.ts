@@ -1,6 +1,7 @@
 /** What other folders use from pool/: the model, effective state, selection and its trace. */
 export * from './model.ts';
 export { effectiveState, effectiveWeight, isUsable, UNKNOWN_STATE, type MemberStateInputs } from './effective.ts';
+export { isLive } from './live.ts';
 export { mergeProbeSettings, probeTarget, type ProbeSettingsOverride } from './settings.ts';
 export {
   selectMembers,
