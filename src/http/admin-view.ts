@@ -3,7 +3,7 @@
  * its observed health and the operator state on top, computed at `now` so an override that just
  * expired is no longer shown even before the snapshot timer fired.
  */
-import type { EffectiveStateName, MemberId, ObservedState, Override, WeightOverride } from '../pool/model.ts';
+import { isLive, type EffectiveStateName, type MemberId, type ObservedState, type Override, type WeightOverride } from '../pool/index.ts';
 import { memberStates } from '../snapshot.ts';
 import type { StateView } from '../state/store.ts';
 import type { Name, ZoneSet } from '../zone/model.ts';
@@ -84,8 +84,7 @@ export type WeightView = WeightOverride & { member: MemberId };
 
 /** Overrides and weight overrides in force at `now` (expired ones left out), oldest first. */
 export function liveOverrides(view: StateView, now: number): { overrides: OverrideView[]; weights: WeightView[] } {
-  const live = (entry: { expiresAt?: number }) => entry.expiresAt === undefined || entry.expiresAt > now;
-  const overrides = [...view.overrides].filter(([, o]) => live(o)).map(([member, o]) => ({ member, ...o }));
-  const weights = [...view.weights].filter(([, w]) => live(w)).map(([member, w]) => ({ member, ...w }));
+  const overrides = [...view.overrides].filter(([, o]) => isLive(o, now)).map(([member, o]) => ({ member, ...o }));
+  const weights = [...view.weights].filter(([, w]) => isLive(w, now)).map(([member, w]) => ({ member, ...w }));
   return { overrides: overrides.sort((a, b) => a.at - b.at), weights: weights.sort((a, b) => a.at - b.at) };
 }

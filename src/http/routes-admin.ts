@@ -22,7 +22,7 @@
  * there is `changed: false` without an audit entry, so scripts can repeat themselves.
  */
 import type { IncomingMessage } from 'node:http';
-import type { MemberId, Override, WeightOverride } from '../pool/model.ts';
+import { isLive, type MemberId, type Override, type WeightOverride } from '../pool/index.ts';
 import type { AuditEntry } from '../state/store.ts';
 import { auditAuthor, AdminAuth } from './auth.ts';
 import { BadRequest, emptyInput, overrideInput, readJsonBody, weightInput } from './admin-body.ts';
@@ -45,10 +45,6 @@ interface WriteRequest {
   member: MemberView | undefined;
   override: Override | undefined;
   weight: WeightOverride | undefined;
-}
-
-function isLive(entry: { expiresAt?: number } | undefined, now: number): boolean {
-  return entry !== undefined && (entry.expiresAt === undefined || entry.expiresAt > now);
 }
 
 const conflict = (message: string): HttpReply => ({ status: 409, body: { error: message } });
