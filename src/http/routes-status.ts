@@ -1,17 +1,10 @@
-import { readFileSync } from 'node:fs';
 import type { ServerContext } from './context.ts';
 import type { RouteHandler } from './server.ts';
 import { buildStatus } from './status-model.ts';
+import { packageVersion } from '../version.ts';
 
-/** The package version, read once: status reports which build is answering. */
-const VERSION: string = (() => {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
-  } catch {
-    return 'unknown';
-  }
-})();
+/** The package version: status reports which build is answering. */
+const VERSION = packageVersion();
 
 /**
  * `GET /status`: every zone, balanced name, tier, pool and member with observed, override and

@@ -7,9 +7,9 @@
  * scheduler's onResult, `zoneReloaded` to the zone loader's onChange; `text()` renders the
  * Prometheus text exposition format (version 0.0.4) for GET /metrics.
  */
-import { readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Snapshot } from '../snapshot.ts';
+import { packageVersion } from '../version.ts';
 import type { ZoneReloadReport, ZoneSet } from '../zone/index.ts';
 import { DnsCounters } from './dns-counters.ts';
 import { ProbeMetrics } from './probe-metrics.ts';
@@ -65,18 +65,4 @@ export class MxlbMetrics {
   text(): Promise<string> {
     return this.registry.metrics();
   }
-}
-
-let cachedVersion: string | undefined;
-
-function packageVersion(): string {
-  if (cachedVersion === undefined) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-      cachedVersion = typeof pkg.version === 'string' ? pkg.version : 'unknown';
-    } catch {
-      cachedVersion = 'unknown';
-    }
-  }
-  return cachedVersion;
 }
