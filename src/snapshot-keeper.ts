@@ -1,10 +1,19 @@
 /**
- * Owns the current Snapshot (edge: one timer). Rebuilds it whole when zones or the state store
- * change, and when an override or weight expires, then swaps it in with a higher version. The DNS
- * path reads `current()` synchronously; nothing here ever blocks it.
+ * Owns the current Snapshot (edge: one timer). Rebuilds it when zones or the state store change,
+ * and when an override or weight expires. The DNS path reads `current()` synchronously; nothing
+ * here ever blocks it.
+ *
+ * Contract: a rebuild swaps in a new snapshot with a higher version only when the zones (by
+ * `ZoneSet` identity) or some member's effective state (`sameMemberStates`) differ from the
+ * current snapshot. Otherwise the current snapshot object and its version stay, so the answer
+ * cache and rotation rings stay warm: a store event that changes nothing (a verdict re-written
+ * unchanged, a Redis disconnect, a resync that found nothing new) costs no cache miss. `onSwap`
+ * listeners run only on a real swap. Every rebuild, swap or not, re-arms the expiry timer for the
+ * soonest live expiry; a rebuild at that time always swaps, because the expiring override or
+ * weight leaves the member's effective state (which is what lets override-expiry sweep it).
  */
 import type { Logger } from './log.ts';
-import { memberStates, nextExpiry, type Snapshot } from './snapshot.ts';
+import { memberStates, nextExpiry, sameMemberStates, type Snapshot } from './snapshot.ts';
 import type { StateStore } from './state/store.ts';
 import type { ZoneSet } from './zone/model.ts';
 
@@ -34,18 +43,28 @@ export class SnapshotKeeper {
     this.rebuild();
   }
 
+  /** Called after each swap with the new snapshot (not after a rebuild that changed nothing). */
   onSwap(listener: (snapshot: Snapshot) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
 
-  rebuild(): void {
+  /** Rebuilds from the store's view now; returns whether a new snapshot was swapped in. */
+  rebuild(): boolean {
     const now = this.#now();
     const view = this.#store.view();
-    this.#snapshot = { version: this.#snapshot.version + 1, zones: this.#zones, members: memberStates(view, now) };
-    this.#log.debug({ version: this.#snapshot.version }, 'snapshot swapped');
-    for (const listener of this.#listeners) listener(this.#snapshot);
+    const members = memberStates(view, now);
+    const current = this.#snapshot;
+    const swapped = this.#zones !== current.zones || !sameMemberStates(members, current.members);
+    if (swapped) {
+      this.#snapshot = { version: current.version + 1, zones: this.#zones, members };
+      this.#log.debug({ version: this.#snapshot.version }, 'snapshot swapped');
+      for (const listener of this.#listeners) listener(this.#snapshot);
+    } else {
+      this.#log.trace({ version: current.version }, 'snapshot unchanged');
+    }
     this.#armExpiry(nextExpiry(view, now), now);
+    return swapped;
   }
 
   close(): void {

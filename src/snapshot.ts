@@ -1,13 +1,25 @@
-import { effectiveState, type MemberStateInputs } from './pool/effective.ts';
+import {
+  effectiveState,
+  isLive,
+  type EffectiveState,
+  type MemberId,
+  type MemberStateInputs,
+  type Override,
+  type WeightOverride,
+} from './pool/index.ts';
 import type { StateView } from './state/store.ts';
-import type { EffectiveState, MemberId } from './pool/model.ts';
 import type { ZoneSet } from './zone/model.ts';
 
 /**
  * Everything a DNS answer depends on, as one immutable value. Background tasks (zone loader,
  * probes, the state store) build a new Snapshot and swap it in; the query path only reads the
- * current one and never waits (DESIGN principle 2). `version` grows on every swap, and the answer
- * cache drops everything built from an older version.
+ * current one and never waits (DESIGN principle 2).
+ *
+ * Contract: `version` grows exactly when the zones or a member's effective state changed (the
+ * SnapshotKeeper compares with `sameMemberStates` and `ZoneSet` identity); an event that changes
+ * neither keeps the snapshot object and its version. The answer cache drops everything built
+ * from an older version, and the version seeds rotation phases and weighted rings, so answers
+ * are a function of (zones, members, version) only.
  */
 export interface Snapshot {
   version: number;
@@ -39,11 +51,58 @@ export function memberStates(view: StateView, now: number): Map<MemberId, Effect
   return states;
 }
 
+/**
+ * Whether two member-state maps give the same answers (pure): the same members, each with the
+ * same state, observed state and reason, override (kind, author, reason, at, expiresAt) and weight
+ * override (weight, author, reason, at, expiresAt). Everything an answer, `/explain` or `/status`
+ * reads from a snapshot member is compared; probe timestamps and counters are not in it.
+ */
+export function sameMemberStates(a: ReadonlyMap<MemberId, EffectiveState>, b: ReadonlyMap<MemberId, EffectiveState>): boolean {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  for (const [id, x] of a) {
+    const y = b.get(id);
+    if (y === undefined || !sameState(x, y)) return false;
+  }
+  return true;
+}
+
+const OVERRIDE_FIELDS = fields<Override>({ kind: true, author: true, reason: true, at: true, expiresAt: true });
+const WEIGHT_FIELDS = fields<WeightOverride>({ weight: true, author: true, reason: true, at: true, expiresAt: true });
+
+/**
+ * How each field of an EffectiveState is compared. The key lists are checked against the model
+ * types: a field added there fails the typecheck here until it is compared (a field left out would
+ * keep serving cached answers that no longer hold).
+ */
+const STATE_FIELDS: { [K in keyof Required<EffectiveState>]: (a: EffectiveState[K], b: EffectiveState[K]) => boolean } = {
+  state: (a, b) => a === b,
+  observed: (a, b) => a === b,
+  observedReason: (a, b) => a === b,
+  override: (a, b) => sameFields(a, b, OVERRIDE_FIELDS),
+  weight: (a, b) => sameFields(a, b, WEIGHT_FIELDS),
+};
+const STATE_KEYS = Object.keys(STATE_FIELDS) as (keyof EffectiveState)[];
+
+function sameState(a: EffectiveState, b: EffectiveState): boolean {
+  return STATE_KEYS.every((key) => (STATE_FIELDS[key] as (x: unknown, y: unknown) => boolean)(a[key], b[key]));
+}
+
+function fields<T>(keys: Record<keyof T, true>): readonly (keyof T)[] {
+  return Object.keys(keys) as (keyof T)[];
+}
+
+function sameFields<T extends object>(a: T | undefined, b: T | undefined, keys: readonly (keyof T)[]): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  return keys.every((key) => a[key] === b[key]);
+}
+
 /** The soonest expiry among overrides and weights still in force, to rebuild the snapshot then. */
 export function nextExpiry(view: StateView, now: number): number | undefined {
   let soonest: number | undefined;
   for (const entry of [...view.overrides.values(), ...view.weights.values()]) {
-    if (entry.expiresAt !== undefined && entry.expiresAt > now && (soonest === undefined || entry.expiresAt < soonest)) soonest = entry.expiresAt;
+    if (entry.expiresAt !== undefined && isLive(entry, now) && (soonest === undefined || entry.expiresAt < soonest)) soonest = entry.expiresAt;
   }
   return soonest;
 }

@@ -337,7 +337,9 @@ export class RedisStateStore implements StateStore {
     if (this.#downSince === undefined) this.#downSince = this.#now();
     if (wasUp) {
       this.#log.warn({ reason }, 'redis unreachable: answering from the last state');
-      this.#changed(); // health() changed; listeners may show it
+      // health() changed, so listeners hear of it; the mirror did not, and the SnapshotKeeper finds
+      // every member state equal and keeps the snapshot (and the answer cache) as it is.
+      this.#changed();
     }
   }
 
