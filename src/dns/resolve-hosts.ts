@@ -12,7 +12,7 @@
  */
 import { DEFAULT_BALANCED, selectHost, type AddressFamily, type Member, type MemberHost, type Outcome } from '../pool/index.ts';
 import { RRType, isInOrBelow, type Name, type RData, type RRSet, type Zone } from '../zone/model.ts';
-import type { BalancedContext } from './resolve-balanced.ts';
+import { combine, selected, type Selected, type SelectionInputs } from './resolve-selection.ts';
 
 /** Every in-zone member host of `zone` → its members (memoized per zone; zones are immutable). */
 export function memberHosts(zone: Zone): ReadonlyMap<Name, MemberHost> {
@@ -53,30 +53,25 @@ export interface HostSet {
   rrset: RRSet;
   /** Set when the family is not served now while the other is: the NODATA's SOA TTL cap. */
   negativeTtl?: number;
+  /** Its rotation count and decision; no members (host answers are not counted as served). */
+  selected: Selected;
 }
 
 /** The A (family 4) or AAAA RRset a query for `host` gets now (rdata empty: NODATA). */
-export function hostAddressSet(ctx: BalancedContext, zone: Zone, host: MemberHost, family: AddressFamily): HostSet {
+export function hostAddressSet(inputs: SelectionInputs, zone: Zone, host: MemberHost, family: AddressFamily): HostSet {
   const type = family === 4 ? RRType.A : RRType.AAAA;
   const ttl = zone.nodes.get(host.host)?.get(type)?.ttl ?? DEFAULT_BALANCED.ttl;
-  const selection = selectHost(host, ctx.states, { family, variant: ctx.variant, ttl });
-  // The rotation length is the number of members chosen, whatever the variant (hostVariantCount).
-  ctx.variants = Math.max(ctx.variants, selection.members.length);
-  ctx.traces?.push(selection.trace);
+  const selection = selectHost(host, inputs.states, { family, variant: inputs.variant, ttl });
   const rrset: RRSet = { owner: host.host, type, ttl: selection.ttl, rdata: addressData(type, selection.members) };
-  const out: HostSet = { outcome: selection.members.length > 0 ? 'answer' : 'nodata', rrset };
+  const out: HostSet = { outcome: selection.members.length > 0 ? 'answer' : 'nodata', rrset, selected: selected(selection.decision, selection.variants) };
   if (selection.otherFamilyServes) out.negativeTtl = selection.ttl;
   return out;
 }
 
 /** A then AAAA RRsets (the non-empty ones) that queries for the host get now: additional data. */
-export function hostAddressSets(ctx: BalancedContext, zone: Zone, host: MemberHost): RRSet[] {
-  const sets: RRSet[] = [];
-  for (const family of [4, 6] as const) {
-    const set = hostAddressSet(ctx, zone, host, family);
-    if (set.rrset.rdata.length > 0) sets.push(set.rrset);
-  }
-  return sets;
+export function hostAddressSets(inputs: SelectionInputs, zone: Zone, host: MemberHost): { sets: RRSet[]; selected: Selected } {
+  const both = ([4, 6] as const).map((family) => hostAddressSet(inputs, zone, host, family));
+  return { sets: both.filter((set) => set.rrset.rdata.length > 0).map((set) => set.rrset), selected: combine(...both.map((set) => set.selected)) };
 }
 
 /** One RDATA per distinct address (two pools may list one MTA; RFC 2181 §5 forbids duplicate RRs). */

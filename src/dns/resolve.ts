@@ -1,18 +1,19 @@
-import type { SelectionTrace } from '../pool/index.ts';
+import type { Decision } from '../pool/index.ts';
 import type { Snapshot } from '../snapshot.ts';
 import { CLASS_IN, RRType, canonicalName, findZone, isInOrBelow, type Name, type ResourceRecord, type Zone } from '../zone/model.ts';
 import { Rcode, type Question, type Resolution } from './message.ts';
 import { addressesFor } from './resolve-additional.ts';
-import { balancedAnswer, balancedContext, lowestStatic, type BalancedContext, type BalancedResult } from './resolve-balanced.ts';
+import { balancedAnswer, lowestStatic, type BalancedResult } from './resolve-balanced.ts';
 import { lookup, negativeSoa, recordsOf, targetOf } from './resolve-lookup.ts';
+import { combine, NOTHING_SELECTED, selectionInputs, type Selected, type SelectionInputs } from './resolve-selection.ts';
 
 /**
  * Optional observer for tools that explain an answer (/explain): every pool selection `resolve`
- * makes for the question appends its trace to `traces`, in the order made (the answer's own
+ * makes for the question appends its decision to `decisions`, in the order made (the answer's own
  * selection first, then those of additional data). The DNS path passes none.
  */
 export interface ResolveObserver {
-  traces: SelectionTrace[];
+  decisions: Decision[];
 }
 
 /** QTYPE-only and meta type codes the resolver screens (RFC 6895 §3.1, RFC 1035 §3.2.3). */
@@ -44,7 +45,8 @@ export const MAX_CNAME_CHAIN = 16;
  * degraded TTL, not the all-down policy. `variants` is the
  * largest rotation count of the selections the answer used (answer and additional), and `variant`
  * (default 0) picks the ring slot; the weighted policy draws from a PRNG seeded by (snapshot
- * version, owner, family, variant), so the same inputs give the same answer. Selection outcome
+ * version, owner, family, variant) (`pool/random.ts`), so the same inputs give the same answer.
+ * Selections return their records and decisions (`resolve-selection.ts`); this folds them. Selection outcome
  * `nodata` → NODATA with SOA; `servfail` → SERVFAIL, aa clear, no records (a CNAME chain into it
  * included). A CNAME to a balanced owner is followed into the balanced answer; NS/MX/SRV targets
  * that are balanced owners get the selected addresses as additional data; ANY counts a balanced
@@ -93,16 +95,14 @@ export function resolve(question: Question, snapshot: Snapshot, variant = 0, obs
   const qname = canonicalName(question.name);
   const zone = authorityFor(snapshot, qname, qtype);
   if (!zone) return bare(Rcode.REFUSED);
-  // Static zones get no context: no selection state, and `variants` stays 1.
-  const ctx = zone.balancing ? balancedContext(snapshot, variant) : undefined;
-  if (ctx && observe) ctx.traces = observe.traces;
-  const resolution = answerFrom(zone, qname, qtype, ctx);
-  if (ctx) {
-    resolution.variants = ctx.variants;
-    // Only members whose records made it into the reply: a selection an ANY query tried and
-    // dropped, or one that ended in NODATA/SERVFAIL, selected nobody.
-    if (ctx.members.length > 0 && resolution.rcode === Rcode.NOERROR) resolution.members = [...new Set(ctx.members)];
-  }
+  // Static zones get no selection inputs: no selection state, and `variants` stays 1.
+  const inputs = zone.balancing ? selectionInputs(snapshot, variant) : undefined;
+  const { resolution, selected } = answerFrom(zone, qname, qtype, inputs);
+  resolution.variants = selected.variants;
+  // Only members whose records made it into the reply: a selection an ANY query tried and
+  // dropped, or one that ended in NODATA/SERVFAIL, selected nobody.
+  if (selected.members.length > 0 && resolution.rcode === Rcode.NOERROR) resolution.members = [...new Set(selected.members)];
+  observe?.decisions.push(...selected.decisions);
   return resolution;
 }
 
@@ -122,23 +122,26 @@ function authorityFor(snapshot: Snapshot, qname: Name, qtype: number): Zone | un
   return findZone(snapshot.zones, qname);
 }
 
-/** RFC 1034 §4.3.2 steps 3–6 within one zone, following in-zone CNAMEs. */
-function answerFrom(zone: Zone, qname: Name, qtype: number, ctx: BalancedContext | undefined): Resolution {
+/** RFC 1034 §4.3.2 steps 3–6 within one zone, following in-zone CNAMEs; with the selections made. */
+function answerFrom(zone: Zone, qname: Name, qtype: number, inputs: SelectionInputs | undefined): { resolution: Resolution; selected: Selected } {
   const answer: ResourceRecord[] = [];
   const visited = new Set<Name>([qname]);
   let name = qname;
+  let tried = NOTHING_SELECTED;
+  const done = (resolution: Resolution, more: Selected = NOTHING_SELECTED) => ({ resolution, selected: combine(tried, more) });
   // Pass `hops` looks up the name reached through `hops` CNAMEs: the loop is bounded by the cap.
   for (let hops = 0; hops <= MAX_CNAME_CHAIN; hops++) {
     const found = lookup(zone, name, qtype);
-    if (found.kind === 'nxdomain') return result(Rcode.NXDOMAIN, answer, [negativeSoa(zone)], []);
+    if (found.kind === 'nxdomain') return done(result(Rcode.NXDOMAIN, answer, [negativeSoa(zone)], []));
     if (found.kind === 'referral') {
       const authority = recordsOf(found.ns, found.ns.owner);
-      const glue = addressesFor(zone, authority, answer, true, ctx);
-      return { ...result(Rcode.NOERROR, answer, authority, glue), aa: answer.length > 0 };
+      const glue = addressesFor(zone, authority, answer, true, inputs);
+      return done({ ...result(Rcode.NOERROR, answer, authority, glue.records), aa: answer.length > 0 }, glue.selected);
     }
 
-    const balanced = ctx && balancedAnswer(ctx, zone, name, qtype, found.rrsets);
-    if (balanced) return balancedResolution(zone, answer, balanced);
+    const balanced = inputs && balancedAnswer(inputs, zone, name, qtype, found.rrsets);
+    if (balanced?.outcome === 'static') tried = combine(tried, balanced.selected);
+    else if (balanced) return done(balancedResolution(zone, answer, balanced), balanced.selected);
 
     const cname = found.rrsets?.get(RRType.CNAME);
     if (cname && qtype !== RRType.CNAME && qtype !== RRType.ANY) {
@@ -153,11 +156,12 @@ function answerFrom(zone: Zone, qname: Name, qtype: number, ctx: BalancedContext
 
     // RFC 8482 §4.1 minimal ANY: one RRSet, the lowest type code (Knot 3.2's choice, deterministic).
     const set = qtype === RRType.ANY ? lowestStatic(zone, name, found.rrsets) : found.rrsets?.get(qtype);
-    if (!set) return result(Rcode.NOERROR, answer, [negativeSoa(zone)], []);
+    if (!set) return done(result(Rcode.NOERROR, answer, [negativeSoa(zone)], []));
     answer.push(...recordsOf(set, name));
-    return result(Rcode.NOERROR, answer, [], addressesFor(zone, answer, answer, false, ctx));
+    const additional = addressesFor(zone, answer, answer, false, inputs);
+    return done(result(Rcode.NOERROR, answer, [], additional.records), additional.selected);
   }
-  return result(Rcode.NOERROR, answer, [], []);
+  return done(result(Rcode.NOERROR, answer, [], []));
 }
 
 /** A balanced selection ends the chain: `answer` holds the CNAMEs that led here. */

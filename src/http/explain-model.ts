@@ -14,7 +14,7 @@ import { isIP } from 'node:net';
 import type { RingPosition } from '../dns/answer.ts';
 import { resolve } from '../dns/resolve.ts';
 import { Rcode, type Question, type Resolution } from '../dns/message.ts';
-import { formatTrace, type SelectionTrace } from '../pool/trace.ts';
+import { describeDecision, formatTrace, type Decision, type SelectionTrace } from '../pool/index.ts';
 import type { Snapshot } from '../snapshot.ts';
 import { CLASS_IN, RRType, canonicalName, findZone, type Name, type RData, type ResourceRecord, type Zone } from '../zone/model.ts';
 
@@ -124,8 +124,10 @@ const recordLine = (r: ExplainRecord): string => `${r.owner} ${r.ttl} IN ${r.typ
 export function explain(query: ExplainQuery, snapshot: Snapshot, positions: readonly RingPosition[] = [], maxVariants = DEFAULT_MAX_VARIANTS): ExplainDocument {
   const question: Question = { name: query.name.replace(/\.$/, ''), type: query.type, class: CLASS_IN };
   const qname = canonicalName(question.name);
-  const traces: SelectionTrace[] = [];
-  const first = resolve(question, snapshot, 0, { traces });
+  const decisions: Decision[] = [];
+  const first = resolve(question, snapshot, 0, { decisions });
+  // Words only here, from the decisions of slot 0 (the DNS path never renders them).
+  const traces = decisions.map(describeDecision);
   const slots = Math.min(Math.max(1, maxVariants), Math.max(1, Math.floor(first.variants) || 1));
   const rotations: RingSlot[] = [];
   for (let variant = 0; variant < slots; variant++) {

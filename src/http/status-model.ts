@@ -9,8 +9,8 @@
  * answers read, so /status never disagrees with what is being served; probe details come from the
  * local prober when it has them, else from the store's last-known verdict.
  */
-import { effectiveWeight, UNKNOWN_STATE } from '../pool/effective.ts';
-import { plan } from '../pool/plan.ts';
+import { UNKNOWN_STATE } from '../pool/effective.ts';
+import { composeWeight, degradedText, planTiers, selectMembers, type WeightFactor } from '../pool/index.ts';
 import type { AddressFamily, BalancedName, EffectiveState, Member, MemberId, Pool, ProbeSettings } from '../pool/model.ts';
 import type { MemberHealth } from '../probe/health.ts';
 import type { ProbeSample, TransitionEvent } from '../probe/history.ts';
@@ -91,6 +91,8 @@ export interface FamilyStatus {
   allDown: boolean;
   /** Members that can appear in answers now (before the `max` cap). */
   candidates: MemberId[];
+  /** Each candidate's expected share of first places, in [0, 1] (its composed weight's share, or 1/n by rotation). */
+  shares: Record<MemberId, number>;
 }
 
 export interface PoolStatus {
@@ -106,7 +108,10 @@ export interface MemberStatus {
   port: number;
   host: string;
   weight: number;
+  /** The weight it carries while usable: every factor of `factors` but state. */
   effectiveWeight: number;
+  /** The composed weight's factors (`pool/weight.ts`), in order, each with its value and reason code. */
+  factors: Array<Pick<WeightFactor, 'name' | 'kind' | 'value' | 'reason'>>;
   observed: string;
   /** Why observed is what it is, e.g. "2 consecutive failures (fall 2): connect-refused". */
   observedReason?: string;
@@ -201,7 +206,7 @@ function nameStatus(name: BalancedName, states: (id: MemberId) => EffectiveState
   const answers = families.map((family) => familyStatus(name, states, family));
   const used = new Set(answers.map((a) => a.tier));
   // "healthy" counts across families (the MX view): usable members with weight > 0.
-  const all = plan(name, states, undefined, 0);
+  const all = planTiers(name, states, undefined, 0);
   return {
     owner: name.owner,
     policy: name.policy,
@@ -210,22 +215,24 @@ function nameStatus(name: BalancedName, states: (id: MemberId) => EffectiveState
     degradedTtl: name.degradedTtl,
     allDown: name.allDown,
     answers,
-    tiers: all.trace.tiers.map((t) => ({ index: t.index, pools: [...t.pools], members: t.members, minHealthy: t.minHealthy, healthy: t.usable, used: used.has(t.index) })),
+    tiers: all.decision.tiers.map((t) => ({ index: t.index, pools: [...t.pools], members: t.members, minHealthy: t.minHealthy, healthy: t.usable, used: used.has(t.index) })),
   };
 }
 
 function familyStatus(name: BalancedName, states: (id: MemberId) => EffectiveState, family: AddressFamily): FamilyStatus {
-  const p = plan(name, states, family, 0);
-  const degradedBecause = [...p.trace.degradedBecause];
+  const { decision } = selectMembers(name, states, { family, variant: 0 });
+  const degradedBecause = decision.degraded.map(degradedText);
+  const served = decision.outcome === 'answer' ? decision.members.filter((d) => d.share > 0) : [];
   return {
     type: family === 4 ? 'A' : 'AAAA',
-    outcome: p.outcome,
-    tier: p.outcome === 'answer' ? p.chosen : -1,
-    mode: p.mode,
+    outcome: decision.outcome,
+    tier: decision.outcome === 'answer' ? decision.servingTier : -1,
+    mode: decision.mode,
     degraded: degradedBecause.length > 0,
     degradedBecause,
-    allDown: p.allDown,
-    candidates: p.outcome === 'answer' ? p.pick.map((c) => c.member.id) : [],
+    allDown: decision.allDown,
+    candidates: served.map((d) => d.member.id),
+    shares: Object.fromEntries(served.map((d) => [d.member.id, Math.round(d.share * 10_000) / 10_000])),
   };
 }
 
@@ -251,6 +258,7 @@ function probeSummary(s: ProbeSettings): PoolStatus['probe'] {
 function memberStatus(member: Member, inputs: StatusInputs, state: EffectiveState): MemberStatus {
   const health = inputs.health.get(member.id);
   const stored = inputs.stored.get(member.id);
+  const weight = composeWeight(member, state, inputs.now);
   const status: MemberStatus = {
     id: member.id,
     name: member.name,
@@ -258,7 +266,8 @@ function memberStatus(member: Member, inputs: StatusInputs, state: EffectiveStat
     port: member.port,
     host: member.host,
     weight: member.weight,
-    effectiveWeight: effectiveWeight(member, state),
+    effectiveWeight: weight.serving,
+    factors: weight.factors.map((f) => ({ name: f.name, kind: f.kind, value: f.value, reason: f.reason })),
     observed: state.observed,
     effective: state.state,
     probedHere: health !== undefined,

@@ -1,14 +1,10 @@
 /**
  * Effective state of a member (pure): override ?? observed, with expired overrides ignored, and the
- * two predicates selection is built on. The clock is a parameter (DESIGN principle 5).
+ * predicate selection is built on. The clock is a parameter (DESIGN principle 5).
  */
-import type {
-  EffectiveState,
-  Member,
-  ObservedState,
-  Override,
-  WeightOverride,
-} from './model.ts';
+import { isLive } from './live.ts';
+import type { EffectiveState, Member, ObservedState, Override, WeightOverride } from './model.ts';
+import { composeWeight } from './weight.ts';
 
 /** Inputs the state store holds for one member. */
 export interface MemberStateInputs {
@@ -18,19 +14,16 @@ export interface MemberStateInputs {
   weight?: WeightOverride;
 }
 
-function live<T extends { expiresAt?: number }>(value: T | undefined, now: number): T | undefined {
-  if (value === undefined) return undefined;
-  return value.expiresAt !== undefined && value.expiresAt <= now ? undefined : value;
-}
-
 /** Combine observed health and overrides at time `now`; expired overrides no longer count. */
 export function effectiveState(inputs: MemberStateInputs, now: number): EffectiveState {
-  const override = live(inputs.override, now);
-  const weight = live(inputs.weight, now);
-  const state: EffectiveState = { state: override?.kind ?? inputs.observed, observed: inputs.observed };
+  const state: EffectiveState = { state: inputs.observed, observed: inputs.observed };
   if (inputs.observedReason !== undefined) state.observedReason = inputs.observedReason;
-  if (override) state.override = override;
-  if (weight) state.weight = weight;
+  const { override, weight } = inputs;
+  if (override && isLive(override, now)) {
+    state.override = override;
+    state.state = override.kind;
+  }
+  if (weight && isLive(weight, now)) state.weight = weight;
   return state;
 }
 
@@ -42,7 +35,7 @@ export function isUsable(state: EffectiveState): boolean {
   return state.state === 'up' || state.state === 'unknown';
 }
 
-/** Configured weight unless an operator weight override is in force. */
+/** The weight a member carries while usable (`weight.ts` composeWeight without its state factor). */
 export function effectiveWeight(member: Member, state: EffectiveState): number {
-  return state.weight?.weight ?? member.weight;
+  return composeWeight(member, state).serving;
 }

@@ -4,10 +4,11 @@
  * wrote into its configuration. Several members may share a host: a dual-stack MTA (one IPv4 and
  * one IPv6 member), or one MTA listed in several pools.
  *
- * Rules, over every member of the host (both families, every pool), in order:
- * 1. *Serving* members — usable (up or unknown, no drain/quarantine) with weight > 0, exactly the
- *    members balanced answers carry — answer, those of the asked family. When the host serves
- *    only in the other family: NODATA (a dual-stack sender uses the healthy family).
+ * Rules, over every member of the host (both families, every pool), in order, with the same
+ * eligibility as balanced names (`weight.ts` exclusionOf):
+ * 1. *Serving* members — eligible (composed weight > 0), exactly the members balanced answers
+ *    carry — answer, those of the asked family. When the host serves only in the other family:
+ *    NODATA (a dual-stack sender uses the healthy family).
  * 2. None serving, but a standby (weight 0) is usable: the usable standbys answer — a healthy
  *    address beats a dead one (degraded TTL).
  * 3. Nothing usable: every address of the host, drained, quarantined and down ones included
@@ -18,10 +19,10 @@
  * `degraded-ttl` of the balanced names using the host's members.
  * Order: members in pool order then member order, rotated by `variant` like round-robin.
  */
-import { effectiveWeight, isUsable } from './effective.ts';
+import { rotate, type DegradedReason, type Decision, type MemberDecision, type Rule } from './decision.ts';
 import type { AddressFamily, Member } from './model.ts';
-import { memberTrace, rotate, type StateLookup } from './plan.ts';
-import type { MemberTrace, SelectionTrace } from './trace.ts';
+import type { StateLookup } from './tiers.ts';
+import { composeWeight, exclusionOf } from './weight.ts';
 import type { Name } from '../zone/model.ts';
 
 /** An in-zone host name that members use, with what its answers need. */
@@ -42,96 +43,84 @@ export interface HostSelection {
   otherFamilyServes: boolean;
   degraded: boolean;
   ttl: number;
-  trace: SelectionTrace;
+  /** How many rotations the answer cache should prebuild (≥ 1): the members chosen. */
+  variants: number;
+  decision: Decision;
 }
 
 type Kind = 'serving' | 'standby' | 'dead';
 
-function kindOf(member: Member, states: StateLookup): Kind {
-  const state = states(member.id);
-  if (!isUsable(state)) return 'dead';
-  return effectiveWeight(member, state) > 0 ? 'serving' : 'standby';
-}
-
-function whyNot(trace: MemberTrace, kind: Kind): string {
-  if (trace.override) return `${trace.override.kind} by ${trace.override.author}: ${trace.override.reason}`;
-  if (kind === 'standby') return 'weight 0: standby';
-  return `down: ${trace.observedReason ?? 'probe failed'}`;
+function kindOf(d: MemberDecision): Kind {
+  if (d.exclusion === undefined) return 'serving';
+  return d.exclusion === 'standby' ? 'standby' : 'dead';
 }
 
 /**
  * The answer for `family` at `host`. `ttl` is the TTL of the host's static RRset of that family
  * (what the host answers while healthy).
  */
-export function selectHost(host: MemberHost, states: StateLookup, opts: { family: AddressFamily; variant: number; ttl: number }): HostSelection {
+export function selectHost(host: MemberHost, states: StateLookup, opts: { family: AddressFamily; variant: number; ttl: number; now?: number }): HostSelection {
   const { family } = opts;
-  const kinds = host.members.map((m) => kindOf(m, states));
+  const members = host.members.map((member): MemberDecision => {
+    const state = states(member.id);
+    const weight = composeWeight(member, state, opts.now);
+    const exclusion = exclusionOf(weight);
+    const d: MemberDecision = { member, tier: 0, state, weight, verdict: 'excluded', reason: exclusion ?? 'serving', share: 0 };
+    if (exclusion !== undefined) d.exclusion = exclusion;
+    return d;
+  });
+  const kinds = members.map(kindOf);
   const mode: HostSelection['mode'] = kinds.includes('serving') ? 'serving' : kinds.includes('standby') ? 'standby' : 'fail-open';
   const wanted: Kind | undefined = mode === 'serving' ? 'serving' : mode === 'standby' ? 'standby' : undefined;
-  const traces = host.members.map((m, i) => {
-    const state = states(m.id);
-    const trace = memberTrace(m, 0, state, effectiveWeight(m, state));
-    const kind = kinds[i]!;
-    if (m.family !== family) trace.why = `IPv${m.family} address, IPv${family} asked`;
-    else if (wanted === undefined) { trace.verdict = 'selected'; trace.why = `fail-open despite: ${whyNot(trace, kind)}`; }
-    else if (kind === wanted) { trace.verdict = 'selected'; trace.why = kind === 'serving' ? 'usable' : 'usable standby: nothing else of the host is usable'; }
-    else trace.why = whyNot(trace, kind);
-    return trace;
+  const chosen: MemberDecision[] = [];
+  members.forEach((d, i) => {
+    if (d.member.family !== family) d.reason = 'other-family';
+    else if (wanted === undefined) { d.verdict = 'selected'; d.reason = 'fail-open'; chosen.push(d); }
+    else if (kinds[i] === wanted) { d.verdict = 'selected'; d.reason = wanted === 'serving' ? 'serving' : 'standby-serving'; chosen.push(d); }
   });
-  const chosen = host.members.filter((m, i) => m.family === family && (wanted === undefined || kinds[i] === wanted));
-  const order = rotate(chosen.map((m, i) => ({ m, i })), opts.variant);
-  order.forEach(({ m }, position) => { traces.find((t) => t.id === m.id)!.position = position; });
-  const otherFamilyServes = chosen.length === 0 && host.members.some((m) => m.family === family) && wanted !== undefined;
+  const order = rotate(chosen, opts.variant);
+  order.forEach((d, position) => { d.position = position; d.share = 1 / order.length; });
+  const ofFamily = members.filter((d) => d.member.family === family).length;
+  const otherFamilyServes = chosen.length === 0 && ofFamily > 0 && wanted !== undefined;
 
-  const degradedBecause: string[] = [];
+  const degraded: DegradedReason[] = [];
   // Like balanced answers: a down member of the asked family may come back into this RRset soon.
-  for (const m of host.members) if (m.family === family && states(m.id).state === 'down') degradedBecause.push(`${m.id} down`);
-  if (mode === 'standby') degradedBecause.push('no member of the host carries traffic: usable standbys answer');
-  if (mode === 'fail-open') degradedBecause.push('no usable member of the host: fail-open');
-  if (otherFamilyServes) degradedBecause.push(`no usable IPv${family} member`);
-  const degraded = degradedBecause.length > 0;
-  const ttl = degraded ? Math.min(host.degradedTtl, opts.ttl) : opts.ttl;
-  const ofFamily = host.members.filter((m) => m.family === family).length;
-  const usable = host.members.filter((m, i) => m.family === family && kinds[i] === 'serving').length;
-  const pools = [...new Set(host.members.map((m) => m.pool))];
-  const trace: SelectionTrace = {
+  for (const d of members) if (d.member.family === family && d.state.state === 'down') degraded.push({ code: 'member-down', member: d.member.id });
+  if (mode === 'standby') degraded.push({ code: 'host-standby' });
+  if (mode === 'fail-open') degraded.push({ code: 'host-fail-open' });
+  if (otherFamilyServes) degraded.push({ code: 'family-unusable', family });
+  const ttl = degraded.length > 0 ? Math.min(host.degradedTtl, opts.ttl) : opts.ttl;
+  const rule: Rule =
+    ofFamily === 0 ? { code: 'host-no-family' } :
+    otherFamilyServes ? { code: 'host-other-family' } :
+    mode === 'serving' ? { code: 'host-serving', count: chosen.length } :
+    mode === 'standby' ? { code: 'host-standby' } : { code: 'host-fail-open' };
+  const decision: Decision = {
     owner: host.host,
     query: family === 4 ? 'A' : 'AAAA',
     kind: 'host',
+    family,
     policy: 'round-robin',
     variant: opts.variant,
     max: host.members.length,
+    allDownPolicy: 'all',
     tiers: [{
       index: 0,
-      pools,
+      pools: [...new Set(host.members.map((m) => m.pool))],
       members: ofFamily,
-      usable,
+      usable: members.filter((d, i) => d.member.family === family && kinds[i] === 'serving').length,
       usableAnyFamily: kinds.filter((k) => k === 'serving').length,
       minHealthy: 1,
       decision: ofFamily === 0 ? 'empty' : mode === 'fail-open' ? 'fail-open' : 'chosen',
-      why: ofFamily === 0 ? `no IPv${family} members` : `members of host ${host.host}`,
     }],
-    members: traces,
+    members,
     outcome: chosen.length > 0 ? 'answer' : 'nodata',
+    mode: mode === 'fail-open' ? 'fail-open' : 'normal',
+    servingTier: chosen.length > 0 ? 0 : -1,
     allDown: mode === 'fail-open',
-    allDownPolicy: 'all',
-    applied: appliedText(mode, family, chosen.length, ofFamily, otherFamilyServes),
+    rule,
     degraded,
-    degradedBecause,
     ttl,
   };
-  return { members: order.map(({ m }) => m), mode, otherFamilyServes, degraded, ttl, trace };
-}
-
-function appliedText(mode: HostSelection['mode'], family: AddressFamily, chosen: number, ofFamily: number, otherFamilyServes: boolean): string {
-  if (ofFamily === 0) return `member host: no IPv${family} member uses this host: NODATA`;
-  if (otherFamilyServes) return `member host: its IPv${family} members are not usable but IPv${family === 4 ? 6 : 4} members serve: NODATA`;
-  if (mode === 'serving') return `member host: the addresses of its ${chosen} serving IPv${family} member(s); down, drained, quarantined and standby members left out`;
-  if (mode === 'standby') return 'member host: no member carries traffic; its usable standbys (weight 0) answer';
-  return 'member host: no member is usable: fail-open with every address of the host (a host name is looked up after an MX chose it; an empty answer helps nobody)';
-}
-
-/** How many rotations the answer cache should prebuild for this host and family (≥ 1). */
-export function hostVariantCount(host: MemberHost, states: StateLookup, family: AddressFamily): number {
-  return Math.max(1, selectHost(host, states, { family, variant: 0, ttl: 0 }).members.length);
+  return { members: order.map((d) => d.member), mode, otherFamilyServes, degraded: degraded.length > 0, ttl, variants: Math.max(1, order.length), decision };
 }

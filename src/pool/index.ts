@@ -2,22 +2,12 @@
 export * from './model.ts';
 export { effectiveState, effectiveWeight, isUsable, UNKNOWN_STATE, type MemberStateInputs } from './effective.ts';
 export { isLive } from './live.ts';
-export { mergeProbeSettings, probeTarget, type ProbeSettingsOverride } from './settings.ts';
-export {
-  selectMembers,
-  variantCount,
-  WEIGHTED_VARIANTS,
-  type SelectOptions,
-  type Selection,
-  type StateLookup,
-} from './select.ts';
-export { selectHost, hostVariantCount, type MemberHost, type HostSelection } from './host.ts';
-export { selectMx, mxVariantCount, type MxEntry, type MxSelection } from './mx.ts';
-export {
-  formatTrace,
-  type MemberTrace,
-  type SelectionTrace,
-  type TierTrace,
-  type TierDecision,
-  type Outcome,
-} from './trace.ts';
+export { composeWeight, exclusionOf, type Exclusion, type MemberWeight, type WeightFactor, type WeightFactorName, type WeightReason } from './weight.ts';
+export type { Decision, DegradedReason, MemberDecision, MemberReason, Outcome, Rule, SelectionMode, TierDecision, TierRecord } from './decision.ts';
+export { planTiers, type StateLookup, type TierPlan } from './tiers.ts';
+export { selectMembers, WEIGHTED_VARIANTS, type DrawOptions, type SelectOptions, type Selection } from './select.ts';
+export { selectHost, type MemberHost, type HostSelection } from './host.ts';
+export { selectMx, type MxEntry, type MxSelection } from './mx.ts';
+export { seededRandom, ringPhase } from './random.ts';
+export { describeDecision, degradedText, ruleText } from './describe.ts';
+export { factorLine, formatTrace, type MemberTrace, type SelectionTrace, type TierTrace, type WeightFactorTrace } from './trace.ts';

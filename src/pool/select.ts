@@ -1,25 +1,28 @@
 /**
  * A/AAAA selection for a balanced name (pure). Tier choice and the all-down policy live in
- * `plan.ts`; this orders the chosen members and caps them at `max`.
+ * `tiers.ts`; this orders the chosen members and caps them at `max`.
  *
  * - `round-robin`: the eligible members in configured order, rotated so that answer `variant`
  *   starts at member `variant mod n`. Weights other than 0 are ignored.
  * - `weighted`: slot `variant` of a ring of WEIGHTED_VARIANTS weighted orderings (`weighted.ts`
- *   weightedRingSlot): over the ring, first places follow the weights to within one slot; the
- *   other places are weighted random draws without replacement from the injected `random`.
+ *   weightedRingSlot): over the ring, first places follow the composed weights to within one slot;
+ *   the other places are weighted random draws without replacement. The policy owns its
+ *   randomness: a generator seeded by (`seed`, owner, family, variant) and a ring phase seeded by
+ *   (`seed`, owner, family) (`random.ts`), so the same inputs give the same answer.
  * - fail-open (all down, policy `all`): rotation whatever the policy, so standbys (weight 0) and
  *   every member get their turn.
  *
- * The answer cache prebuilds `variantCount(...)` answers per name and cycles through them
- * (DESIGN "Speed"): for round-robin that is one per starting member, so successive answers start
- * at every member in turn; for weighted it is a ring of WEIGHTED_VARIANTS weighted orderings.
+ * The answer cache prebuilds `variants` answers per name and cycles through them (DESIGN "Speed"):
+ * for round-robin that is one per starting member, so successive answers start at every member in
+ * turn; for weighted it is a ring of WEIGHTED_VARIANTS weighted orderings.
  */
-import { finishTtl, plan, rotate, type Candidate, type StateLookup } from './plan.ts';
+import { degradedTtl, rotate, type Decision, type MemberDecision, type Outcome } from './decision.ts';
 import type { AddressFamily, BalancedName, Member } from './model.ts';
-import type { SelectionTrace } from './trace.ts';
+import { ringPhase, seededRandom } from './random.ts';
+import { assignShares, planTiers, type StateLookup } from './tiers.ts';
 import { weightedRingSlot, type RingSlot } from './weighted.ts';
 
-export type { StateLookup } from './plan.ts';
+export type { StateLookup } from './tiers.ts';
 
 /**
  * Ring size for the weighted policy: first places follow the weights to within one slot of the
@@ -27,23 +30,23 @@ export type { StateLookup } from './plan.ts';
  */
 export const WEIGHTED_VARIANTS = 32;
 
-/** The ring slot of a weighted selection. */
-export function ringSlot(opts: { variant: number; phase?: number }): RingSlot {
-  return { slot: opts.variant, slots: WEIGHTED_VARIANTS, phase: opts.phase ?? 0 };
-}
-
-export interface SelectOptions {
-  /** Uniform in [0, 1); only the weighted policy draws from it. */
-  random: () => number;
+/** Where a selection draws from: the ring slot and the randomness of the weighted policy. */
+export interface DrawOptions {
   /** Which prebuilt ordering this is (any integer; taken modulo the rotation length). */
   variant: number;
+  /** Seed of the weighted policy's randomness: the snapshot version (default 0). */
+  seed?: number;
+  /** Tests only: uniform in [0, 1), replaces the seeded generator (the ring phase is then 0 unless given). */
+  random?: () => number;
+  /** Tests only: start of the ring's systematic sample, uniform in [0, 1). */
+  phase?: number;
+  /** The snapshot's clock, for time-dependent weight factors. */
+  now?: number;
+}
+
+export interface SelectOptions extends DrawOptions {
   /** 4 for A, 6 for AAAA. */
   family: AddressFamily;
-  /**
-   * Weighted only: start of the ring's systematic sample (`weighted.ts` weightedRingSlot), uniform
-   * in [0, 1) and the same for every slot of one ring; default 0.
-   */
-  phase?: number;
 }
 
 export interface Selection {
@@ -51,63 +54,67 @@ export interface Selection {
   tierIndex: number;
   /** Answer order, at most `max`; empty unless outcome is `answer`. */
   members: Member[];
-  outcome: SelectionTrace['outcome'];
+  outcome: Outcome;
   degraded: boolean;
   allDown: boolean;
   /**
-   * NODATA because this family's members are not usable while the other family's are (`plan.ts`
+   * NODATA because this family's members are not usable while the other family's are (`tiers.ts`
    * rule 4): a transient answer, so the resolver caps its negative TTL at `ttl`.
    */
   otherFamilyServes: boolean;
   /** TTL for the answer: `ttl`, or `degradedTtl` while degraded. */
   ttl: number;
-  trace: SelectionTrace;
+  /** How many distinct answers the cache should prebuild for this name and family (≥ 1). */
+  variants: number;
+  decision: Decision;
+}
+
+/** The weighted policy's draw for one ring slot: its generator and ring position. */
+export function drawFor(owner: string, family: number, opts: DrawOptions): { random: () => number; ring: RingSlot } {
+  const seed = opts.seed ?? 0;
+  const random = opts.random ?? seededRandom(seed, owner, family, opts.variant);
+  const phase = opts.phase ?? (opts.random ? 0 : ringPhase(seed, owner, family));
+  return { random, ring: { slot: opts.variant, slots: WEIGHTED_VARIANTS, phase } };
 }
 
 /** Order `pick` by policy; `k` caps the result. */
-function orderCandidates(
-  pick: readonly Candidate[],
-  policy: BalancedName['policy'],
-  failOpen: boolean,
-  k: number,
-  opts: { random: () => number; variant: number; phase?: number },
-): Candidate[] {
-  if (policy === 'weighted' && !failOpen) return weightedRingSlot(pick, (c) => c.weight, k, opts.random, ringSlot(opts));
+function order(pick: readonly MemberDecision[], name: BalancedName, failOpen: boolean, k: number, opts: SelectOptions): MemberDecision[] {
+  if (name.policy === 'weighted' && !failOpen) {
+    const { random, ring } = drawFor(name.owner, opts.family, opts);
+    return weightedRingSlot(pick, (c) => c.weight.weight, k, random, ring);
+  }
   return rotate(pick, opts.variant).slice(0, Math.max(0, k));
 }
 
 export function selectMembers(name: BalancedName, states: StateLookup, opts: SelectOptions): Selection {
-  const p = plan(name, states, opts.family, opts.variant);
+  const plan = planTiers(name, states, opts.family, opts.variant, opts.now);
+  const decision = plan.decision;
   const max = Math.max(1, Math.floor(name.max));
-  const failOpen = p.mode === 'fail-open';
-  const ordered = p.outcome === 'answer' ? orderCandidates(p.pick, name.policy, failOpen, max, opts) : [];
+  const failOpen = decision.mode === 'fail-open';
+  const byWeight = name.policy === 'weighted' && !failOpen;
+  const ordered = decision.outcome === 'answer' ? order(plan.pick, name, failOpen, max, opts) : [];
   ordered.forEach((c, position) => {
-    c.trace.verdict = 'selected';
-    c.trace.position = position;
-    if (c.trace.why === '') c.trace.why = failOpen ? 'fail-open' : 'usable';
+    c.verdict = 'selected';
+    c.position = position;
   });
-  const chosenSet = new Set(ordered);
-  for (const c of p.pick) {
-    if (chosenSet.has(c)) continue;
-    c.trace.verdict = 'not-selected';
-    c.trace.why = name.policy === 'weighted' && !failOpen ? `not drawn (max ${max})` : `beyond max ${max} in this rotation`;
+  const chosen = new Set(ordered);
+  for (const c of plan.pick) {
+    if (chosen.has(c)) continue;
+    c.verdict = 'not-selected';
+    c.reason = byWeight ? 'not-drawn' : 'beyond-max';
   }
-  const ttl = finishTtl(name, p.trace);
+  if (decision.outcome === 'answer') assignShares(plan.pick, byWeight);
+  decision.ttl = degradedTtl(name, decision.degraded);
+  const variants = decision.outcome !== 'answer' || plan.pick.length <= 1 ? 1 : byWeight ? WEIGHTED_VARIANTS : plan.pick.length;
   return {
-    tierIndex: p.outcome === 'answer' ? p.chosen : -1,
+    tierIndex: decision.outcome === 'answer' ? decision.servingTier : -1,
     members: ordered.map((c) => c.member),
-    outcome: p.outcome,
-    degraded: p.trace.degraded,
-    allDown: p.allDown,
-    otherFamilyServes: p.otherFamilyServes,
-    ttl,
-    trace: p.trace,
+    outcome: decision.outcome,
+    degraded: decision.degraded.length > 0,
+    allDown: decision.allDown,
+    otherFamilyServes: plan.otherFamilyServes,
+    ttl: decision.ttl,
+    variants,
+    decision,
   };
-}
-
-/** How many distinct answers the cache should prebuild for this name and family (≥ 1). */
-export function variantCount(name: BalancedName, states: StateLookup, family: AddressFamily): number {
-  const p = plan(name, states, family, 0);
-  if (p.outcome !== 'answer' || p.pick.length <= 1) return 1;
-  return name.policy === 'weighted' && p.mode !== 'fail-open' ? WEIGHTED_VARIANTS : p.pick.length;
 }

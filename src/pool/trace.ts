@@ -1,10 +1,22 @@
 /**
- * Why selection answered what it answered: plain data for `/explain`, status and tests. Every
- * member of the balanced name appears once with its state, weight and verdict; every tier with its
- * decision; and the policy that was applied.
+ * Why selection answered what it answered, in words: the rendering of a `Decision`
+ * (`describe.ts`) for `/explain`, status and the CLI. Every member of the balanced name appears
+ * once with its state, weight factors, share and verdict; every tier with its decision; and the
+ * rule that was applied. Reason codes stay beside the words so tools need not parse sentences.
  */
+import type { MemberReason, Outcome, SelectionMode, TierDecision } from './decision.ts';
 import type { AddressFamily, AllDownPolicy, EffectiveStateName, MemberId, ObservedState, Override, Policy } from './model.ts';
-import type { Name } from '../zone/model.ts';
+import type { WeightFactorName, WeightReason } from './weight.ts';
+import type { Name } from '../name.ts';
+
+export type { Outcome, TierDecision } from './decision.ts';
+
+export interface WeightFactorTrace {
+  name: WeightFactorName;
+  kind: 'base' | 'scale';
+  value: number;
+  reason: WeightReason;
+}
 
 export interface MemberTrace {
   id: MemberId;
@@ -16,18 +28,23 @@ export interface MemberTrace {
   observed: ObservedState;
   observedReason?: string;
   override?: Override;
-  /** Weight used (operator override if any) and the configured one. */
+  /** Weight it carries while usable (every factor but state) and the configured one. */
   weight: number;
   configuredWeight: number;
+  /** The composed weight now (state included): 0 when it takes no share. */
+  effectiveWeight: number;
+  /** Every factor of the composed weight, in order (`weight.ts`). */
+  factors: WeightFactorTrace[];
+  /** Expected share of first places over the answer ring, in [0, 1]. */
+  share: number;
   verdict: 'selected' | 'not-selected' | 'excluded';
+  reason: MemberReason;
   why: string;
   /** 0-based position in the answer when selected. */
   position?: number;
   /** MX preference when selected for an MX answer. */
   preference?: number;
 }
-
-export type TierDecision = 'chosen' | 'fallback' | 'below-minimum' | 'empty' | 'not-needed' | 'fail-open';
 
 export interface TierTrace {
   index: number;
@@ -46,8 +63,6 @@ export interface TierTrace {
   why: string;
 }
 
-export type Outcome = 'answer' | 'nodata' | 'servfail';
-
 export interface SelectionTrace {
   owner: Name;
   /** What was asked: an address family, or MX (all families). */
@@ -63,9 +78,11 @@ export interface SelectionTrace {
   tiers: TierTrace[];
   members: MemberTrace[];
   outcome: Outcome;
+  mode: SelectionMode;
   allDown: boolean;
   allDownPolicy: AllDownPolicy;
-  /** One sentence: which rule produced the answer. */
+  /** The rule's code (`decision.ts` Rule) and, in `applied`, one sentence: which rule produced the answer. */
+  rule: string;
   applied: string;
   degraded: boolean;
   degradedBecause: string[];
@@ -92,7 +109,24 @@ export function formatTrace(trace: SelectionTrace): string[] {
       const pref = m.preference === undefined ? '' : ` MX ${m.preference}`;
       const weight = m.weight === m.configuredWeight ? `${m.weight}` : `${m.weight} (configured ${m.configuredWeight})`;
       lines.push(`    ${m.id} ${m.address} ${m.state} w=${weight}: ${m.verdict}${at}${pref} — ${m.why}`);
+      lines.push(`      ${factorLine(m)}`);
     }
   }
   return lines;
 }
+
+/** "weight 5 = operator 5 (replaces configured 100) × state 1 (usable); share 25 %". */
+export function factorLine(m: Pick<MemberTrace, 'effectiveWeight' | 'factors' | 'share'>): string {
+  const parts: string[] = [];
+  for (const f of m.factors) {
+    if (f.kind === 'base') {
+      const replaced = parts.length > 0 ? ` (replaces ${parts.join(' × ')})` : '';
+      parts.splice(0, parts.length, `${f.name} ${round(f.value)}${replaced}`);
+    } else {
+      parts.push(`${f.name} ${round(f.value)} (${f.reason})`);
+    }
+  }
+  return `weight ${round(m.effectiveWeight)} = ${parts.join(' × ')}; share ${round(m.share * 100)} %`;
+}
+
+const round = (value: number): number => Math.round(value * 100) / 100;

@@ -1,10 +1,11 @@
 /**
- * All-down is judged per name, not per address family (pool/plan.ts rules 2–4): a family whose
+ * All-down is judged per name, not per address family (pool/tiers.ts rules 2–4): a family whose
  * members are down while the other family serves gets NODATA, whatever the all-down policy, and
  * min-healthy counts members of both families.
  */
 import test from 'ava';
-import { selectMembers, variantCount } from '../../../src/pool/select.ts';
+import { describeDecision } from '../../../src/pool/describe.ts';
+import { selectMembers } from '../../../src/pool/select.ts';
 import { selectMx } from '../../../src/pool/mx.ts';
 import type { Member } from '../../../src/pool/model.ts';
 import { balanced, m, states, tier } from './fixture.ts';
@@ -29,8 +30,8 @@ for (const allDown of ['all', 'nodata', 'servfail'] as const) {
     t.deepEqual(sel.members, []);
     t.true(sel.degraded);
     t.is(sel.ttl, 5, 'the degraded TTL caps the NODATA');
-    t.regex(sel.trace.applied, /no usable IPv6 member in tier 0, but IPv4 members serve: NODATA/);
-    t.is(variantCount(name, states(v6down), 6), 1);
+    t.regex(describeDecision(sel.decision).applied, /no usable IPv6 member in tier 0, but IPv4 members serve: NODATA/);
+    t.is(selectMembers(name, states(v6down), { variant: 0, family: 6 }).variants, 1);
     const v4 = selectMembers(name, states(v6down), { random: never, variant: 0, family: 4 });
     t.deepEqual(ids(v4.members), ['a/m1', 'a/m2'], 'A is unaffected');
     t.false(v4.otherFamilyServes);
@@ -60,8 +61,8 @@ test('min-healthy counts members of both families: 1 IPv4 + 1 IPv6 usable keep a
   const v4 = selectMembers(name, st, { random: never, variant: 0, family: 4 });
   t.is(v4.tierIndex, 0);
   t.deepEqual(ids(v4.members), ['a/m1']);
-  t.regex(v4.trace.tiers[0]!.why, /1 usable \(2 with IPv6\) ≥ min 2/);
-  t.is(v4.trace.tiers[0]!.usableAnyFamily, 2);
+  t.regex(describeDecision(v4.decision).tiers[0]!.why, /1 usable \(2 with IPv6\) ≥ min 2/);
+  t.is(describeDecision(v4.decision).tiers[0]!.usableAnyFamily, 2);
   const v6 = selectMembers(name, st, { random: never, variant: 0, family: 6 });
   t.is(v6.tierIndex, 0, 'AAAA from the same tier as A');
   t.deepEqual(ids(v6.members), ['a/m1v6']);
@@ -76,8 +77,8 @@ test('primary IPv6 down while its IPv4 meets min-healthy: AAAA NODATA, not the b
   const sel = selectMembers(name, states({ 'a/m1v6': 'down' }), { random: never, variant: 0, family: 6 });
   t.is(sel.outcome, 'nodata');
   t.true(sel.otherFamilyServes);
-  t.is(sel.trace.tiers[0]!.decision, 'chosen');
-  t.regex(sel.trace.tiers[0]!.why, /no usable IPv6 member: NODATA/);
+  t.is(describeDecision(sel.decision).tiers[0]!.decision, 'chosen');
+  t.regex(describeDecision(sel.decision).tiers[0]!.why, /no usable IPv6 member: NODATA/);
 });
 
 test('a tier without members of the family is skipped for it, as before', (t) => {

@@ -1,6 +1,7 @@
 /** Answers at in-zone member host names (pool/host.ts): serving members, standbys, fail-open, per family. */
+import { describeDecision } from '../../../src/pool/describe.ts';
 import test from 'ava';
-import { hostVariantCount, selectHost, type MemberHost } from '../../../src/pool/host.ts';
+import { selectHost, type MemberHost } from '../../../src/pool/host.ts';
 import type { AddressFamily, Member } from '../../../src/pool/model.ts';
 import { formatTrace } from '../../../src/pool/trace.ts';
 import { m, states, type StateSpec } from './fixture.ts';
@@ -23,8 +24,8 @@ test('all serving: every member of the family, host TTL, rotated by variant', (t
   t.is(sel.ttl, 30);
   t.deepEqual(ids(pick({}, 4, 1).members), ['b/m2', 'a/m1']);
   t.deepEqual(ids(pick({}, 6).members), ['a/m3v6']);
-  t.is(hostVariantCount(host, states(), 4), 2);
-  t.is(hostVariantCount(host, states(), 6), 1);
+  t.is(selectHost(host, states(), { family: 4, variant: 0, ttl: 30 }).variants, 2);
+  t.is(selectHost(host, states(), { family: 6, variant: 0, ttl: 30 }).variants, 1);
 });
 
 test('a down member leaves while another member of the host serves (degraded TTL)', (t) => {
@@ -32,8 +33,8 @@ test('a down member leaves while another member of the host serves (degraded TTL
   t.deepEqual(ids(sel.members), ['b/m2']);
   t.true(sel.degraded);
   t.is(sel.ttl, 5);
-  t.deepEqual(sel.trace.degradedBecause, ['a/m1 down']);
-  const byId = Object.fromEntries(sel.trace.members.map((x) => [x.id, x]));
+  t.deepEqual(describeDecision(sel.decision).degradedBecause, ['a/m1 down']);
+  const byId = Object.fromEntries(describeDecision(sel.decision).members.map((x) => [x.id, x]));
   t.is(byId['a/m1']?.verdict, 'excluded');
   t.regex(byId['a/m1']?.why ?? '', /down: connect-refused/);
 });
@@ -46,7 +47,7 @@ test('drained and quarantined members leave while another member serves (TTL sta
   const six = pick({ 'a/m1': 'drained', 'a/m3v6': 'quarantined' }, 6);
   t.deepEqual(six.members, [], 'the quarantined IPv6 member: NODATA, the host serves IPv4');
   t.true(six.otherFamilyServes);
-  t.is(six.trace.outcome, 'nodata');
+  t.is(describeDecision(six.decision).outcome, 'nodata');
 });
 
 test('IPv6 member down, IPv4 serving: AAAA is NODATA with the degraded TTL', (t) => {
@@ -54,7 +55,7 @@ test('IPv6 member down, IPv4 serving: AAAA is NODATA with the degraded TTL', (t)
   t.deepEqual(sel.members, []);
   t.true(sel.otherFamilyServes);
   t.is(sel.ttl, 5);
-  t.regex(sel.trace.applied, /IPv6 members are not usable but IPv4 members serve: NODATA/);
+  t.regex(describeDecision(sel.decision).applied, /IPv6 members are not usable but IPv4 members serve: NODATA/);
 });
 
 test('nothing of the host usable: fail-open with every address of the family, drained ones too', (t) => {
@@ -65,7 +66,7 @@ test('nothing of the host usable: fail-open with every address of the family, dr
   t.true(sel.degraded);
   t.is(sel.ttl, 5);
   t.deepEqual(ids(pick(spec, 6).members), ['a/m3v6']);
-  t.is(sel.trace.tiers[0]!.decision, 'fail-open');
+  t.is(describeDecision(sel.decision).tiers[0]!.decision, 'fail-open');
 });
 
 test('no member carries traffic but a standby (weight 0) is up: the standby answers, not the dead', (t) => {
@@ -85,11 +86,11 @@ test('a family with no member at the host is plain NODATA, not degraded', (t) =>
   t.deepEqual(sel.members, []);
   t.false(sel.otherFamilyServes);
   t.false(sel.degraded);
-  t.is(sel.trace.tiers[0]!.decision, 'empty');
+  t.is(describeDecision(sel.decision).tiers[0]!.decision, 'empty');
 });
 
 test('the trace reads as a member-host answer', (t) => {
-  const lines = formatTrace(pick({ 'a/m1': 'down' }, 4).trace);
+  const lines = formatTrace(describeDecision(pick({ "a/m1": "down" }, 4).decision));
   t.regex(lines[0]!, /^shared\.relay\.test A: answer, ttl 5 \(degraded: a\/m1 down\)/);
   t.regex(lines[1]!, /member host: answers follow its members' health/);
   t.true(lines.some((l) => /b\/m2 192\.0\.2\.2 up w=100: selected #1 — usable/.test(l)));

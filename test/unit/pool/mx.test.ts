@@ -1,5 +1,6 @@
 import test from 'ava';
-import { mxVariantCount, selectMx, type MxSelection } from '../../../src/pool/mx.ts';
+import { describeDecision } from '../../../src/pool/describe.ts';
+import { selectMx, type MxSelection } from '../../../src/pool/mx.ts';
 import type { MxBinding } from '../../../src/pool/model.ts';
 import { balanced, m, seeded, states, tier } from './fixture.ts';
 
@@ -24,13 +25,13 @@ test('one MX per host, primary at 10 and every later usable tier at 20, so sende
   t.deepEqual(sel.records[0]?.members.map((x) => x.address), ['192.0.2.1', '2001:db8::1']);
   t.false(sel.degraded);
   t.is(sel.ttl, 60);
-  t.deepEqual(sel.trace.tiers.map((x) => x.decision), ['chosen', 'fallback']);
-  t.is(sel.trace.query, 'MX');
+  t.deepEqual(describeDecision(sel.decision).tiers.map((x) => x.decision), ['chosen', 'fallback']);
+  t.is(describeDecision(sel.decision).query, 'MX');
 });
 
 test('round-robin rotates hosts within a preference; the variant count is the largest host count', (t) => {
   const name = balanced([tier([a1, a1v6, a2, a2v6]), tier([b3, b4])]);
-  t.is(mxVariantCount(name, states()), 2);
+  t.is(selectMx(binding, name, states(), { variant: 0 }).variants, 2);
   const v1 = selectMx(binding, name, states(), { random: never, variant: 1 });
   t.deepEqual(rows(v1), ['10 m2.relay.test', '10 m1.relay.test', '20 m4.relay.test', '20 m3.relay.test']);
 });
@@ -56,7 +57,7 @@ test('a host in two tiers is published once, at its better preference', (t) => {
   const name = balanced([tier([a1]), tier([shared, b3])]);
   const sel = selectMx(binding, name, states(), { random: never, variant: 0 });
   t.deepEqual(rows(sel), ['10 m1.relay.test', '20 m3.relay.test']);
-  t.regex(sel.trace.members.find((x) => x.id === 'b/m7')?.why ?? '', /already published at preference 10/);
+  t.regex(describeDecision(sel.decision).members.find((x) => x.id === 'b/m7')?.why ?? '', /already published at preference 10/);
 });
 
 test('max caps hosts per tier, so the backup keeps its place', (t) => {

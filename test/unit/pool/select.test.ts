@@ -1,5 +1,6 @@
 import test from 'ava';
-import { selectMembers, variantCount, WEIGHTED_VARIANTS } from '../../../src/pool/select.ts';
+import { describeDecision } from '../../../src/pool/describe.ts';
+import { selectMembers, WEIGHTED_VARIANTS } from '../../../src/pool/select.ts';
 import { balanced, ids, m, seeded, states, tier } from './fixture.ts';
 
 const never = () => {
@@ -14,7 +15,7 @@ const b5 = m('b', 5);
 test('round-robin: successive variants start at every member, in configured rotation order', (t) => {
   const name = balanced([tier([a1, a2, a3])]);
   const all = states();
-  t.is(variantCount(name, all, 4), 3);
+  t.is(selectMembers(name, all, { variant: 0, family: 4 }).variants, 3);
   const answers = [0, 1, 2, 3, -1].map((variant) => ids(selectMembers(name, all, { random: never, variant, family: 4 }).members));
   t.deepEqual(answers[0], ['a/m1', 'a/m2', 'a/m3']);
   t.deepEqual(answers[1], ['a/m2', 'a/m3', 'a/m1']);
@@ -26,7 +27,7 @@ test('round-robin: successive variants start at every member, in configured rota
 test('round-robin with max: each answer is capped, and the variants together cover every member', (t) => {
   const name = balanced([tier([a1, a2, a3, b4])], { max: 2 });
   const seen = new Set<string>();
-  const n = variantCount(name, states(), 4);
+  const n = selectMembers(name, states(), { variant: 0, family: 4 }).variants;
   t.is(n, 4);
   for (let variant = 0; variant < n; variant++) {
     const sel = selectMembers(name, states(), { random: never, variant, family: 4 });
@@ -46,8 +47,8 @@ test('a down member leaves the answer and the TTL drops to the degraded TTL', (t
   t.false(sel.allDown);
   t.is(sel.ttl, 5);
   t.is(sel.tierIndex, 0);
-  t.is(variantCount(name, st, 4), 2);
-  t.true(sel.trace.degradedBecause.includes('a/m2 down'));
+  t.is(selectMembers(name, st, { variant: 0, family: 4 }).variants, 2);
+  t.true(describeDecision(sel.decision).degradedBecause.includes('a/m2 down'));
 });
 
 test('unknown members are usable and do not degrade the answer; all healthy → normal TTL', (t) => {
@@ -68,7 +69,7 @@ test('drained and quarantined members are excluded without degrading', (t) => {
   const sel = selectMembers(name, states({ 'a/m1': 'drained', 'a/m3': ['down', 'quarantined'] }), { random: never, variant: 0, family: 4 });
   t.deepEqual(ids(sel.members), ['a/m2']);
   t.false(sel.degraded);
-  const why = Object.fromEntries(sel.trace.members.map((x) => [x.id, x]));
+  const why = Object.fromEntries(describeDecision(sel.decision).members.map((x) => [x.id, x]));
   t.is(why['a/m1']?.verdict, 'excluded');
   t.regex(why['a/m1']?.why ?? '', /drained by alice: maintenance/);
   t.is(why['a/m3']?.state, 'quarantined');
@@ -85,7 +86,7 @@ test('family filter: A gets IPv4 members only, AAAA IPv6 only; a family with no 
   t.is(sel.outcome, 'nodata');
   t.false(sel.allDown);
   t.deepEqual(sel.members, []);
-  t.is(variantCount(v4only, states(), 6), 1);
+  t.is(selectMembers(v4only, states(), { variant: 0, family: 6 }).variants, 1);
 });
 
 test('tier fallback: the primary is used while it has its minimum, the backup otherwise (degraded)', (t) => {
@@ -98,8 +99,8 @@ test('tier fallback: the primary is used while it has its minimum, the backup ot
   t.deepEqual(ids(fallback.members), ['b/m4', 'b/m5']);
   t.true(fallback.degraded);
   t.is(fallback.ttl, 5);
-  t.deepEqual(fallback.trace.tiers.map((x) => x.decision), ['below-minimum', 'chosen']);
-  const a3trace = fallback.trace.members.find((x) => x.id === 'a/m3');
+  t.deepEqual(describeDecision(fallback.decision).tiers.map((x) => x.decision), ['below-minimum', 'chosen']);
+  const a3trace = describeDecision(fallback.decision).members.find((x) => x.id === 'a/m3');
   t.is(a3trace?.verdict, 'not-selected');
   t.regex(a3trace?.why ?? '', /tier 0 not used/);
 });
@@ -117,7 +118,7 @@ test('all down, policy all (default): every member of the first tier regardless 
   const standby = m('a', 9, { weight: 0 });
   const name = balanced([tier([a1, a2, standby]), tier([b4])], { max: 2 });
   const st = states({ 'a/m1': 'down', 'a/m2': 'down', 'a/m9': 'down', 'b/m4': 'down' });
-  t.is(variantCount(name, st, 4), 3);
+  t.is(selectMembers(name, st, { variant: 0, family: 4 }).variants, 3);
   const answers = [0, 1, 2].map((variant) => selectMembers(name, st, { random: never, variant, family: 4 }));
   t.deepEqual(answers.map((s) => ids(s.members)), [['a/m1', 'a/m2'], ['a/m2', 'a/m9'], ['a/m9', 'a/m1']]);
   for (const s of answers) {
@@ -126,7 +127,7 @@ test('all down, policy all (default): every member of the first tier regardless 
     t.is(s.outcome, 'answer');
     t.is(s.tierIndex, 0);
     t.is(s.ttl, 5);
-    t.is(s.trace.tiers[0]?.decision, 'fail-open');
+    t.is(describeDecision(s.decision).tiers[0]?.decision, 'fail-open');
   }
 });
 
@@ -135,7 +136,7 @@ test('all down with weighted policy still fails open by rotation, standbys inclu
   const st = states({ 'a/m1': 'down', 'a/m2': 'down' });
   const sel = selectMembers(name, st, { random: never, variant: 1, family: 4 });
   t.deepEqual(ids(sel.members), ['a/m2', 'a/m1']);
-  t.is(variantCount(name, st, 4), 2);
+  t.is(selectMembers(name, st, { variant: 0, family: 4 }).variants, 2);
 });
 
 test('all down, policies nodata and servfail give an empty answer with that outcome', (t) => {
@@ -164,7 +165,7 @@ test('fail-open with every member overridden returns the first tier anyway (neve
   const sel = selectMembers(name, states({ 'a/m1': 'drained', 'a/m2': 'quarantined', 'b/m4': 'drained' }), { random: never, variant: 0, family: 4 });
   t.deepEqual(ids(sel.members), ['a/m1', 'a/m2']);
   t.true(sel.allDown);
-  t.regex(sel.trace.applied, /drained or quarantined/);
+  t.regex(describeDecision(sel.decision).applied, /drained or quarantined/);
 });
 
 test('weight 0 members are standbys: never chosen while another member is usable, under either policy', (t) => {
@@ -182,7 +183,7 @@ test('a weight override of 0 takes a member out like a standby; a positive one r
   const name = balanced([tier([a1, a2])], { policy: 'weighted' });
   const sel = selectMembers(name, states({ 'a/m1': { weight: 0 } }), { random: seeded(1), variant: 0, family: 4 });
   t.deepEqual(ids(sel.members), ['a/m2']);
-  const trace = sel.trace.members.find((x) => x.id === 'a/m1');
+  const trace = describeDecision(sel.decision).members.find((x) => x.id === 'a/m1');
   t.is(trace?.weight, 0);
   t.is(trace?.configuredWeight, 100);
 });
@@ -190,7 +191,7 @@ test('a weight override of 0 takes a member out like a standby; a positive one r
 test('weighted: over many seeded draws no duplicates, never more than max, first-position shares follow the weights', (t) => {
   const members = [m('a', 1, { weight: 100 }), m('a', 2, { weight: 50 }), m('a', 3, { weight: 50 }), m('a', 4, { weight: 0 })];
   const name = balanced([tier(members)], { policy: 'weighted', max: 2 });
-  t.is(variantCount(name, states(), 4), WEIGHTED_VARIANTS);
+  t.is(selectMembers(name, states(), { variant: 0, family: 4 }).variants, WEIGHTED_VARIANTS);
   const random = seeded(2024);
   const first = new Map<string, number>();
   const draws = 20000;
@@ -211,7 +212,7 @@ test('weighted: over many seeded draws no duplicates, never more than max, first
 
 test('weighted with a single usable member needs one variant; the same seed and ring slot give the same draw', (t) => {
   const name = balanced([tier([a1, a2])], { policy: 'weighted' });
-  t.is(variantCount(name, states({ 'a/m2': 'down' }), 4), 1);
+  t.is(selectMembers(name, states({ 'a/m2': 'down' }), { variant: 0, family: 4 }).variants, 1);
   const one = selectMembers(name, states(), { random: seeded(9), variant: 5, family: 4 });
   // variants are taken modulo the ring (WEIGHTED_VARIANTS slots): slot 5 again
   const two = selectMembers(name, states(), { random: seeded(9), variant: 5 + WEIGHTED_VARIANTS, family: 4 });
@@ -222,6 +223,6 @@ test('a member listed in two tiers (or twice) counts once, in its first place', 
   const name = balanced([tier([a1, a1, a2]), tier([a2, b4])]);
   const sel = selectMembers(name, states(), { random: never, variant: 0, family: 4 });
   t.deepEqual(ids(sel.members), ['a/m1', 'a/m2']);
-  t.deepEqual(sel.trace.members.map((x) => `${x.id}@${x.tier}`), ['a/m1@0', 'a/m2@0', 'b/m4@1']);
-  t.deepEqual(sel.trace.tiers.map((x) => x.members), [2, 1]);
+  t.deepEqual(describeDecision(sel.decision).members.map((x) => `${x.id}@${x.tier}`), ['a/m1@0', 'a/m2@0', 'b/m4@1']);
+  t.deepEqual(describeDecision(sel.decision).tiers.map((x) => x.members), [2, 1]);
 });

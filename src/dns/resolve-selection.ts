@@ -1,0 +1,57 @@
+/**
+ * What balanced selections within one `resolve` call read and return (pure, immutable values).
+ *
+ * Contract: every selection function of `resolve-balanced.ts`, `resolve-hosts.ts` and
+ * `resolve-additional.ts` takes the same read-only `SelectionInputs` and returns its records with a
+ * `Selected`: the rotation count it needs, the member ids it put into records (in record order) and
+ * its decisions. Nothing is threaded through and mutated; `resolve` folds the `Selected` parts of
+ * the answer and the additional section with `combine`.
+ */
+import { UNKNOWN_STATE, type Decision, type MemberId, type StateLookup } from '../pool/index.ts';
+import type { Snapshot } from '../snapshot.ts';
+
+export interface SelectionInputs {
+  /** Snapshot version: seeds the weighted policy's randomness. */
+  readonly version: number;
+  /** The ring slot being built (any integer; selection takes it modulo its rotation length). */
+  readonly variant: number;
+  /** Snapshot member states; a member without a verdict is UNKNOWN_STATE (usable, cold start). */
+  readonly states: StateLookup;
+}
+
+export interface Selected {
+  /** Most rotations any selection needs (≥ 1): the resolution's `variants`. */
+  readonly variants: number;
+  /** Ids of the members put into records, in record order (`Resolution.members`). */
+  readonly members: readonly MemberId[];
+  /** Every selection made, in order (for /explain). */
+  readonly decisions: readonly Decision[];
+}
+
+export const NOTHING_SELECTED: Selected = Object.freeze({ variants: 1, members: Object.freeze([]), decisions: Object.freeze([]) });
+
+export function selectionInputs(snapshot: Snapshot, variant: number): SelectionInputs {
+  const members = snapshot.members;
+  return {
+    version: snapshot.version,
+    variant: Number.isFinite(variant) ? Math.floor(variant) : 0,
+    states: (id) => members.get(id) ?? UNKNOWN_STATE,
+  };
+}
+
+/** One selection's contribution. */
+export function selected(decision: Decision, variants: number, members: readonly MemberId[] = []): Selected {
+  return { variants, members, decisions: [decision] };
+}
+
+/** The parts in order: the largest rotation count, members and decisions concatenated. */
+export function combine(...parts: readonly Selected[]): Selected {
+  const real = parts.filter((p) => p !== NOTHING_SELECTED);
+  if (real.length === 0) return NOTHING_SELECTED;
+  if (real.length === 1) return real[0]!;
+  return {
+    variants: Math.max(...real.map((p) => p.variants)),
+    members: real.flatMap((p) => p.members),
+    decisions: real.flatMap((p) => p.decisions),
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * A member's effective weight (pure): the one place that says how much of a name's answers a member
+ * can get. Every behaviour that changes a member's share is a factor here, never a special case in
+ * selection (DESIGN "Decisions and weights").
+ *
+ * Contract: `composeWeight(member, state, now)` returns `weight = base × Π scales` with every factor
+ * kept, in order, with its value and a machine-readable reason code:
+ * - `configured` (base): the weight written in the zone (0 = standby, used only by fail-open);
+ * - `operator` (base, replaces `configured` when present): an operator's weight override in force;
+ * - `state` (scale, 0 or 1): 1 while the member is usable (up, or unknown before its first verdict),
+ *   0 while it is down, drained or quarantined.
+ * Later factors (reputation, warm-up, slow start, latency, load) are further scales, each with its
+ * reason. `serving` is the product without the state factor: the weight the member carries while
+ * it is usable (what `/status` calls `effectiveWeight` and weighted draws use). `now` is the
+ * snapshot's clock for time-dependent factors (DESIGN principle 5); today's factors do not read it.
+ */
+import type { EffectiveState, Member, OverrideKind } from './model.ts';
+
+export type WeightFactorName = 'configured' | 'operator' | 'state';
+
+export type WeightReason = 'configured' | 'operator-weight' | 'usable' | 'down' | OverrideKind;
+
+export interface WeightFactor {
+  name: WeightFactorName;
+  /** `base` sets the starting weight (a later base replaces an earlier one); `scale` multiplies it. */
+  kind: 'base' | 'scale';
+  value: number;
+  reason: WeightReason;
+}
+
+export interface MemberWeight {
+  /** base × every scale: 0 means the member takes no share now. */
+  weight: number;
+  /** base × every scale but `state`: the weight it carries while usable. */
+  serving: number;
+  factors: readonly WeightFactor[];
+}
+
+/** Why a member cannot carry traffic: its state (override first, then health), or weight 0 (standby). */
+export type Exclusion = 'down' | OverrideKind | 'standby';
+
+export function composeWeight(member: Member, state: EffectiveState, _now = 0): MemberWeight {
+  const factors: WeightFactor[] = [{ name: 'configured', kind: 'base', value: member.weight, reason: 'configured' }];
+  if (state.weight) factors.push({ name: 'operator', kind: 'base', value: state.weight.weight, reason: 'operator-weight' });
+  const usable = state.state === 'up' || state.state === 'unknown';
+  const stateReason: WeightReason = usable ? 'usable' : state.override ? state.override.kind : 'down';
+  factors.push({ name: 'state', kind: 'scale', value: usable ? 1 : 0, reason: stateReason });
+  let base = 0;
+  let scale = 1;
+  let servingScale = 1;
+  for (const factor of factors) {
+    if (factor.kind === 'base') base = factor.value;
+    else {
+      scale *= factor.value;
+      if (factor.name !== 'state') servingScale *= factor.value;
+    }
+  }
+  return { weight: base * scale, serving: base * servingScale, factors };
+}
+
+/**
+ * The one eligibility rule for balanced names and member hosts: a member may carry traffic when its
+ * weight is > 0. When it may not, the reason: the state factor's (an override before health), else
+ * `standby` (a base or scale of 0). Undefined = eligible.
+ */
+export function exclusionOf(weight: MemberWeight): Exclusion | undefined {
+  if (weight.weight > 0 && Number.isFinite(weight.weight)) return undefined;
+  const state = weight.factors.find((f) => f.name === 'state');
+  if (state && state.value === 0) return state.reason as Exclusion;
+  return 'standby';
+}
