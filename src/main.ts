@@ -13,16 +13,13 @@ import { startHttp, type HttpListener } from './http/server.ts';
 import { AnswerShares, coarseClock } from './http/shares.ts';
 import type { Logger } from './log.ts';
 import { MxlbMetrics } from './metrics/index.ts';
-import { smtpCheck } from './probe/index.ts';
-import { ProbeHistory } from './probe/history.ts';
-import { ProbeScheduler } from './probe/scheduler.ts';
-import { probeTargets } from './probe/targets.ts';
+import { ProbeHistory, ProbeScheduler, smtpCheck } from './probe/index.ts';
 import type { Snapshot } from './snapshot.ts';
 import { recordExpiries } from './override-expiry.ts';
 import { SnapshotKeeper } from './snapshot-keeper.ts';
 import { MemoryStateStore, openCluster, persistableHealth, restoredHealth, type StateStore } from './state/index.ts';
-import { openRedisConnections } from './state/redis-connection.ts';
-import { RedisZoneFollower, zoneKeys, ZoneLoader, type ZoneReloadReport } from './zone/index.ts';
+import { openRedisConnections } from './redis/index.ts';
+import { probeTargets, RedisZoneFollower, zoneKeys, ZoneLoader, type ZoneReloadReport } from './zone/index.ts';
 
 export interface RunningMxlb {
   /** The DNS endpoints actually bound (UDP and TCP share each port). */

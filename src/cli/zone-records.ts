@@ -1,6 +1,6 @@
 import type { RData, ResourceRecord, Zone } from '../zone/model.ts';
 import { RRType } from '../zone/model.ts';
-import { typeName } from '../zone/rdata-parser.ts';
+import { zoneTypeName } from '../zone/index.ts';
 
 /**
  * A zone's records in master-file presentation form (RFC 1035 §5.1, RFC 3597 §5 for unknown
@@ -20,14 +20,14 @@ export function zoneRecords(zone: Zone): RecordLine[] {
   for (const owner of owners) {
     const types = [...zone.nodes.get(owner)!.values()].sort((a, b) => rank(a.type) - rank(b.type));
     for (const set of types) {
-      for (const rdata of set.rdata) out.push({ owner: absolute(owner), ttl: set.ttl, type: typeName(set.type), data: formatRData(rdata) });
+      for (const rdata of set.rdata) out.push({ owner: absolute(owner), ttl: set.ttl, type: zoneTypeName(set.type), data: formatRData(rdata) });
     }
   }
   return out;
 }
 
 export function formatRecord(record: ResourceRecord): string {
-  return `${absolute(record.owner)} ${record.ttl} IN ${typeName(record.type)} ${formatRData(record.rdata)}`;
+  return `${absolute(record.owner)} ${record.ttl} IN ${zoneTypeName(record.type)} ${formatRData(record.rdata)}`;
 }
 
 export function absolute(name: string): string {

@@ -11,8 +11,10 @@
  * balanced name's all-down policy applies (fail-open `all` by default). Once a member has a verdict,
  * only `fall` consecutive failures take it down and `rise` consecutive successes bring it back.
  */
-import type { ObservedState } from '../pool/model.ts';
 import type { ProbeResult } from './types.ts';
+
+/** Probe verdict. `unknown` = no verdict yet; it counts as usable so a cold start never empties an answer. */
+export type ObservedState = 'unknown' | 'up' | 'down';
 
 export interface MemberHealth {
   state: ObservedState;

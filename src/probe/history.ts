@@ -7,8 +7,8 @@
  * wires it); everything it keeps is plain data copied out of the result, never the result object,
  * so a reader cannot change what the next reader sees. Readers get copies, oldest first.
  */
-import type { MemberId, ObservedState } from '../pool/model.ts';
-import type { HealthTransition } from './health.ts';
+import type { MemberId } from '../name.ts';
+import type { HealthTransition, ObservedState } from './health.ts';
 import type { ProbeResult } from './types.ts';
 
 /** One probe, reduced to what a chart and a list need. */

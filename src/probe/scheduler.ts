@@ -23,7 +23,7 @@
  */
 import { MxlbError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log.ts';
-import type { MemberId } from '../pool/model.ts';
+import type { MemberId } from '../name.ts';
 import {
   initialHealth,
   nextProbeDelay,

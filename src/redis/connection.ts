@@ -8,8 +8,8 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { redisKeys, type RedisKeys } from './redis-keys.ts';
-import { waitForReady } from './redis-ready.ts';
+import { redisKeys, type RedisKeys } from './keys.ts';
+import { waitForReady } from './ready.ts';
 
 export interface RedisConnections {
   client: Redis;

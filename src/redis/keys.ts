@@ -2,7 +2,7 @@
  * Redis key and channel names of one cluster, all under a prefix so several clusters (or a test
  * and a production) can share one Redis. Hashes hold one field per member, JSON values.
  */
-import type { MemberId } from '../pool/model.ts';
+import type { MemberId } from '../name.ts';
 
 export interface RedisKeys {
   /** Hash member → PersistedHealth: the shared verdict, also the last-known health after restarts. */

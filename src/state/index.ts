@@ -1,5 +1,4 @@
-/** What other folders use from state/. */
+/** state/'s public entry: what other folders use of the state stores (memory, Redis cluster). */
 export { MemoryStateStore, type MemoryStoreOptions } from './memory.ts';
 export { persistableHealth, restoredHealth, type AuditEntry, type PersistedHealth, type StateStore, type StateView, type StoreHealth } from './store.ts';
 export { openCluster, type Cluster, type ClusterStatus } from './redis-cluster.ts';
-export { openRedisConnections, type RedisConnections } from './redis-connection.ts';

@@ -10,7 +10,7 @@ import { restoredHealth } from './store.ts';
 import type { MemberId } from '../pool/model.ts';
 import type { MemberHealth } from '../probe/health.ts';
 import { LeaseManager, type LeaseStatus } from './leases.ts';
-import { openRedisConnections, type RedisConnections } from './redis-connection.ts';
+import { openRedisConnections, type RedisConnections } from '../redis/index.ts';
 import { RedisStateStore } from './redis.ts';
 
 /** What the scheduler side of cluster mode needs (ProbeScheduler fits). */

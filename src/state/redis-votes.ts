@@ -10,7 +10,7 @@ import type { Logger } from '../log.ts';
 import type { MemberId, ObservedState } from '../pool/model.ts';
 import { quorumVerdict } from './quorum.ts';
 import { decodeHash, decodeValue, encode, isPersistedHealth, isVote, type ChangeMessage, type Vote } from './redis-codec.ts';
-import type { RedisConnections } from './redis-connection.ts';
+import type { RedisConnections } from '../redis/index.ts';
 import type { PersistedHealth } from './store.ts';
 
 export interface VoteBookOptions {

@@ -14,7 +14,7 @@
 import type { Logger } from '../log.ts';
 import type { MemberId, Override, WeightOverride } from '../pool/model.ts';
 import { decodeMessage, encode, type ChangeMessage } from './redis-codec.ts';
-import type { RedisConnections } from './redis-connection.ts';
+import type { RedisConnections } from '../redis/index.ts';
 import { clearShared, readShared, writeBack } from './redis-io.ts';
 import { addAudit, mergeHealth, mergeOperatorState } from './redis-merge.ts';
 import { VoteBook } from './redis-votes.ts';

@@ -1,8 +1,14 @@
-/** What other folders use from zone/: the model, building, the master-file parser and the loaders. */
+/**
+ * zone/'s public entry: what other folders use. The model and RR types (`model.ts`, `rr-types.ts`),
+ * building (`build.ts`), RFC 1035 master files (`master/`), YAML balanced zones and their editing
+ * (`yaml/`), zones folders on disk: scan, watch, atomic writes (`files/`), zones published in Redis
+ * (`published/`), and which members the served zones probe (`probe-targets.ts`).
+ */
 export * from './model.ts';
 export { buildZone, type SourcedRecord } from './build.ts';
-export { parseMasterFile, parseZoneText, type IncludeReader, type MasterFileOptions } from './master-parser.ts';
-export { parseName, parseTtl } from './rdata-parser.ts';
+export { probeTargets } from './probe-targets.ts';
+export { parseMasterFile, parseZoneText, type IncludeReader, type MasterFileOptions } from './master/master-parser.ts';
+export { parseName, parseTtl, zoneTypeName } from './master/rdata-parser.ts';
 export {
   defaultParsers,
   formatSourceError,
@@ -14,15 +20,13 @@ export {
   type ScanOptions,
   type ScanResult,
   type ZoneDirResult,
-  type ZoneFileContext,
-  type ZoneFileParser,
   type ZoneFileReport,
-} from './loader.ts';
-export { ZoneLoader, type ZoneChangeListener, type ZoneLoaderOptions, type ZoneReloadReport } from './zone-loader.ts';
-export { YAML_EXTENSIONS, siblingZoneFile } from './zone-files.ts';
-export { parseYamlZoneFile } from './yaml-file.ts';
-export { writeAtomically } from './atomic-write.ts';
-export { editYamlZone, setMember, type EditOutcome, type MemberEdit, type MemberFields, type ReadBack } from './yaml-edit.ts';
-export { fetchZone, publishedVersions, publishZone, zoneDigest, zoneKeys, type PublishedZone, type PublishResult, type ZoneKeys, type ZoneSource } from './redis-zones.ts';
-export { checkAgainstPublished, localZones, pullTarget, readManifest, writeManifest, writeZoneFiles, type Manifest } from './redis-files.ts';
-export { RedisZoneFollower, type RedisZoneFollowerOptions } from './redis-follower.ts';
+} from './files/scan-dir.ts';
+export { ZoneLoader, type ZoneChangeListener, type ZoneLoaderOptions, type ZoneReloadReport } from './files/watch-dir.ts';
+export { YAML_EXTENSIONS, siblingZoneFile, type ZoneFileContext, type ZoneFileParser } from './files/zone-files.ts';
+export { writeAtomically } from './files/atomic-write.ts';
+export { parseYamlZoneFile } from './yaml/yaml-file.ts';
+export { editYamlZone, setMember, type EditOutcome, type MemberEdit, type MemberFields, type ReadBack } from './yaml/yaml-edit.ts';
+export { fetchZone, publishedVersions, publishZone, zoneDigest, zoneKeys, type PublishedZone, type PublishResult, type ZoneKeys, type ZoneSource } from './published/redis-zones.ts';
+export { checkAgainstPublished, localZones, pullTarget, readManifest, writeManifest, writeZoneFiles, type Manifest } from './published/redis-files.ts';
+export { RedisZoneFollower, type RedisZoneFollowerOptions } from './published/redis-follower.ts';

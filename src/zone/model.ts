@@ -6,31 +6,14 @@
  * Only class IN data is served (CHAOS and others are REFUSED by the resolver).
  */
 
-export type Name = string;
+import type { Name } from '../name.ts';
+import type { PoolSet } from '../pool/index.ts';
 
-import type { PoolSet } from '../pool/model.ts';
+export { canonicalName, isInOrBelow, type Name } from '../name.ts';
 
-/** RR type codes (RFC 1035 §3.2.2, RFC 3596, RFC 2782, RFC 8659, RFC 6891, RFC 4034). */
-export const RRType = {
-  A: 1,
-  NS: 2,
-  CNAME: 5,
-  SOA: 6,
-  PTR: 12,
-  MX: 15,
-  TXT: 16,
-  AAAA: 28,
-  SRV: 33,
-  OPT: 41,
-  DS: 43,
-  RRSIG: 46,
-  NSEC: 47,
-  DNSKEY: 48,
-  IXFR: 251,
-  AXFR: 252,
-  ANY: 255,
-  CAA: 257,
-} as const;
+/** RR type codes: the one table, in `rr-types.ts`. */
+import { RRType } from './rr-types.ts';
+export { parseType, RRType, typeName } from './rr-types.ts';
 
 export const CLASS_IN = 1;
 
@@ -101,18 +84,6 @@ export interface Zone {
 /** The zones being served, by origin. */
 export interface ZoneSet {
   zones: ReadonlyMap<Name, Zone>;
-}
-
-/** Canonical form of a presentation or wire name: lower case, no trailing dot. */
-export function canonicalName(name: string): Name {
-  const lower = name.toLowerCase();
-  return lower.endsWith('.') ? lower.slice(0, -1) : lower;
-}
-
-/** True when `name` is `ancestor` or below it. */
-export function isInOrBelow(name: Name, ancestor: Name): boolean {
-  if (ancestor === '') return true;
-  return name === ancestor || name.endsWith('.' + ancestor);
 }
 
 /** The zone with the longest origin that contains `name`, if any (RFC 1034 §4.3.2 step 2). */

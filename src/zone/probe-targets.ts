@@ -1,10 +1,10 @@
 /**
- * Which members to probe and how (pure): every member of every pool of every balanced zone, once.
+ * Which members of the served zones to probe and how (pure): every member of every pool of every
+ * balanced zone, once, with its pool's probe settings (the scheduler's input).
  * A pool is defined by one zone only (the loader enforces it), so member ids never collide.
  */
-import { probeTarget } from '../pool/settings.ts';
-import type { ZoneSet } from '../zone/model.ts';
-import type { ScheduledTarget } from './scheduler.ts';
+import { probeTarget, type ScheduledTarget } from '../probe/index.ts';
+import type { ZoneSet } from './model.ts';
 
 export function probeTargets(zones: ZoneSet, defaultEhloName: string): ScheduledTarget[] {
   const targets: ScheduledTarget[] = [];

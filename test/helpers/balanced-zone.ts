@@ -5,9 +5,9 @@
  * `balancedZone` adds the A/AAAA of every member host inside the zone as static records.
  */
 import { effectiveState } from '../../src/pool/effective.ts';
+import { DEFAULT_PROBE_SETTINGS } from '../../src/probe/settings.ts';
 import {
   DEFAULT_BALANCED,
-  DEFAULT_PROBE_SETTINGS,
   memberId,
   type BalancedName,
   type EffectiveState,

@@ -6,7 +6,7 @@
 import test from 'ava';
 import { silentLogger } from '../../src/log.ts';
 import { LeaseManager } from '../../src/state/leases.ts';
-import { openRedisConnections, type RedisConnections } from '../../src/state/redis-connection.ts';
+import { openRedisConnections, type RedisConnections } from '../../src/redis/connection.ts';
 import { RedisStateStore } from '../../src/state/redis.ts';
 import { eventually } from '../helpers/poll.ts';
 import { startRedis, startSentinel, type RedisServer } from '../helpers/redis.ts';

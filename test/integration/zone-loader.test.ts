@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { pino } from 'pino';
 import { RRType } from '../../src/zone/model.ts';
-import { ZoneLoader, type ZoneReloadReport } from '../../src/zone/zone-loader.ts';
+import { ZoneLoader, type ZoneReloadReport } from '../../src/zone/files/watch-dir.ts';
 
 const zoneText = (serial: number, extra = '') => `$TTL 300\n@ SOA ns1 hostmaster ${serial} 1h 15m 1w 5m\n  NS ns1\nns1 A 192.0.2.1\n${extra}`;
 

@@ -13,8 +13,8 @@ import { editZoneFile } from '../../src/cli/zone-edit-file.ts';
 import { diffZones } from '../../src/cli/zone-diff.ts';
 import { pullZones } from '../../src/cli/zone-pull.ts';
 import { pushZones } from '../../src/cli/zone-push.ts';
-import { publishZone, zoneKeys } from '../../src/zone/redis-zones.ts';
-import { RedisZoneFollower } from '../../src/zone/redis-follower.ts';
+import { publishZone, zoneKeys } from '../../src/zone/published/redis-zones.ts';
+import { RedisZoneFollower } from '../../src/zone/published/redis-follower.ts';
 import { silentLogger } from '../../src/log.ts';
 import { existsSync, readdirSync } from 'node:fs';
 

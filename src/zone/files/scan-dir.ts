@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { SourceError } from '../errors.ts';
-import { buildZone } from './build.ts';
-import { parseZoneText } from './master-parser.ts';
-import type { Name, Zone } from './model.ts';
-import { parseYamlZoneFile } from './yaml-file.ts';
-import { describeFsError as describe, includeReader, originFromFileName, YAML_EXTENSIONS } from './zone-files.ts';
+import { SourceError } from '../../errors.ts';
+import { buildZone } from '../build.ts';
+import { parseZoneText } from '../master/master-parser.ts';
+import type { Name, Zone } from '../model.ts';
+import { parseYamlZoneFile } from '../yaml/yaml-file.ts';
+import { describeFsError as describe, includeReader, originFromFileName, YAML_EXTENSIONS, type ZoneFileContext, type ZoneFileParser } from './zone-files.ts';
 
 /**
  * Reading zone files from a folder (edge: file I/O, synchronous and small). One code path serves
@@ -14,18 +14,6 @@ import { describeFsError as describe, includeReader, originFromFileName, YAML_EX
  * files (`.zone`) and balanced zones (`.yaml`, `.yml`, which take the static records of a sibling
  * `.zone` of the same name: that sibling is then not a zone of its own).
  */
-
-/** What a zone parser may use: the zones folder (the `$INCLUDE` root) and a reader that records what it read. */
-export interface ZoneFileContext {
-  zonesDir: string;
-  /** Reads a file as UTF-8; everything read this way decides whether the zone changed. */
-  read(path: string): string;
-  /** Whether a file exists (a YAML zone's optional sibling); read it with `read` so it counts. */
-  exists(path: string): boolean;
-}
-
-/** Parses one zone file. Contract: returns a built Zone or throws SourceError(file, line, reason). */
-export type ZoneFileParser = (path: string, ctx: ZoneFileContext) => Zone;
 
 /** RFC 1035 master files: `<origin>.zone`, unless the file starts with `$ORIGIN`. */
 export const parseZoneFile: ZoneFileParser = (path, ctx) => {

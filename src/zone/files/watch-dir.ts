@@ -1,7 +1,8 @@
 import { statSync, watch, type FSWatcher } from 'node:fs';
-import type { Logger } from '../log.ts';
-import { defaultParsers, formatSourceError, scanZoneDir, type LastGood, type ZoneDirResult, type ZoneFileParser } from './loader.ts';
-import type { ZoneSet } from './model.ts';
+import type { Logger } from '../../log.ts';
+import { defaultParsers, formatSourceError, scanZoneDir, type LastGood, type ZoneDirResult } from './scan-dir.ts';
+import type { ZoneFileParser } from './zone-files.ts';
+import type { ZoneSet } from '../model.ts';
 
 export interface ZoneLoaderOptions {
   /** The zones folder. */

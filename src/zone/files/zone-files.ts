@@ -1,15 +1,27 @@
 import { realpathSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { SourceError } from '../errors.ts';
-import type { IncludeReader } from './master-parser.ts';
-import type { Name } from './model.ts';
-import { parseName } from './rdata-parser.ts';
+import { SourceError } from '../../errors.ts';
+import type { IncludeReader } from '../master/master-parser.ts';
+import type { Name, Zone } from '../model.ts';
+import { parseName } from '../master/rdata-parser.ts';
 
 /**
  * How zone files relate to names and to each other (pure path logic plus `realpath`): a file's
  * name gives its origin, `$INCLUDE` stays inside the zones folder, and `<name>.yaml` takes its
  * static records from the sibling `<name>.zone`.
  */
+
+/** What a zone parser may use: the zones folder (the `$INCLUDE` root) and a reader that records what it read. */
+export interface ZoneFileContext {
+  zonesDir: string;
+  /** Reads a file as UTF-8; everything read this way decides whether the zone changed. */
+  read(path: string): string;
+  /** Whether a file exists (a YAML zone's optional sibling); read it with `read` so it counts. */
+  exists(path: string): boolean;
+}
+
+/** Parses one zone file. Contract: returns a built Zone or throws SourceError(file, line, reason). */
+export type ZoneFileParser = (path: string, ctx: ZoneFileContext) => Zone;
 
 /** Extensions of balanced (YAML) zone files. */
 export const YAML_EXTENSIONS: readonly string[] = ['.yaml', '.yml'];

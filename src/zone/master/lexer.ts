@@ -1,4 +1,4 @@
-import { SourceError } from '../errors.ts';
+import { SourceError } from '../../errors.ts';
 
 /**
  * Tokenizer for RFC 1035 §5.1 master-file text. Pure: text in, entries out.

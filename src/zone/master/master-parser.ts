@@ -1,8 +1,8 @@
-import { SourceError } from '../errors.ts';
-import type { SourcedRecord } from './build.ts';
+import { SourceError } from '../../errors.ts';
+import type { SourcedRecord } from '../build.ts';
 import { lex, type Entry, type Token } from './lexer.ts';
-import { RRType, type Name } from './model.ts';
-import { parseName, parseRData, parseTtl, parseType } from './rdata-parser.ts';
+import { RRType, type Name } from '../model.ts';
+import { parseName, parseRData, parseTtl, parseZoneType } from './rdata-parser.ts';
 
 /** Reads an `$INCLUDE`d file. Throws (any Error) when the path is not allowed or cannot be read. */
 export type IncludeReader = (relPath: string) => { text: string; file: string };
@@ -154,7 +154,7 @@ function record(entry: Entry, state: State, file: string): SourcedRecord {
   const typeToken = tokens[i];
   if (!typeToken) throw new Error('missing fields: no record type');
   if (typeToken.quoted) throw new Error(`unknown type "${typeToken.text}"`);
-  const type = parseType(typeToken.text);
+  const type = parseZoneType(typeToken.text);
   const rdata = parseRData(type, tokens.slice(i + 1), state.origin);
   if (ttl !== undefined) state.lastTtl = ttl;
   else ttl = omittedTtl(state, rdata.type === RRType.SOA ? (rdata as { minimum: number }).minimum : undefined);

@@ -1,6 +1,8 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { decodeEscapes, type Token } from './lexer.ts';
-import { RRType, type Name, type RData } from './model.ts';
+import type { Name, RData } from '../model.ts';
+import { parseType, RRType, typeName } from '../rr-types.ts';
+import { canonicalIPv6, checkNameLength } from './canonical.ts';
 import { decodeWireRData } from './rdata-wire.ts';
 
 /**
@@ -9,34 +11,37 @@ import { decodeWireRData } from './rdata-wire.ts';
  */
 
 /** Types with a presentation format mxlb parses; any other type needs RFC 3597 `\#` data. */
-export const KNOWN_TYPES: ReadonlyMap<string, number> = new Map([
-  ['A', RRType.A], ['NS', RRType.NS], ['CNAME', RRType.CNAME], ['SOA', RRType.SOA], ['PTR', RRType.PTR],
-  ['MX', RRType.MX], ['TXT', RRType.TXT], ['AAAA', RRType.AAAA], ['SRV', RRType.SRV], ['CAA', RRType.CAA],
-  ['DS', RRType.DS],
+export const PRESENTATION_TYPES: ReadonlySet<number> = new Set([
+  RRType.A, RRType.NS, RRType.CNAME, RRType.SOA, RRType.PTR, RRType.MX, RRType.TXT, RRType.AAAA, RRType.SRV, RRType.CAA, RRType.DS,
 ]);
 
-/** Mnemonics people may write that mxlb does not parse; named so the error can say so. */
-const UNSUPPORTED_TYPES = new Set(['RRSIG', 'NSEC', 'NSEC3', 'NSEC3PARAM', 'DNSKEY', 'SSHFP', 'TLSA', 'HINFO', 'NAPTR', 'DNAME', 'SPF', 'SVCB', 'HTTPS', 'LOC', 'RP', 'AFSDB', 'CDS', 'CDNSKEY', 'OPENPGPKEY', 'URI']);
+/** RFC 6895 §3.1: 0 is reserved, OPT (41) is a pseudo-RR, 128–255 are query/meta types: none is zone data. */
+function mayAppearInZone(code: number): boolean {
+  return !(code === 0 || code === RRType.OPT || (code >= 128 && code <= 255) || code > 65535);
+}
 
 export const MAX_TTL = 2 ** 31 - 1; // RFC 2181 §8
 const U32 = 2 ** 32 - 1;
 const TTL_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 
-/** Resolves a type mnemonic or RFC 3597 `TYPEnnn` (case-insensitive) to its code. */
-export function parseType(text: string): number {
+/**
+ * A zone file's type field: a mnemonic of `rr-types.ts` whose presentation form mxlb parses, or RFC
+ * 3597 `TYPEnnn` of a type that may appear in a zone (case-insensitive). Other mnemonics of the table
+ * are refused with a hint to write them as `TYPEnnn \#` data.
+ */
+export function parseZoneType(text: string): number {
   const upper = text.toUpperCase();
-  const known = KNOWN_TYPES.get(upper);
-  if (known !== undefined) return known;
   const generic = /^TYPE(\d+)$/.exec(upper);
   if (generic) {
     const code = Number(generic[1]);
-    // RFC 6895 §3.1: 0 is reserved, OPT (41) is a pseudo-RR, 128–255 are query/meta types.
-    if (code === 0 || code === RRType.OPT || (code >= 128 && code <= 255) || code > 65535) {
-      throw new Error(`type ${text} cannot appear in a zone`);
-    }
+    if (!mayAppearInZone(code)) throw new Error(`type ${text} cannot appear in a zone`);
     return code;
   }
-  if (UNSUPPORTED_TYPES.has(upper)) throw new Error(`type ${upper} is not supported (write it as RFC 3597 TYPEnnn \\# data to serve it as opaque bytes)`);
+  const code = /\s/.test(text) ? undefined : parseType(upper);
+  if (code !== undefined && PRESENTATION_TYPES.has(code)) return code;
+  if (code !== undefined && mayAppearInZone(code)) {
+    throw new Error(`type ${upper} is not supported (write it as RFC 3597 TYPEnnn \\# data to serve it as opaque bytes)`);
+  }
   throw new Error(`unknown type "${text}"`);
 }
 
@@ -118,18 +123,6 @@ function joinName(labels: string[], origin: Name): string {
   return labels.length === 0 ? origin : `${labels.join('.')}.${origin}`;
 }
 
-/** RFC 1035 §2.3.4: labels ≤ 63 octets, names ≤ 255 octets in wire form. */
-export function checkNameLength(name: Name, what = 'name'): Name {
-  if (name === '') return name;
-  let wire = 1;
-  for (const label of name.split('.')) {
-    if (label.length > 63) throw new Error(`bad ${what}: label "${label.slice(0, 20)}…" is ${label.length} octets (at most 63)`);
-    wire += label.length + 1;
-  }
-  if (wire > 255) throw new Error(`bad ${what}: ${wire} octets long (at most 255)`);
-  return name;
-}
-
 /** One <character-string>: at most 255 bytes after unescaping (RFC 1035 §3.3). */
 export function parseCharString(token: Token, what = 'string'): Uint8Array {
   const bytes = decodeEscapes(token.text);
@@ -145,11 +138,11 @@ export function parseCharString(token: Token, what = 'string'): Uint8Array {
 export function parseRData(type: number, tokens: readonly Token[], origin: Name): RData {
   const first = tokens[0];
   if (first && !first.quoted && first.text === '\\#') return decodeWireRData(type, parseGeneric(tokens.slice(1)));
-  const known = [...KNOWN_TYPES.values()].includes(type);
+  const known = PRESENTATION_TYPES.has(type);
   if (!known) throw new Error(`type TYPE${type} needs RFC 3597 data: \\# <length> <hex>`);
   const exact = (n: number) => {
-    if (tokens.length < n) throw new Error(`missing fields: ${typeName(type)} needs ${n} and has ${tokens.length}`);
-    if (tokens.length > n) throw new Error(`trailing garbage "${tokens[n]!.text}" after ${typeName(type)} data`);
+    if (tokens.length < n) throw new Error(`missing fields: ${zoneTypeName(type)} needs ${n} and has ${tokens.length}`);
+    if (tokens.length > n) throw new Error(`trailing garbage "${tokens[n]!.text}" after ${zoneTypeName(type)} data`);
   };
   switch (type) {
     case RRType.A: {
@@ -166,7 +159,7 @@ export function parseRData(type: number, tokens: readonly Token[], origin: Name)
     case RRType.CNAME:
     case RRType.PTR:
       exact(1);
-      return { type, target: parseName(tokens[0], origin, `${typeName(type)} target`) };
+      return { type, target: parseName(tokens[0], origin, `${zoneTypeName(type)} target`) };
     case RRType.MX:
       exact(2);
       return { type, preference: parseUint(tokens[0], 65535, 'MX preference'), exchange: parseName(tokens[1], origin, 'MX exchange') };
@@ -254,11 +247,6 @@ function parseIPv6(token: Token): string {
   return canonicalIPv6(text);
 }
 
-/** RFC 5952 text form (lower case, longest zero run compressed), so equal addresses compare equal. */
-export function canonicalIPv6(text: string): string {
-  return new URL(`http://[${text}]/`).hostname.slice(1, -1);
-}
-
 /** RFC 3597 §5: `<length> <hex>...`; the hex may be split into several words. */
 function parseGeneric(tokens: readonly Token[]): Uint8Array {
   const length = parseUint(tokens[0], 65535, 'RFC 3597 data length');
@@ -268,7 +256,10 @@ function parseGeneric(tokens: readonly Token[]): Uint8Array {
   return Uint8Array.from(Buffer.from(hex, 'hex'));
 }
 
-export function typeName(type: number): string {
-  for (const [name, code] of KNOWN_TYPES) if (code === type) return name;
-  return `TYPE${type}`;
+/**
+ * The type field mxlb writes in zone data (`mxlb zone show`, messages about zone records): the
+ * mnemonic of a type whose presentation form it parses, else `TYPEnnn`, so what it writes parses back.
+ */
+export function zoneTypeName(type: number): string {
+  return PRESENTATION_TYPES.has(type) ? typeName(type) : `TYPE${type}`;
 }

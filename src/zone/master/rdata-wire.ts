@@ -1,5 +1,5 @@
-import { RRType, type Name, type RData } from './model.ts';
-import { canonicalIPv6, checkNameLength } from './rdata-parser.ts';
+import { RRType, type Name, type RData } from '../model.ts';
+import { canonicalIPv6, checkNameLength } from './canonical.ts';
 
 /**
  * RFC 3597 §5 generic data (`\# len hex`) for a type mxlb knows is decoded here into the same typed

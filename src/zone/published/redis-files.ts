@@ -1,12 +1,12 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { SourceError } from '../errors.ts';
-import { writeAtomically } from './atomic-write.ts';
-import { defaultParsers, formatSourceError, scanZoneDir, type ZoneFileContext } from './loader.ts';
-import type { Name } from './model.ts';
+import { SourceError } from '../../errors.ts';
+import { writeAtomically } from '../files/atomic-write.ts';
+import { defaultParsers, formatSourceError, scanZoneDir } from '../files/scan-dir.ts';
+import type { Name } from '../model.ts';
 import type { PublishedZone, ZoneSource } from './redis-zones.ts';
-import { siblingZoneFile, YAML_EXTENSIONS } from './zone-files.ts';
+import { siblingZoneFile, YAML_EXTENSIONS, type ZoneFileContext } from '../files/zone-files.ts';
 
 /**
  * Shared zones on disk (edge: file I/O): reading the zones a push publishes, writing published

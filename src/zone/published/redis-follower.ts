@@ -1,11 +1,11 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../log.ts';
-import { waitForReady } from '../state/redis-ready.ts';
+import type { Logger } from '../../log.ts';
+import { waitForReady } from '../../redis/index.ts';
 import { cacheFileName, readManifest, writeManifest, writeZoneFiles, type Manifest } from './redis-files.ts';
 import { fetchZone, publishedVersions, type ZoneKeys } from './redis-zones.ts';
-import { siblingZoneFile, YAML_EXTENSIONS } from './zone-files.ts';
+import { siblingZoneFile, YAML_EXTENSIONS } from '../files/zone-files.ts';
 
 export interface RedisZoneFollowerOptions {
   /** Commands connection (no offline queue: a command while Redis is down fails at once). */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Name } from './model.ts';
+import type { Name } from '../model.ts';
 
 /**
  * Shared zones in Redis (docs/cluster.md, "Shared zones"): the layout and the few commands that

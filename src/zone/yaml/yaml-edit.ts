@@ -1,5 +1,5 @@
 import { isMap, isPair, isScalar, isSeq, parseDocument, Scalar, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
-import { SourceError } from '../errors.ts';
+import { SourceError } from '../../errors.ts';
 import { column, keepCommentColumn, lineEnd, lineOf, lineStart, pastContinuationComments, spliceLineMapper, withLeadingEol, type Splice } from './yaml-edit-text.ts';
 
 /**

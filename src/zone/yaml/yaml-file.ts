@@ -1,6 +1,5 @@
-import type { ZoneFileParser } from './loader.ts';
 import { parseYamlZone } from './yaml-parser.ts';
-import { includeReader, originFromFileName, siblingZoneFile } from './zone-files.ts';
+import { includeReader, originFromFileName, siblingZoneFile, type ZoneFileParser } from '../files/zone-files.ts';
 
 /**
  * The loader's parser for `<origin>.yaml` / `.yml` (edge: reads through the loader's context so

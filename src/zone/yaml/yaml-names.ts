@@ -1,7 +1,7 @@
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
-import { DEFAULT_BALANCED, type AllDownPolicy, type BalancedName, type MxBinding, type Policy, type Tier } from '../pool/model.ts';
-import { isInOrBelow, type Name } from './model.ts';
-import { parseName, parseTtl } from './rdata-parser.ts';
+import { DEFAULT_BALANCED, type AllDownPolicy, type BalancedName, type MxBinding, type Policy, type Tier } from '../../pool/model.ts';
+import { isInOrBelow, type Name } from '../model.ts';
+import { parseName, parseTtl } from '../master/rdata-parser.ts';
 import { entries, fields, int, isNull, oneOf, str, suggest, type Entry, type YamlSource } from './yaml-nodes.ts';
 import type { PoolDraft } from './yaml-pools.ts';
 

@@ -1,5 +1,5 @@
 import { CST, isMap, isScalar, isSeq, Parser, type LineCounter, type Node, type Scalar, type YAMLError } from 'yaml';
-import { SourceError } from '../errors.ts';
+import { SourceError } from '../../errors.ts';
 
 /**
  * Reading a YAML zone's syntax tree with line numbers (pure). Every check throws

@@ -1,10 +1,10 @@
 import { LineCounter, parseDocument, visit } from 'yaml';
-import { SourceError } from '../errors.ts';
-import type { BalancedName, MxBinding, Pool, PoolSet } from '../pool/model.ts';
-import { buildZone } from './build.ts';
-import type { IncludeReader } from './master-parser.ts';
-import type { Name, Zone } from './model.ts';
-import { parseName } from './rdata-parser.ts';
+import { SourceError } from '../../errors.ts';
+import type { BalancedName, MxBinding, Pool, PoolSet } from '../../pool/model.ts';
+import { buildZone } from '../build.ts';
+import type { IncludeReader } from '../master/master-parser.ts';
+import type { Name, Zone } from '../model.ts';
+import { parseName } from '../master/rdata-parser.ts';
 import { readMx, readNames } from './yaml-names.ts';
 import { fields, str, syntaxErrorOffset, YamlSource, type Entry } from './yaml-nodes.ts';
 import { readPools } from './yaml-pools.ts';

@@ -1,9 +1,10 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Node } from 'yaml';
-import { memberId, type Member, type Pool } from '../pool/model.ts';
-import { mergeProbeSettings, type ProbeSettingsOverride } from '../pool/settings.ts';
-import type { Name } from './model.ts';
-import { canonicalIPv6, parseName } from './rdata-parser.ts';
+import { memberId, type Member, type Pool } from '../../pool/model.ts';
+import { mergeProbeSettings, type ProbeSettingsOverride } from '../../probe/index.ts';
+import type { Name } from '../model.ts';
+import { canonicalIPv6 } from '../master/canonical.ts';
+import { parseName } from '../master/rdata-parser.ts';
 import { entries, fields, int, items, str, type Entry, type YamlSource } from './yaml-nodes.ts';
 import { readProbe } from './yaml-probe.ts';
 

@@ -1,10 +1,10 @@
 import { isScalar, Scalar } from 'yaml';
-import { SourceError } from '../errors.ts';
-import { DEFAULT_BALANCED, type MemberId } from '../pool/model.ts';
-import type { SourcedRecord } from './build.ts';
-import { parseZoneText, type IncludeReader } from './master-parser.ts';
-import { isInOrBelow, RRType, type Name } from './model.ts';
-import { typeName } from './rdata-parser.ts';
+import { SourceError } from '../../errors.ts';
+import { DEFAULT_BALANCED, type MemberId } from '../../pool/model.ts';
+import type { SourcedRecord } from '../build.ts';
+import { parseZoneText, type IncludeReader } from '../master/master-parser.ts';
+import { isInOrBelow, RRType, type Name } from '../model.ts';
+import { zoneTypeName } from '../master/rdata-parser.ts';
 import type { Entry, YamlSource } from './yaml-nodes.ts';
 import type { MxDraft, NameDraft } from './yaml-names.ts';
 import type { PoolDraft } from './yaml-pools.ts';
@@ -121,7 +121,7 @@ export function checkCollisions(
   };
   const clash = (name: Name, types: number[], why: string) => {
     const r = byOwner.get(name)?.find((x) => types.includes(x.type));
-    if (r) throw new SourceError(r.file ?? src.file, r.line ?? 0, `${name}. ${why}: remove its static ${typeName(r.type)} record`);
+    if (r) throw new SourceError(r.file ?? src.file, r.line ?? 0, `${name}. ${why}: remove its static ${zoneTypeName(r.type)} record`);
   };
 
   for (const { name, line } of names.values()) {

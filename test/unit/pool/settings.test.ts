@@ -1,6 +1,5 @@
 import test from 'ava';
-import { DEFAULT_PROBE_SETTINGS } from '../../../src/pool/model.ts';
-import { mergeProbeSettings, probeTarget } from '../../../src/pool/settings.ts';
+import { DEFAULT_PROBE_SETTINGS, mergeProbeSettings, probeTarget } from '../../../src/probe/settings.ts';
 import { m } from './fixture.ts';
 
 test('layers merge field by field over the defaults; undefined does not erase', (t) => {

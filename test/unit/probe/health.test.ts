@@ -1,7 +1,7 @@
 import test from 'ava';
 import { initialHealth, nextProbeDelay, step, type MemberHealth } from '../../../src/probe/health.ts';
 import type { ProbeResult } from '../../../src/probe/types.ts';
-import { DEFAULT_PROBE_SETTINGS } from '../../../src/pool/model.ts';
+import { DEFAULT_PROBE_SETTINGS } from '../../../src/probe/settings.ts';
 
 function result(ok: boolean, reason = 'connect-refused'): ProbeResult {
   return ok

@@ -2,8 +2,8 @@ import test from 'ava';
 import type { Redis } from 'ioredis';
 import { silentLogger } from '../../../src/log.ts';
 import { fairShare, LeaseManager, leaseTiming } from '../../../src/state/leases.ts';
-import { redisKeys } from '../../../src/state/redis-keys.ts';
-import { redisClientOptions, describeTarget } from '../../../src/state/redis-connection.ts';
+import { redisKeys } from '../../../src/redis/keys.ts';
+import { redisClientOptions, describeTarget } from '../../../src/redis/connection.ts';
 
 test('lease timing: a dead holder is replaced within two intervals, a live one survives missed ticks', (t) => {
   for (const interval of [250, 1000, 5000]) {

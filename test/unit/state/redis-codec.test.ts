@@ -1,6 +1,6 @@
 import test from 'ava';
 import { decodeHash, decodeMessage, decodeValue, encode, isPersistedHealth, isVote } from '../../../src/state/redis-codec.ts';
-import { redisKeys } from '../../../src/state/redis-keys.ts';
+import { redisKeys } from '../../../src/redis/keys.ts';
 
 const health = { state: 'down', since: 5, reason: '2 consecutive failures', lastFailure: { at: 5, reason: 'connect-refused' } };
 const override = { kind: 'drained', reason: 'kernel update', author: 'alice', at: 1, expiresAt: 99 };

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { SourceError } from '../../../src/errors.ts';
-import { parseMasterFile } from '../../../src/zone/master-parser.ts';
+import { parseMasterFile } from '../../../src/zone/master/master-parser.ts';
 import { RRType } from '../../../src/zone/model.ts';
 
 /** DS in master files (RFC 4034 §5.3), kept as RFC 3597 wire bytes. */

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { SourceError } from '../../../src/errors.ts';
-import { decodeEscapes, lex } from '../../../src/zone/lexer.ts';
+import { decodeEscapes, lex } from '../../../src/zone/master/lexer.ts';
 
 const words = (text: string) => lex(text, 'z').map((e) => ({ line: e.line, omitted: e.ownerOmitted, tokens: e.tokens.map((t) => (t.quoted ? `"${t.text}"` : t.text)) }));
 

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SourceError } from '../../../src/errors.ts';
-import { formatSourceError, loadZoneDir, loadZoneFile, scanZoneDir } from '../../../src/zone/loader.ts';
+import { formatSourceError, loadZoneDir, loadZoneFile, scanZoneDir } from '../../../src/zone/files/scan-dir.ts';
 import { RRType } from '../../../src/zone/model.ts';
 
 const FIXTURES = 'test/fixtures/zones';

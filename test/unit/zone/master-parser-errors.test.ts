@@ -1,6 +1,6 @@
 import test from 'ava';
 import { SourceError } from '../../../src/errors.ts';
-import { parseMasterFile, type IncludeReader } from '../../../src/zone/master-parser.ts';
+import { parseMasterFile, type IncludeReader } from '../../../src/zone/master/master-parser.ts';
 
 /**
  * Each case: a file whose line `line` starts the offending entry (earlier lines are valid, so a

@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { SourcedRecord } from '../../../src/zone/build.ts';
-import { parseMasterFile, parseZoneText } from '../../../src/zone/master-parser.ts';
+import { parseMasterFile, parseZoneText } from '../../../src/zone/master/master-parser.ts';
 import { RRType } from '../../../src/zone/model.ts';
 
 const ORIGIN = 'example.com';

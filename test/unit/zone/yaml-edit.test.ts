@@ -1,8 +1,8 @@
 import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { SourceError } from '../../../src/errors.ts';
-import { editYamlZone, scalarText, setMember, type MemberEdit, type MemberFields, type ReadBack } from '../../../src/zone/yaml-edit.ts';
-import { parseYamlZone } from '../../../src/zone/yaml-parser.ts';
+import { editYamlZone, scalarText, setMember, type MemberEdit, type MemberFields, type ReadBack } from '../../../src/zone/yaml/yaml-edit.ts';
+import { parseYamlZone } from '../../../src/zone/yaml/yaml-parser.ts';
 
 /**
  * Golden files: test/fixtures/yaml-edit/input.yaml (comments in many places, blank lines, block

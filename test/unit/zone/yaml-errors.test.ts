@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { SourceError } from '../../../src/errors.ts';
-import { parseYamlZone } from '../../../src/zone/yaml-parser.ts';
+import { parseYamlZone } from '../../../src/zone/yaml/yaml-parser.ts';
 
 const FILE = 'zones/mail.test.yaml';
 

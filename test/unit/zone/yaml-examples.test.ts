@@ -7,12 +7,12 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
 import { isPair, isScalar, parseDocument, visit } from 'yaml';
-import { loadZoneDir, loadZoneFile } from '../../../src/zone/loader.ts';
+import { loadZoneDir, loadZoneFile } from '../../../src/zone/files/scan-dir.ts';
 import { RRType } from '../../../src/zone/model.ts';
-import { MX_KEYS, NAME_KEYS, TIER_KEYS } from '../../../src/zone/yaml-names.ts';
-import { TOP_KEYS } from '../../../src/zone/yaml-parser.ts';
-import { MEMBER_KEYS, POOL_KEYS } from '../../../src/zone/yaml-pools.ts';
-import { PROBE_KEYS, TIMEOUT_KEYS } from '../../../src/zone/yaml-probe.ts';
+import { MX_KEYS, NAME_KEYS, TIER_KEYS } from '../../../src/zone/yaml/yaml-names.ts';
+import { TOP_KEYS } from '../../../src/zone/yaml/yaml-parser.ts';
+import { MEMBER_KEYS, POOL_KEYS } from '../../../src/zone/yaml/yaml-pools.ts';
+import { PROBE_KEYS, TIMEOUT_KEYS } from '../../../src/zone/yaml/yaml-probe.ts';
 
 const EXAMPLES = ['zones/mail.example.net.yaml', 'zones/outbound.example.org.yaml'];
 

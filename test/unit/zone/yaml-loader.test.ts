@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateZones } from '../../../src/cli/zone.ts';
 import { SourceError } from '../../../src/errors.ts';
-import { formatSourceError, loadZoneFile, scanZoneDir } from '../../../src/zone/loader.ts';
+import { formatSourceError, loadZoneFile, scanZoneDir } from '../../../src/zone/files/scan-dir.ts';
 import { RRType } from '../../../src/zone/model.ts';
 
 function tempDir(t: { teardown: (fn: () => void) => void }, files: Record<string, string>): string {

@@ -5,9 +5,10 @@
  * Errors: yaml-errors.test.ts; files on disk (sibling .zone, loader): yaml-loader.test.ts.
  */
 import test from 'ava';
-import { DEFAULT_BALANCED, DEFAULT_PROBE_SETTINGS, type BalancedName, type Pool } from '../../../src/pool/model.ts';
+import { DEFAULT_BALANCED, type BalancedName, type Pool } from '../../../src/pool/model.ts';
+import { DEFAULT_PROBE_SETTINGS } from '../../../src/probe/settings.ts';
 import { RRType, type Zone } from '../../../src/zone/model.ts';
-import { parseYamlZone } from '../../../src/zone/yaml-parser.ts';
+import { parseYamlZone } from '../../../src/zone/yaml/yaml-parser.ts';
 
 const RECORDS = `records: |
   $TTL 300
