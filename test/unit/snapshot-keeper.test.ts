@@ -9,6 +9,7 @@ import type { Snapshot } from '../../src/snapshot.ts';
 import { SnapshotKeeper } from '../../src/snapshot-keeper.ts';
 import type { ZoneSet } from '../../src/zone/model.ts';
 import { FakeStore } from '../helpers/fake-store.ts';
+import { eventually } from '../helpers/poll.ts';
 
 const T0 = 1_000_000;
 
@@ -109,7 +110,10 @@ test('an override expiring at T is released by a rebuild at T that bumps the ver
   t.deepEqual(swaps, []);
 
   clock.now = T;
-  const swapped = await new Promise<{ snapshot: Snapshot; at: number }>((resolve) => keeper.onSwap((snapshot) => resolve({ snapshot, at: clock.now })));
+  // The keeper's timer is unref'd: poll (a ref'd timer) so the process waits for it.
+  const seen: { snapshot: Snapshot; at: number }[] = [];
+  keeper.onSwap((snapshot) => seen.push({ snapshot, at: clock.now }));
+  const swapped = await eventually(() => seen[0], { what: 'the rebuild at T' });
   t.is(swapped.at, T);
   t.is(swapped.snapshot.version, drained.version + 1);
   t.is(keeper.current(), swapped.snapshot);
@@ -128,7 +132,7 @@ test('the expiry timer follows the soonest live expiry', async (t) => {
   await store.setOverride('p/a', { ...drain, expiresAt: T0 + 60_000 }, 'alice');
   const v = keeper.current().version;
   clock.now = T0 + 30;
-  await new Promise<void>((resolve) => keeper.onSwap(() => resolve()));
+  await eventually(() => keeper.current().version > v, { what: 'the rebuild at the weight expiry' });
   t.is(keeper.current().version, v + 1);
   t.is(keeper.current().members.get('p/b')?.weight, undefined);
   t.is(keeper.current().members.get('p/a')?.state, 'drained', 'the later override still holds');
