@@ -2,7 +2,7 @@ import { RRType, isInOrBelow, type Name, type ResourceRecord, type RRSet, type Z
 import { balancedAddressSets } from './resolve-balanced.ts';
 import { hostAddressSets, memberHosts } from './resolve-hosts.ts';
 import { lookup, recordsOf, targetOf } from './resolve-lookup.ts';
-import { combine, NOTHING_SELECTED, type Selected, type SelectionInputs } from './resolve-selection.ts';
+import { combineAll, NOTHING_SELECTED, type Selected, type SelectionInputs } from './resolve-selection.ts';
 
 /** Types whose RDATA names a host whose addresses help the client (RFC 1035 §3.3.9, §3.3.11; RFC 2782). */
 const NEEDS_ADDRESSES: ReadonlySet<number> = new Set([RRType.NS, RRType.MX, RRType.SRV]);
@@ -48,7 +48,7 @@ export function addressesFor(
       additional.push(...recordsOf(set, target));
     }
   }
-  return { records: additional, selected: combine(...parts) };
+  return { records: additional, selected: combineAll(parts) };
 }
 
 function addressSets(zone: Zone, target: Name, glue: boolean, inputs: SelectionInputs | undefined): { sets: RRSet[]; selected: Selected } {

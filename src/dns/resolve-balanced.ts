@@ -17,7 +17,7 @@ import { selectMembers, selectMx, type AddressFamily, type BalancedName, type Me
 import { RRType, type Name, type ResourceRecord, type RRSet, type Zone } from '../zone/model.ts';
 import { addressData, hostAddressSet, hostAddressSets, memberHosts } from './resolve-hosts.ts';
 import { recordsOf } from './resolve-lookup.ts';
-import { combine, NOTHING_SELECTED, selected, type Selected, type SelectionInputs } from './resolve-selection.ts';
+import { combine, combineAll, NOTHING_SELECTED, selected, type Selected, type SelectionInputs } from './resolve-selection.ts';
 
 /** Outcome of a balanced answer: `answer` records (possibly none) plus additional, or a policy outcome. */
 export interface BalancedResult {
@@ -148,5 +148,5 @@ function mxAnswer(inputs: SelectionInputs, zone: Zone, binding: MxBinding, balan
     for (const set of sets.sets) additional.push(...recordsOf(set, set.owner));
     parts.push(sets.selected);
   }
-  return { outcome: 'answer', answer, additional, selected: combine(...parts) };
+  return { outcome: 'answer', answer, additional, selected: combineAll(parts) };
 }

@@ -46,12 +46,26 @@ export function selected(decision: Decision, variants: number, members: readonly
 
 /** The parts in order: the largest rotation count, members and decisions concatenated. */
 export function combine(...parts: readonly Selected[]): Selected {
-  const real = parts.filter((p) => p !== NOTHING_SELECTED);
-  if (real.length === 0) return NOTHING_SELECTED;
-  if (real.length === 1) return real[0]!;
-  return {
-    variants: Math.max(...real.map((p) => p.variants)),
-    members: real.flatMap((p) => p.members),
-    decisions: real.flatMap((p) => p.decisions),
-  };
+  return combineAll(parts);
+}
+
+/** `combine` over a list (plain loops: this runs on every cache miss of a balanced answer). */
+export function combineAll(parts: readonly Selected[]): Selected {
+  let only: Selected | undefined;
+  let count = 0;
+  for (const part of parts) {
+    if (part === NOTHING_SELECTED) continue;
+    only = part;
+    count++;
+  }
+  if (count <= 1) return only ?? NOTHING_SELECTED;
+  let variants = 1;
+  const members: MemberId[] = [];
+  const decisions: Decision[] = [];
+  for (const part of parts) {
+    if (part.variants > variants) variants = part.variants;
+    for (const id of part.members) members.push(id);
+    for (const decision of part.decisions) decisions.push(decision);
+  }
+  return { variants, members, decisions };
 }
