@@ -4,13 +4,8 @@
  * state store, override expiry) feed the SnapshotKeeper; the DNS path reads its current snapshot.
  */
 import { loadAdminTokens, type Endpoint, type ServeConfig } from './config.ts';
-import { DnsServer } from './dns/index.ts';
-import { DnsMetricsHub } from './dns/metrics-hooks.ts';
-import { AdminAuth } from './http/auth.ts';
-import type { ServerContext } from './http/context.ts';
-import { allRoutes } from './http/routes.ts';
-import { startHttp, type HttpListener } from './http/server.ts';
-import { AnswerShares, coarseClock } from './http/shares.ts';
+import { DnsMetricsHub, DnsServer } from './dns/index.ts';
+import { AdminAuth, allRoutes, AnswerShares, coarseClock, startHttp, type HttpListener, type ServerContext } from './http/index.ts';
 import type { Logger } from './log.ts';
 import { MxlbMetrics } from './metrics/index.ts';
 import { ProbeHistory, ProbeScheduler, smtpCheck } from './probe/index.ts';

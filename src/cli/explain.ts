@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { MxlbError } from '../errors.ts';
-import { clientProblem, nameProblem, parseType, type ExplainDocument } from '../http/explain-model.ts';
+import { clientProblem, nameProblem, type ExplainDocument } from '../http/index.ts';
+import { parseType } from '../zone/index.ts';
 import { call } from './client.ts';
 import { runServerCommand, type MemberCommandIo } from './member-run.ts';
 import { readClient, readOptions, type ReadArgs } from './status.ts';

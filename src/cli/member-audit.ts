@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { MxlbError } from '../errors.ts';
-import type { AuditEntry } from '../state/store.ts';
+import type { AuditEntry } from '../state/index.ts';
 import { call, clientOptions, type ClientArgs } from './client.ts';
 import { auditTable } from './member-format.ts';
 import { runServerCommand } from './member-run.ts';

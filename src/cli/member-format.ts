@@ -2,9 +2,9 @@
  * Text layout of `mxlb member` output (pure; `now` is a parameter): aligned tables that read well
  * in a terminal, with the variable-length column last so long reasons do not push the others.
  */
-import type { MemberView } from '../http/admin-view.ts';
-import type { Override, WeightOverride } from '../pool/model.ts';
-import type { AuditEntry } from '../state/store.ts';
+import type { MemberView } from '../http/index.ts';
+import type { Override, WeightOverride } from '../pool/index.ts';
+import type { AuditEntry } from '../state/index.ts';
 
 /** Columns padded to their widest cell, two spaces apart; the last column is not padded. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {

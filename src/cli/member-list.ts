@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import type { MemberView } from '../http/admin-view.ts';
+import type { MemberView } from '../http/index.ts';
 import { call, clientOptions, type ClientArgs } from './client.ts';
 import { memberTable } from './member-format.ts';
 import { runServerCommand } from './member-run.ts';

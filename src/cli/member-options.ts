@@ -1,7 +1,7 @@
 /** Flags the change subcommands share, and their early checks (usage errors before any request). */
 import type { Argv } from 'yargs';
 import { MxlbError } from '../errors.ts';
-import { parseExpiry } from '../pool/expiry.ts';
+import { parseExpiry } from '../pool/index.ts';
 import { clientOptions, type ClientArgs } from './client.ts';
 import { checkMemberId } from './member-run.ts';
 

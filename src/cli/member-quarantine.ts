@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import type { MemberView } from '../http/admin-view.ts';
+import type { MemberView } from '../http/index.ts';
 import { overrideBody, overrideOptions, type OverrideArgs } from './member-options.ts';
 import { changeMember, runServerCommand, waitForCaches } from './member-run.ts';
 

@@ -4,8 +4,8 @@
  * performing one change and printing its result.
  */
 import { MxlbError } from '../errors.ts';
-import type { MemberView } from '../http/admin-view.ts';
-import type { AuditEntry } from '../state/store.ts';
+import type { MemberView } from '../http/index.ts';
+import type { AuditEntry } from '../state/index.ts';
 import { call, ClientError, EXIT, resolveClient, type ClientArgs, type ClientOptions } from './client.ts';
 import { age, clock, describeOverride, stateText } from './member-format.ts';
 

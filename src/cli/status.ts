@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { clientDefaults } from '../config.ts';
-import type { MemberStatus, NameStatus, PoolStatus, StatusDocument, ZoneStatus } from '../http/status-model.ts';
-import type { ClusterStatus } from '../state/redis-cluster.ts';
+import type { MemberStatus, NameStatus, PoolStatus, StatusDocument, ZoneStatus } from '../http/index.ts';
+import type { ClusterStatus } from '../state/index.ts';
 import { call, type ClientArgs } from './client.ts';
 import { age, table } from './member-format.ts';
 import { runServerCommand, type MemberCommandIo } from './member-run.ts';

@@ -1,6 +1,4 @@
-import type { RData, ResourceRecord, Zone } from '../zone/model.ts';
-import { RRType } from '../zone/model.ts';
-import { zoneTypeName } from '../zone/index.ts';
+import { RRType, zoneTypeName, type RData, type ResourceRecord, type Zone } from '../zone/index.ts';
 
 /**
  * A zone's records in master-file presentation form (RFC 1035 §5.1, RFC 3597 §5 for unknown

@@ -1,7 +1,7 @@
 import { extname } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { clientDefaults } from '../config.ts';
-import type { BalancedName, MxBinding, Pool } from '../pool/model.ts';
+import type { BalancedName, MxBinding, Pool } from '../pool/index.ts';
 import { locateZone } from './zone-locate.ts';
 import { absolute, zoneRecords } from './zone-records.ts';
 import { emit, failed, json, table, usage, type CommandOutput } from './zone-output.ts';

@@ -11,7 +11,7 @@
 import { Packet } from 'dns2';
 import type { Resolution } from './message.ts';
 import { HEADER_SIZE, skipName, type ScannedQuery } from './query.ts';
-import { RRType, isInOrBelow, type ResourceRecord } from '../zone/model.ts';
+import { isInOrBelow, RRType, type ResourceRecord } from '../zone/index.ts';
 
 type Dns2Resource = Packet['answers'][number];
 

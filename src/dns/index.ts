@@ -1,5 +1,7 @@
-/** What other folders use from the DNS layer. */
+/** dns/'s public entry: what other folders use of the DNS layer. */
 export { DnsServer, type DnsServerOptions, type Endpoint, type BoundEndpoint } from './server.ts';
 export type { DnsMetrics, Transport, Resolver, RingPosition } from './answer.ts';
 export type { AnswerCacheOptions } from './cache.ts';
 export { Rcode, type Question, type Resolution } from './message.ts';
+export { DnsMetricsHub } from './metrics-hooks.ts';
+export { resolve } from './resolve.ts';

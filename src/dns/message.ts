@@ -1,4 +1,4 @@
-import type { ResourceRecord } from '../zone/model.ts';
+import type { ResourceRecord } from '../zone/index.ts';
 
 /** RCODEs (RFC 1035 §4.1.1, RFC 6891 §9 for BADVERS, which needs an OPT to carry its high bits). */
 export const Rcode = {

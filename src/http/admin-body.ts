@@ -4,7 +4,7 @@
  * returns checked values or throws BadRequest with a message an operator can act on.
  */
 import type { IncomingMessage } from 'node:http';
-import { parseExpiry } from '../pool/expiry.ts';
+import { parseExpiry } from '../pool/index.ts';
 
 export class BadRequest extends Error {}
 

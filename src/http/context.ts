@@ -3,12 +3,10 @@
  * current snapshot and the stores; they never touch sockets of the DNS path.
  */
 import type { AdminAuth } from './auth.ts';
-import type { RingPosition } from '../dns/answer.ts';
-import type { DnsMetricsHub } from '../dns/metrics-hooks.ts';
+import type { DnsMetricsHub, RingPosition } from '../dns/index.ts';
 import type { MxlbMetrics } from '../metrics/index.ts';
 import type { Logger } from '../log.ts';
-import type { ProbeHistory } from '../probe/history.ts';
-import type { ProbeScheduler } from '../probe/scheduler.ts';
+import type { ProbeHistory, ProbeScheduler } from '../probe/index.ts';
 import type { SnapshotKeeper } from '../snapshot-keeper.ts';
 import type { ClusterStatus, StateStore } from '../state/index.ts';
 import type { ZoneReloadReport } from '../zone/index.ts';

@@ -10,7 +10,7 @@
  * try first (RFC 6724 sorting aside), so for round-robin it shows the rotation working. The clock
  * is a parameter (DESIGN principle 5).
  */
-import type { MemberId } from '../pool/model.ts';
+import type { MemberId } from '../pool/index.ts';
 
 export interface MemberShare {
   /** Answers in the window that carried the member. */

@@ -8,8 +8,8 @@
  * scraped (`collect`), which is the only place label values are spelled out.
  */
 import { Counter, type Registry } from 'prom-client';
-import type { DnsMetrics, Transport } from '../dns/answer.ts';
-import type { MemberId } from '../pool/model.ts';
+import type { DnsMetrics, Transport } from '../dns/index.ts';
+import type { MemberId } from '../pool/index.ts';
 import { QTYPE_LABELS, qtypeSlot, RCODE_LABELS, RCODE_SLOTS, rcodeSlot, TRANSPORTS } from './labels.ts';
 
 /**

@@ -6,9 +6,8 @@
  * ProbePhase values.
  */
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { MemberId } from '../pool/model.ts';
-import type { HealthTransition, MemberHealth } from '../probe/health.ts';
-import type { ProbeResult } from '../probe/types.ts';
+import type { MemberId } from '../pool/index.ts';
+import type { HealthTransition, MemberHealth, ProbeResult } from '../probe/index.ts';
 
 /** Seconds; SMTP banners on a LAN take ~1 ms, across a WAN tens of ms, a struggling MTA seconds. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];

@@ -4,7 +4,7 @@
  * never disagree with what the DNS path serves: both read the same Snapshot.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { EffectiveStateName, MemberId } from '../pool/model.ts';
+import type { EffectiveStateName, MemberId } from '../pool/index.ts';
 import type { Snapshot } from '../snapshot.ts';
 import type { ZoneReloadReport, ZoneSet } from '../zone/index.ts';
 

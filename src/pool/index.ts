@@ -2,6 +2,7 @@
 export * from './model.ts';
 export { effectiveState, effectiveWeight, isUsable, UNKNOWN_STATE, type MemberStateInputs } from './effective.ts';
 export { isLive } from './live.ts';
+export { MAX_EXPIRY_MS, parseExpiry } from './expiry.ts';
 export { composeWeight, exclusionOf, type Exclusion, type MemberWeight, type WeightFactor, type WeightFactorName, type WeightReason } from './weight.ts';
 export type { Decision, DegradedReason, MemberDecision, MemberReason, Outcome, Rule, SelectionMode, TierDecision, TierRecord } from './decision.ts';
 export { planTiers, type StateLookup, type TierPlan } from './tiers.ts';

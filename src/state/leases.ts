@@ -13,7 +13,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.ts';
-import type { MemberId } from '../pool/model.ts';
+import type { MemberId } from '../pool/index.ts';
 import type { RedisKeys } from '../redis/index.ts';
 
 export interface LeaseTiming {

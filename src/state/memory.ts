@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
-import type { MemberId, Override, WeightOverride } from '../pool/model.ts';
+import type { MemberId, Override, WeightOverride } from '../pool/index.ts';
 import { readStateFile, writeStateFile, emptyState, type StateFileData } from './state-file.ts';
 import { overrideAction, type AuditEntry, type PersistedHealth, type StateStore, type StateView, type StoreHealth } from './store.ts';
 

@@ -7,8 +7,8 @@
 import type { RedisConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { restoredHealth } from './store.ts';
-import type { MemberId } from '../pool/model.ts';
-import type { MemberHealth } from '../probe/health.ts';
+import type { MemberId } from '../pool/index.ts';
+import type { MemberHealth } from '../probe/index.ts';
 import { LeaseManager, type LeaseStatus } from './leases.ts';
 import { openRedisConnections, type RedisConnections } from '../redis/index.ts';
 import { RedisStateStore } from './redis.ts';

@@ -2,7 +2,7 @@
  * What travels through Redis, encoded and decoded (pure). Everything is JSON; decoding checks the
  * shape so a foreign or corrupt value is skipped with a reason instead of poisoning the snapshot.
  */
-import type { MemberId, ObservedState, Override, WeightOverride } from '../pool/model.ts';
+import type { MemberId, ObservedState, Override, WeightOverride } from '../pool/index.ts';
 import type { AuditEntry, PersistedHealth } from './store.ts';
 
 /**

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { MemberId, Override, WeightOverride } from '../pool/model.ts';
+import type { MemberId, Override, WeightOverride } from '../pool/index.ts';
 import { decodeHash, decodeValue, encode, isAuditEntry, isOverride, isPersistedHealth, isWeightOverride, type ChangeMessage } from './redis-codec.ts';
 import type { RedisKeys } from '../redis/index.ts';
 import type { AuditEntry, PersistedHealth } from './store.ts';

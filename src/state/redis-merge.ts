@@ -8,7 +8,7 @@
  * Overrides and weights: Redis wins, except members the operator changed here while Redis was
  * unreachable (`dirty`), and, when Redis lost its data (`redisLost`), entries Redis no longer has.
  */
-import type { MemberId } from '../pool/model.ts';
+import type { MemberId } from '../pool/index.ts';
 import type { AuditEntry, PersistedHealth } from './store.ts';
 
 export interface MergeResult<T> {

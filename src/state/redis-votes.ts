@@ -7,7 +7,7 @@
  * member each refresh, so an expired vote changes the verdict within one refresh.
  */
 import type { Logger } from '../log.ts';
-import type { MemberId, ObservedState } from '../pool/model.ts';
+import type { MemberId, ObservedState } from '../pool/index.ts';
 import { quorumVerdict } from './quorum.ts';
 import { decodeHash, decodeValue, encode, isPersistedHealth, isVote, type ChangeMessage, type Vote } from './redis-codec.ts';
 import type { RedisConnections } from '../redis/index.ts';

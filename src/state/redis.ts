@@ -12,7 +12,7 @@
  * are votes (redis-votes.ts) and the shared verdict is decided by the quorum.
  */
 import type { Logger } from '../log.ts';
-import type { MemberId, Override, WeightOverride } from '../pool/model.ts';
+import type { MemberId, Override, WeightOverride } from '../pool/index.ts';
 import { decodeMessage, encode, type ChangeMessage } from './redis-codec.ts';
 import type { RedisConnections } from '../redis/index.ts';
 import { clearShared, readShared, writeBack } from './redis-io.ts';

@@ -4,7 +4,7 @@
  */
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Override, WeightOverride } from '../pool/model.ts';
+import type { Override, WeightOverride } from '../pool/index.ts';
 import type { AuditEntry, PersistedHealth } from './store.ts';
 
 export const STATE_FILE_VERSION = 1;

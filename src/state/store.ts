@@ -8,8 +8,8 @@
  * any change that can alter answers (a verdict, an override, a weight), local or remote. A store
  * never throws from `view()`; a store that cannot persist reports it through `health()`.
  */
-import type { MemberHealth } from '../probe/health.ts';
-import type { MemberId, ObservedState, Override, WeightOverride } from '../pool/model.ts';
+import type { MemberHealth } from '../probe/index.ts';
+import type { MemberId, ObservedState, Override, WeightOverride } from '../pool/index.ts';
 
 /** The part of a member's health worth keeping across restarts (last-known verdict). */
 export interface PersistedHealth {

@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
-import { DEFAULT_BALANCED, type AllDownPolicy, type BalancedName, type MxBinding, type Policy, type Tier } from '../../pool/model.ts';
+import { DEFAULT_BALANCED, type AllDownPolicy, type BalancedName, type MxBinding, type Policy, type Tier } from '../../pool/index.ts';
 import { isInOrBelow, type Name } from '../model.ts';
 import { parseName, parseTtl } from '../master/rdata-parser.ts';
 import { entries, fields, int, isNull, oneOf, str, suggest, type Entry, type YamlSource } from './yaml-nodes.ts';

@@ -1,6 +1,6 @@
 import { LineCounter, parseDocument, visit } from 'yaml';
 import { SourceError } from '../../errors.ts';
-import type { BalancedName, MxBinding, Pool, PoolSet } from '../../pool/model.ts';
+import type { BalancedName, MxBinding, Pool, PoolSet } from '../../pool/index.ts';
 import { buildZone } from '../build.ts';
 import type { IncludeReader } from '../master/master-parser.ts';
 import type { Name, Zone } from '../model.ts';

@@ -1,6 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Node } from 'yaml';
-import { memberId, type Member, type Pool } from '../../pool/model.ts';
+import { memberId, type Member, type Pool } from '../../pool/index.ts';
 import { mergeProbeSettings, type ProbeSettingsOverride } from '../../probe/index.ts';
 import type { Name } from '../model.ts';
 import { canonicalIPv6 } from '../master/canonical.ts';

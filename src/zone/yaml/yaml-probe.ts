@@ -1,6 +1,5 @@
 import { isScalar, type Node } from 'yaml';
-import type { ProbeSettingsOverride } from '../../probe/index.ts';
-import type { ProbeTimeouts, StartTlsMode } from '../../probe/types.ts';
+import type { ProbeSettingsOverride, ProbeTimeouts, StartTlsMode } from '../../probe/index.ts';
 import { bool, duration, entries, fields, int, oneOf, str, type Entry, type YamlSource } from './yaml-nodes.ts';
 
 /**

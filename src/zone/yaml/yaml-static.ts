@@ -1,6 +1,6 @@
 import { isScalar, Scalar } from 'yaml';
 import { SourceError } from '../../errors.ts';
-import { DEFAULT_BALANCED, type MemberId } from '../../pool/model.ts';
+import { DEFAULT_BALANCED, type MemberId } from '../../pool/index.ts';
 import type { SourcedRecord } from '../build.ts';
 import { parseZoneText, type IncludeReader } from '../master/master-parser.ts';
 import { isInOrBelow, RRType, type Name } from '../model.ts';
