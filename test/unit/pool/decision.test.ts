@@ -6,7 +6,7 @@ import test from 'ava';
 import { selectHost } from '../../../src/pool/host.ts';
 import { selectMx } from '../../../src/pool/mx.ts';
 import { selectMembers } from '../../../src/pool/select.ts';
-import type { Decision } from '../../../src/pool/decision.ts';
+import type { Decision, Outcome, Rule, SelectionMode } from '../../../src/pool/decision.ts';
 import { balanced, m, states, tier, type StateSpec } from './fixture.ts';
 
 const a1 = m('a', 1);
@@ -24,7 +24,7 @@ interface Row {
   spec: Record<string, StateSpec | StateSpec[]>;
   family: 4 | 6;
   extra?: Parameters<typeof balanced>[1];
-  want: { outcome: string; mode: string; tier: number; rule: string; chosen: string[]; reasons: Record<string, string>; degraded: string[] };
+  want: { outcome: Outcome; mode: SelectionMode; tier: number; rule: Rule['code']; chosen: string[]; reasons: Record<string, string>; degraded: string[] };
 }
 
 const rows: Row[] = [

@@ -1,6 +1,6 @@
 /** The one weight composition (pool/weight.ts): factors in, weight, serving weight and exclusion out. */
 import test from 'ava';
-import { composeWeight, exclusionOf } from '../../../src/pool/weight.ts';
+import { composeWeight, exclusionOf, type Exclusion } from '../../../src/pool/weight.ts';
 import { m, states, type StateSpec } from './fixture.ts';
 
 interface Row {
@@ -10,7 +10,7 @@ interface Row {
   factors: string[];
   effective: number;
   serving: number;
-  exclusion: string | undefined;
+  exclusion: Exclusion | undefined;
 }
 
 const rows: Row[] = [
