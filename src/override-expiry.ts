@@ -17,7 +17,7 @@
 import type { Logger } from './log.ts';
 import { isLive } from './pool/index.ts';
 import type { SnapshotKeeper } from './snapshot-keeper.ts';
-import type { StateStore } from './state/store.ts';
+import type { StateStore } from './state/index.ts';
 
 export const EXPIRY_AUTHOR = 'mxlb (expired)';
 

@@ -14,8 +14,8 @@
  */
 import type { Logger } from './log.ts';
 import { memberStates, nextExpiry, sameMemberStates, type Snapshot } from './snapshot.ts';
-import type { StateStore } from './state/store.ts';
-import type { ZoneSet } from './zone/model.ts';
+import type { StateStore } from './state/index.ts';
+import type { ZoneSet } from './zone/index.ts';
 
 export class SnapshotKeeper {
   #snapshot: Snapshot;

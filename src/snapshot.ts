@@ -7,8 +7,8 @@ import {
   type Override,
   type WeightOverride,
 } from './pool/index.ts';
-import type { StateView } from './state/store.ts';
-import type { ZoneSet } from './zone/model.ts';
+import type { StateView } from './state/index.ts';
+import type { ZoneSet } from './zone/index.ts';
 
 /**
  * Everything a DNS answer depends on, as one immutable value. Background tasks (zone loader,

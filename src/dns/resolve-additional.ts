@@ -1,4 +1,4 @@
-import { RRType, isInOrBelow, type Name, type ResourceRecord, type RRSet, type Zone } from '../zone/model.ts';
+import { RRType, isInOrBelow, type Name, type ResourceRecord, type RRSet, type Zone } from '../zone/index.ts';
 import { balancedAddressSets } from './resolve-balanced.ts';
 import { hostAddressSets, memberHosts } from './resolve-hosts.ts';
 import { lookup, recordsOf, targetOf } from './resolve-lookup.ts';

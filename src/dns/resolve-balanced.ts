@@ -14,7 +14,7 @@
  * resolvers cache NODATA for min(SOA TTL, MINIMUM)), so senders ask again soon after it recovers.
  */
 import { selectMembers, selectMx, type AddressFamily, type BalancedName, type MemberHost, type MxBinding, type Outcome } from '../pool/index.ts';
-import { RRType, type Name, type ResourceRecord, type RRSet, type Zone } from '../zone/model.ts';
+import { RRType, type Name, type ResourceRecord, type RRSet, type Zone } from '../zone/index.ts';
 import { addressData, hostAddressSet, hostAddressSets, memberHosts } from './resolve-hosts.ts';
 import { recordsOf } from './resolve-lookup.ts';
 import { combine, combineAll, NOTHING_SELECTED, selected, type Selected, type SelectionInputs } from './resolve-selection.ts';

@@ -11,7 +11,7 @@
  * balanced answer that chose it was already counted.
  */
 import { DEFAULT_BALANCED, selectHost, type AddressFamily, type Member, type MemberHost, type Outcome } from '../pool/index.ts';
-import { RRType, isInOrBelow, type Name, type RData, type RRSet, type Zone } from '../zone/model.ts';
+import { RRType, isInOrBelow, type Name, type RData, type RRSet, type Zone } from '../zone/index.ts';
 import { combine, selected, type Selected, type SelectionInputs } from './resolve-selection.ts';
 
 /** Every in-zone member host of `zone` → its members (memoized per zone; zones are immutable). */

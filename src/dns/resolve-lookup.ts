@@ -1,4 +1,4 @@
-import { RRType, isInOrBelow, type Name, type RData, type ResourceRecord, type RRSet, type Zone } from '../zone/model.ts';
+import { RRType, isInOrBelow, type Name, type RData, type ResourceRecord, type RRSet, type Zone } from '../zone/index.ts';
 
 /**
  * What one zone says about one name, before any CNAME is followed (RFC 1034 §4.3.2 steps 3a–3c):

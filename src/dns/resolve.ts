@@ -1,6 +1,6 @@
 import type { Decision } from '../pool/index.ts';
 import type { Snapshot } from '../snapshot.ts';
-import { CLASS_IN, RRType, canonicalName, findZone, isInOrBelow, type Name, type ResourceRecord, type Zone } from '../zone/model.ts';
+import { CLASS_IN, RRType, canonicalName, findZone, isInOrBelow, type Name, type ResourceRecord, type Zone } from '../zone/index.ts';
 import { Rcode, type Question, type Resolution } from './message.ts';
 import { addressesFor } from './resolve-additional.ts';
 import { balancedAnswer, lowestStatic, type BalancedResult } from './resolve-balanced.ts';

@@ -5,8 +5,8 @@
  */
 import { isLive, type EffectiveStateName, type MemberId, type ObservedState, type Override, type WeightOverride } from '../pool/index.ts';
 import { memberStates } from '../snapshot.ts';
-import type { StateView } from '../state/store.ts';
-import type { Name, ZoneSet } from '../zone/model.ts';
+import type { StateView } from '../state/index.ts';
+import type { Name, ZoneSet } from '../zone/index.ts';
 
 export interface MemberView {
   id: MemberId;

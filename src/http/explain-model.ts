@@ -11,17 +11,14 @@
  * the next reply of each shape gets, and a shape not listed starts at slot 0.
  */
 import { isIP } from 'node:net';
-import type { RingPosition } from '../dns/answer.ts';
-import { resolve } from '../dns/resolve.ts';
-import { Rcode, type Question, type Resolution } from '../dns/message.ts';
+import { Rcode, resolve, type Question, type Resolution, type RingPosition } from '../dns/index.ts';
 import { describeDecision, formatTrace, type Decision, type SelectionTrace } from '../pool/index.ts';
 import type { Snapshot } from '../snapshot.ts';
-import { CLASS_IN, RRType, canonicalName, findZone, type Name, type RData, type ResourceRecord, type Zone } from '../zone/model.ts';
+import { CLASS_IN, RRType, canonicalName, findZone, typeName, type Name, type RData, type ResourceRecord, type Zone } from '../zone/index.ts';
 
 /** The answer cache's default ring size (src/dns/answer.ts `maxVariants`). */
 export const DEFAULT_MAX_VARIANTS = 64;
 
-const TYPE_NAMES = new Map<number, string>(Object.entries(RRType).map(([name, code]) => [code, name]));
 const RCODE_NAMES = new Map<number, string>(Object.entries(Rcode).map(([name, code]) => [code, name]));
 
 export interface ExplainQuery {
@@ -74,20 +71,6 @@ export interface ExplainDocument {
   };
   clientNote: string;
   text: string;
-}
-
-/** Parses a type mnemonic (`A`, `aaaa`, `MX`) or `TYPEnnn`; undefined when unknown. */
-export function parseType(text: string): number | undefined {
-  const upper = text.trim().toUpperCase();
-  const code = (RRType as Record<string, number>)[upper];
-  if (code !== undefined) return code;
-  const generic = /^TYPE(\d{1,5})$/.exec(upper);
-  if (generic && Number(generic[1]) <= 65535) return Number(generic[1]);
-  return undefined;
-}
-
-export function typeName(code: number): string {
-  return TYPE_NAMES.get(code) ?? `TYPE${code}`;
 }
 
 /** Why a query name is unusable, or undefined (RFC 1035 §2.3.4: 63-octet labels, 255-octet names). */

@@ -23,7 +23,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { isLive, type MemberId, type Override, type WeightOverride } from '../pool/index.ts';
-import type { AuditEntry } from '../state/store.ts';
+import type { AuditEntry } from '../state/index.ts';
 import { auditAuthor, AdminAuth } from './auth.ts';
 import { BadRequest, emptyInput, overrideInput, readJsonBody, weightInput } from './admin-body.ts';
 import { liveOverrides, memberViews, type MemberView } from './admin-view.ts';

@@ -1,5 +1,6 @@
 import type { ServerContext } from './context.ts';
-import { clientProblem, explain, nameProblem, parseType } from './explain-model.ts';
+import { parseType } from '../zone/index.ts';
+import { clientProblem, explain, nameProblem } from './explain-model.ts';
 import type { HttpReply, RouteHandler } from './server.ts';
 
 const PARAMS = new Set(['name', 'type', 'client']);

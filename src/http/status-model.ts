@@ -9,15 +9,24 @@
  * answers read, so /status never disagrees with what is being served; probe details come from the
  * local prober when it has them, else from the store's last-known verdict.
  */
-import { UNKNOWN_STATE } from '../pool/effective.ts';
-import { composeWeight, degradedText, planTiers, selectMembers, type WeightFactor } from '../pool/index.ts';
-import type { AddressFamily, BalancedName, EffectiveState, Member, MemberId, Pool, ProbeSettings } from '../pool/model.ts';
-import type { MemberHealth } from '../probe/health.ts';
-import type { ProbeSample, TransitionEvent } from '../probe/history.ts';
-import type { ProbeResult } from '../probe/types.ts';
+import {
+  composeWeight,
+  degradedText,
+  planTiers,
+  selectMembers,
+  UNKNOWN_STATE,
+  type AddressFamily,
+  type BalancedName,
+  type EffectiveState,
+  type Member,
+  type MemberId,
+  type Pool,
+  type WeightFactor,
+} from '../pool/index.ts';
+import type { MemberHealth, ProbeResult, ProbeSample, ProbeSettings, TransitionEvent } from '../probe/index.ts';
 import type { Snapshot } from '../snapshot.ts';
-import type { PersistedHealth, StoreHealth } from '../state/store.ts';
-import type { Zone } from '../zone/model.ts';
+import type { PersistedHealth, StoreHealth } from '../state/index.ts';
+import type { Zone } from '../zone/index.ts';
 import type { MemberShare, SharesReport } from './shares.ts';
 
 export interface StatusInputs {

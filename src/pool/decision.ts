@@ -9,7 +9,7 @@
  */
 import type { AddressFamily, AllDownPolicy, EffectiveState, Member, Policy } from './model.ts';
 import type { Exclusion, MemberWeight } from './weight.ts';
-import type { Name } from '../zone/model.ts';
+import type { Name } from '../name.ts';
 
 export type Outcome = 'answer' | 'nodata' | 'servfail';
 

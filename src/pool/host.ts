@@ -23,7 +23,7 @@ import { rotate, type DegradedReason, type Decision, type MemberDecision, type R
 import type { AddressFamily, Member } from './model.ts';
 import type { StateLookup } from './tiers.ts';
 import { composeWeight, exclusionOf } from './weight.ts';
-import type { Name } from '../zone/model.ts';
+import type { Name } from '../name.ts';
 
 /** An in-zone host name that members use, with what its answers need. */
 export interface MemberHost {

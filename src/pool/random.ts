@@ -3,7 +3,7 @@
  * and the answer's owner, so a ring slot rebuilt for the same snapshot is the same answer (the
  * answer cache and `/explain` rely on it) while each slot and each snapshot version draws anew.
  */
-import type { Name } from '../zone/model.ts';
+import type { Name } from '../name.ts';
 
 /**
  * Uniform [0, 1) generator seeded from (snapshot version, owner, family, ring slot): the same inputs

@@ -4,7 +4,8 @@
  */
 import test from 'ava';
 import { resolve } from '../../../src/dns/resolve.ts';
-import { clientProblem, explain, nameProblem, parseType, type ExplainDocument } from '../../../src/http/explain-model.ts';
+import { clientProblem, explain, nameProblem, type ExplainDocument } from '../../../src/http/explain-model.ts';
+import { parseType } from '../../../src/zone/index.ts';
 import { RRType } from '../../../src/zone/model.ts';
 import { snapshotWith } from '../../helpers/balanced-zone.ts';
 import { POOL_A, POOL_B, a1, a2, a3, relayZone, w1, w2 } from '../dns/resolve-balanced-fixtures.ts';
