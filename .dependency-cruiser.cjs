@@ -5,6 +5,7 @@
  * another folder only through that folder's index.ts (its public entry):
  *   root leaves   src/errors.ts, log.ts, config.ts, name.ts, version.ts (import nothing of src/ but each other)
  *   redis/        Redis plumbing (connections, keys, readiness)
+ *   signals/      delivery outcomes: record, log parsers, provider groups, outcome store, batches, log follower
  *   probe/        SMTP check, health machine, probe settings, scheduler
  *   pool/         pool model and selection (pure)
  *   zone/         zone model, parsers, zones folders, published zones
@@ -15,7 +16,7 @@
  *   cli/, main.ts commands and the composition root
  */
 const LEAVES = '^src/(errors|log|config|name|version)[.]ts$';
-const CORE = '^src/(probe|pool|zone)/';
+const CORE = '^src/(signals|probe|pool|zone)/';
 const EDGE = '^src/(state|dns|metrics|http|cli)/|^src/(main|snapshot|snapshot-keeper|override-expiry)[.]ts$';
 
 module.exports = {
@@ -61,6 +62,13 @@ module.exports = {
       comment: 'The core (probe, pool, zone) never imports the edge: state stores, DNS, metrics, HTTP, CLI, the snapshot or the composition root.',
       from: { path: CORE },
       to: { path: EDGE },
+    },
+    {
+      name: 'signals-know-only-leaves',
+      severity: 'error',
+      comment: 'signals/ knows members only by MemberId: it imports only the root leaves (pool/ may read its verdicts later, never the other way round).',
+      from: { path: '^src/signals/' },
+      to: { path: '^src/', pathNot: [LEAVES, '^src/signals/'] },
     },
     {
       name: 'probe-below-pool-and-zone',

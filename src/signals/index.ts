@@ -1,0 +1,11 @@
+/**
+ * signals/'s public entry: delivery outcomes (the record, the Postfix and KumoMTA log parsers, the
+ * provider groups), the outcome store behind /status and /metrics, batch validation for
+ * `POST /api/signals`, and the log follower of `mxlb signals follow`.
+ */
+export { OUTCOME_SOURCES, OUTCOME_STATUSES, PROVIDER_GROUPS, recipientDomain, type LogOutcome, type Outcome, type OutcomeSource, type OutcomeStatus, type ProviderGroup } from './outcome.ts';
+export { classifyDomain, DEFAULT_PROVIDERS, providerTable, type ProviderTable } from './providers.ts';
+export { parsePostfixLine, type PostfixOutcome, type PostfixParseOptions } from './postfix-log.ts';
+export { kumoRecord, parseKumoLine, type KumoOutcome } from './kumomta-log.ts';
+export { BUCKET_MS, emptyCounts, OutcomeStore, type OutcomeTotal, type StatusCounts } from './outcome-store.ts';
+export { BatchLedger, MAX_OUTCOMES, validateBatch, type BatchContext, type BatchProblem, type BatchResult } from './batch.ts';

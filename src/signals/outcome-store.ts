@@ -1,0 +1,102 @@
+/**
+ * Outcome counts per member × provider × status in rolling one-minute buckets (in memory, clock
+ * injected). Feeds `/status` (counts over the last 15 min and 1 h), `/metrics` (totals since
+ * start) and, next, the reputation model.
+ *
+ * Contract: memory is bounded: one series per (member, provider, status) that was ever recorded
+ * (members are checked against the configured ones before they get here; `retain` drops the
+ * series of departed members), each a fixed ring of `BUCKETS` counters. An outcome lands in the
+ * bucket of its own time `at`, clamped to `now` (a clock ahead of ours) — an outcome older than the
+ * ring counts in the totals only. Recording is synchronous and O(1) per outcome.
+ */
+import type { MemberId } from '../name.ts';
+import { OUTCOME_STATUSES, type Outcome, type OutcomeStatus, type ProviderGroup } from './outcome.ts';
+
+export const BUCKET_MS = 60_000;
+/** One hour of one-minute buckets: the longest window /status shows. */
+export const BUCKETS = 60;
+
+interface Series {
+  member: MemberId;
+  provider: ProviderGroup;
+  status: OutcomeStatus;
+  total: number;
+  counts: Uint32Array;
+  /** The bucket number (floor(at / BUCKET_MS)) each slot currently holds. */
+  slots: Float64Array;
+}
+
+export type StatusCounts = Record<OutcomeStatus, number>;
+
+export interface OutcomeTotal {
+  member: MemberId;
+  provider: ProviderGroup;
+  status: OutcomeStatus;
+  total: number;
+}
+
+export const emptyCounts = (): StatusCounts => Object.fromEntries(OUTCOME_STATUSES.map((s) => [s, 0])) as StatusCounts;
+
+export class OutcomeStore {
+  readonly #now: () => number;
+  readonly #series = new Map<string, Series>();
+  readonly #listeners = new Set<(outcomes: readonly Outcome[]) => void>();
+
+  constructor(options: { now: () => number }) {
+    this.#now = options.now;
+  }
+
+  /** Counts every outcome (one batch, already validated) and tells the listeners (e.g. /metrics). */
+  record(outcomes: readonly Outcome[]): void {
+    const now = this.#now();
+    for (const outcome of outcomes) {
+      const key = `${outcome.member}\u0000${outcome.provider}\u0000${outcome.status}`;
+      let series = this.#series.get(key);
+      if (!series) {
+        series = { member: outcome.member, provider: outcome.provider, status: outcome.status, total: 0, counts: new Uint32Array(BUCKETS), slots: new Float64Array(BUCKETS).fill(-1) };
+        this.#series.set(key, series);
+      }
+      series.total += 1;
+      const bucket = Math.floor(Math.min(outcome.at, now) / BUCKET_MS);
+      if (bucket <= Math.floor(now / BUCKET_MS) - BUCKETS) continue;
+      const slot = ((bucket % BUCKETS) + BUCKETS) % BUCKETS;
+      if (series.slots[slot] !== bucket) {
+        if (series.slots[slot]! > bucket) continue; // the slot already holds a newer minute
+        series.slots[slot] = bucket;
+        series.counts[slot] = 0;
+      }
+      series.counts[slot]! += 1;
+    }
+    for (const listener of this.#listeners) listener(outcomes);
+  }
+
+  onRecord(listener: (outcomes: readonly Outcome[]) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Counts per status of one member (all providers, or one) over the last `windowMs` (at most an hour). */
+  counts(member: MemberId, windowMs: number, provider?: ProviderGroup): StatusCounts {
+    const counts = emptyCounts();
+    const current = Math.floor(this.#now() / BUCKET_MS);
+    const oldest = current - Math.min(BUCKETS, Math.ceil(windowMs / BUCKET_MS)) + 1;
+    for (const series of this.#series.values()) {
+      if (series.member !== member || (provider !== undefined && series.provider !== provider)) continue;
+      for (let i = 0; i < BUCKETS; i++) {
+        const bucket = series.slots[i]!;
+        if (bucket >= oldest && bucket <= current) counts[series.status] += series.counts[i]!;
+      }
+    }
+    return counts;
+  }
+
+  /** Totals since start per series (for /metrics). */
+  totals(): OutcomeTotal[] {
+    return [...this.#series.values()].map(({ member, provider, status, total }) => ({ member, provider, status, total }));
+  }
+
+  /** Drops the series of members no longer configured. */
+  retain(members: ReadonlySet<MemberId>): void {
+    for (const [key, series] of this.#series) if (!members.has(series.member)) this.#series.delete(key);
+  }
+}
