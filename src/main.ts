@@ -30,7 +30,15 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   // Cluster mode (--redis): shared state in Redis, probe leases; else the embedded memory store.
   const cluster = config.redis ? openCluster(config.redis, config.instanceId, logger) : undefined;
   const store: StateStore = cluster?.store ?? new MemoryStateStore({ file: config.stateFile, logger });
-  await store.open();
+  try {
+    await store.open();
+  } catch (error) {
+    // A corrupt or unreadable state file stops the start (docs/operations.md "A corrupt state file"):
+    // serving without it would silently drop the operators' drains and quarantines it holds.
+    logger.fatal({ err: error, file: config.stateFile }, 'state store did not open; not starting');
+    await cluster?.close();
+    throw error;
+  }
   const keeper = new SnapshotKeeper(store, logger.child({ module: 'snapshot' }));
   recordExpiries(keeper, store, logger);
 

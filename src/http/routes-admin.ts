@@ -18,12 +18,15 @@
  * upwards: quarantine may replace a drain). A write resolves once the store made it durable and
  * answers `{ changed, member, audit, warning? }` (`warning` when the store reports it could not
  * persist: the change is live but would not survive a restart); the next snapshot (built
- * synchronously from the store's change event) already answers DNS with it. Removing what is not
+ * synchronously from the store's change event) already answers DNS with it. With the memory store
+ * a change its state file cannot keep (read-only or full disk, folder gone) is not applied and
+ * answers 503 `{ error, changed: false }` (docs/http-api.md); `warning` then comes only from the
+ * Redis store, which applies a change while Redis is unreachable and pushes it on reconnect. Removing what is not
  * there is `changed: false` without an audit entry, so scripts can repeat themselves.
  */
 import type { IncomingMessage } from 'node:http';
 import { isLive, type MemberId, type Override, type WeightOverride } from '../pool/index.ts';
-import type { AuditEntry } from '../state/index.ts';
+import { StateNotDurable, type AuditEntry } from '../state/index.ts';
 import { auditAuthor, AdminAuth } from './auth.ts';
 import { BadRequest, emptyInput, overrideInput, readJsonBody, weightInput } from './admin-body.ts';
 import { liveOverrides, memberViews, type MemberView } from './admin-view.ts';
@@ -65,7 +68,8 @@ export function adminRoutes(ctx: ServerContext): [string, RouteHandler][] {
     const body: Record<string, unknown> = { changed: entry !== undefined, member: after ?? { id: req.id }, audit: entry ?? null };
     // The change is live either way; say so when it could not be made durable (state file, Redis).
     const store = ctx.store.health();
-    if (entry && !store.ok) body.warning = `applied but not persisted: ${store.reason ?? 'state store unhealthy'}`;
+    // The memory store either made the change durable or refused it (503 below): no warning there.
+    if (entry && !store.ok && ctx.store.kind !== 'memory') body.warning = `applied but not persisted: ${store.reason ?? 'state store unhealthy'}`;
     return { status: 200, body };
   };
 
@@ -126,6 +130,10 @@ export function adminRoutes(ctx: ServerContext): [string, RouteHandler][] {
         return await apply(action, { id, author, body, now, member, override, weight });
       } catch (error) {
         if (error instanceof BadRequest) return { status: 400, body: { error: error.message } };
+        if (error instanceof StateNotDurable) {
+          log.error({ member: id, action, author, reason: error.message }, 'operator change refused: not durable');
+          return { status: 503, body: { error: error.message, changed: false } };
+        }
         throw error;
       }
     };

@@ -1,8 +1,10 @@
 /**
- * What travels through Redis, encoded and decoded (pure). Everything is JSON; decoding checks the
- * shape so a foreign or corrupt value is skipped with a reason instead of poisoning the snapshot.
+ * What travels through Redis, encoded and decoded (pure). Everything is JSON; decoding checks every
+ * field with the state schema (state-schema.ts, the same as the state file's) so a foreign or
+ * corrupt value is skipped with a reason instead of poisoning the snapshot.
  */
 import type { MemberId, ObservedState, Override, WeightOverride } from '../pool/index.ts';
+import { checkAuditEntry, checkHealth, checkOverride, checkWeightOverride, type Checked } from './state-schema.ts';
 import type { AuditEntry, PersistedHealth } from './store.ts';
 
 /**
@@ -27,7 +29,6 @@ export interface Vote {
 }
 
 const STATES = new Set(['unknown', 'up', 'down']);
-const OVERRIDES = new Set(['drained', 'quarantined']);
 
 type Json = Record<string, unknown>;
 
@@ -47,31 +48,11 @@ const isNumber = (value: unknown): value is number => typeof value === 'number' 
 const isString = (value: unknown): value is string => typeof value === 'string';
 const optional = (value: unknown, check: (v: unknown) => boolean) => value === undefined || check(value);
 
-export function isPersistedHealth(value: unknown): value is PersistedHealth {
-  return (
-    isObject(value) && STATES.has(value.state as string) && isNumber(value.since) && optional(value.reason, isString) &&
-    optional(value.lastProbeAt, isNumber) &&
-    optional(value.lastFailure, (f) => isObject(f) && isNumber(f.at) && isString(f.reason) && optional(f.detail, isString))
-  );
-}
-
-export function isOverride(value: unknown): value is Override {
-  return (
-    isObject(value) && OVERRIDES.has(value.kind as string) && isString(value.reason) && isString(value.author) && isNumber(value.at) &&
-    optional(value.expiresAt, isNumber)
-  );
-}
-
-export function isWeightOverride(value: unknown): value is WeightOverride {
-  return (
-    isObject(value) && isNumber(value.weight) && value.weight >= 0 && isString(value.reason) && isString(value.author) && isNumber(value.at) &&
-    optional(value.expiresAt, isNumber)
-  );
-}
-
-export function isAuditEntry(value: unknown): value is AuditEntry {
-  return isObject(value) && isNumber(value.at) && isString(value.author) && isString(value.action) && isString(value.member);
-}
+// Values the state file also holds are checked by the one schema (state-schema.ts).
+export const isPersistedHealth = (value: unknown): value is PersistedHealth => checkHealth(value).ok;
+export const isOverride = (value: unknown): value is Override => checkOverride(value).ok;
+export const isWeightOverride = (value: unknown): value is WeightOverride => checkWeightOverride(value).ok;
+export const isAuditEntry = (value: unknown): value is AuditEntry => checkAuditEntry(value).ok;
 
 export function isVote(value: unknown): value is Vote {
   return isObject(value) && STATES.has(value.state as string) && isNumber(value.at) && isNumber(value.expiresAt) && optional(value.reason, isString);
@@ -100,18 +81,57 @@ export function decodeHash<T>(hash: Record<string, string>, check: (value: unkno
   return { entries, bad };
 }
 
+/**
+ * A hash (HGETALL result) → map of the entries the schema accepts (rebuilt from their known
+ * fields), and each refused field with its reason.
+ */
+export function decodeCheckedHash<T>(hash: Record<string, string>, check: (value: unknown) => Checked<T>): { entries: Map<MemberId, T>; refused: { field: string; reason: string }[] } {
+  const entries = new Map<MemberId, T>();
+  const refused: { field: string; reason: string }[] = [];
+  for (const [field, text] of Object.entries(hash)) {
+    const value = parse(text);
+    const checked: Checked<T> = value === undefined ? { ok: false, reason: 'not JSON' } : check(value);
+    if (checked.ok) entries.set(field, checked.value);
+    else refused.push({ field, reason: checked.reason });
+  }
+  return { entries, refused };
+}
+
+/** One checked value, or undefined (not JSON, or refused by the schema). */
+export function decodeChecked<T>(text: string | null | undefined, check: (value: unknown) => Checked<T>): T | undefined {
+  if (text === null || text === undefined) return undefined;
+  const value = parse(text);
+  if (value === undefined) return undefined;
+  const checked = check(value);
+  return checked.ok ? checked.value : undefined;
+}
+
 export function decodeMessage(text: string): ChangeMessage | undefined {
   const value = parse(text);
   if (!isObject(value) || !isString(value.from)) return undefined;
-  if (value.kind === 'resync') return { kind: 'resync', from: value.from };
+  const from = value.from;
+  if (value.kind === 'resync') return { kind: 'resync', from };
   if (!isString(value.member)) return undefined;
+  const member = value.member;
   switch (value.kind) {
-    case 'health':
-      return isPersistedHealth(value.health) ? (value as ChangeMessage) : undefined;
-    case 'override':
-      return (value.override === null || isOverride(value.override)) && isAuditEntry(value.audit) ? (value as ChangeMessage) : undefined;
-    case 'weight':
-      return (value.weight === null || isWeightOverride(value.weight)) && isAuditEntry(value.audit) ? (value as ChangeMessage) : undefined;
+    case 'health': {
+      const health = checkHealth(value.health);
+      return health.ok ? { kind: 'health', from, member, health: health.value } : undefined;
+    }
+    case 'override': {
+      const audit = checkAuditEntry(value.audit);
+      if (!audit.ok) return undefined;
+      if (value.override === null) return { kind: 'override', from, member, override: null, audit: audit.value };
+      const override = checkOverride(value.override);
+      return override.ok ? { kind: 'override', from, member, override: override.value, audit: audit.value } : undefined;
+    }
+    case 'weight': {
+      const audit = checkAuditEntry(value.audit);
+      if (!audit.ok) return undefined;
+      if (value.weight === null) return { kind: 'weight', from, member, weight: null, audit: audit.value };
+      const weight = checkWeightOverride(value.weight);
+      return weight.ok ? { kind: 'weight', from, member, weight: weight.value, audit: audit.value } : undefined;
+    }
     default:
       return undefined;
   }

@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { MemberId, Override, WeightOverride } from '../pool/index.ts';
-import { decodeHash, decodeValue, encode, isAuditEntry, isOverride, isPersistedHealth, isWeightOverride, type ChangeMessage } from './redis-codec.ts';
+import { decodeChecked, decodeCheckedHash, encode, type ChangeMessage } from './redis-codec.ts';
+import { checkAuditEntry, checkHealth, checkOverride, checkWeightOverride } from './state-schema.ts';
 import type { RedisKeys } from '../redis/index.ts';
 import type { AuditEntry, PersistedHealth } from './store.ts';
 
@@ -40,7 +41,7 @@ export interface SharedState {
   health: Map<MemberId, PersistedHealth>;
   overrides: Map<MemberId, Override>;
   weights: Map<MemberId, WeightOverride>;
-  /** Fields skipped because they did not decode. */
+  /** Entries refused by the state schema, as `overrides[primary/mta1]: expiresAt: "soon" is not a time …`. */
   bad: string[];
   auditLength: number;
   /** Newest first; only when asked for. */
@@ -59,14 +60,15 @@ export async function readShared(client: Redis, keys: RedisKeys, auditLimit: num
   const [epoch, healthHash, overrideHash, weightHash, auditLength, auditList] = check(await read.exec(), 'resync read') as [
     string | null, Record<string, string>, Record<string, string>, Record<string, string>, number, string[] | undefined,
   ];
-  const health = decodeHash(healthHash, isPersistedHealth);
-  const overrides = decodeHash(overrideHash, isOverride);
-  const weights = decodeHash(weightHash, isWeightOverride);
+  const health = decodeCheckedHash(healthHash, checkHealth);
+  const overrides = decodeCheckedHash(overrideHash, checkOverride);
+  const weights = decodeCheckedHash(weightHash, checkWeightOverride);
+  const named = (section: string, refused: { field: string; reason: string }[]) => refused.map((r) => `${section}[${r.field}]: ${r.reason}`);
   const state: SharedState = {
     epoch, health: health.entries, overrides: overrides.entries, weights: weights.entries,
-    bad: [...health.bad, ...overrides.bad, ...weights.bad], auditLength,
+    bad: [...named('health', health.refused), ...named('overrides', overrides.refused), ...named('weights', weights.refused)], auditLength,
   };
-  if (auditList) state.audit = auditList.map((text) => decodeValue(text, isAuditEntry)).filter((e): e is AuditEntry => e !== undefined);
+  if (auditList) state.audit = auditList.map((text) => decodeChecked(text, checkAuditEntry)).filter((e): e is AuditEntry => e !== undefined);
   return state;
 }
 

@@ -208,7 +208,7 @@ export class RedisStateStore implements StateStore {
     if (client.status !== 'ready') return;
     this.#replay = [];
     const shared = await readShared(client, keys, this.#auditLimit, full || !this.#synced);
-    if (shared.bad.length > 0) this.#log.warn({ fields: shared.bad.slice(0, 10), count: shared.bad.length }, 'skipped undecodable values in redis');
+    if (shared.bad.length > 0) this.#log.error({ refused: shared.bad.slice(0, 10), count: shared.bad.length }, 'refused invalid values in redis (kept there, not loaded)');
     // No epoch, or another one than we last saw: Redis lost its data (restart without persistence,
     // failover to an empty replica). Our mirror then re-seeds it.
     const redisLost = shared.epoch === null || (this.#epoch !== undefined && shared.epoch !== this.#epoch);
