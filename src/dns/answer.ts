@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../log.ts';
 import type { Snapshot } from '../snapshot.ts';
-import { AnswerCache, SHAPES, cacheKey, nextTurn, questionKey, replyShape, type CacheEntry, type Shape } from './cache.ts';
+import { AnswerCache, SHAPES, cacheKey, cachedTurn, nextTurn, questionKey, replyShape, type CacheEntry, type Shape } from './cache.ts';
 import { encodeAnswer, encodeError, patchResponse, templateName } from './encode.ts';
 import { Rcode, type Question, type Resolution } from './message.ts';
 import { questionName, scanQuery, type ScannedQuery } from './query.ts';
@@ -34,6 +34,10 @@ export interface RingPosition {
   /** The ring slot the next reply of this shape gets. */
   next: number;
   slots: number;
+  /** Only when the answer has more rotations than slots: the rotation the next reply gets. */
+  variant?: number;
+  /** Only when more than `slots`: how many rotations the answer has; slot k of pass p serves rotation k + p·slots. */
+  variants?: number;
 }
 
 export interface AnswererOptions {
@@ -42,7 +46,10 @@ export interface AnswererOptions {
   logger: Logger;
   metrics?: DnsMetrics;
   cache?: AnswerCache;
-  /** Most rotations prebuilt per cached name; more variants than this are served modulo it. */
+  /**
+   * Most replies kept per cached name and shape (the ring). An answer with more rotations still
+   * serves every one of them in turn; rotations beyond the ring are rebuilt when their turn comes.
+   */
   maxVariants?: number;
 }
 
@@ -94,9 +101,9 @@ export class Answerer {
         entry = filled.entry;
       }
       const turn = nextTurn(entry);
-      const template = entry.ring[turn] ?? this.build(entry, turn, query, scan, shape, snapshot);
+      const template = cachedTurn(entry, turn) ?? this.build(entry, turn, query, scan, shape, snapshot);
       this.metrics.answered?.(transport, entry.rcode, hit, scan.qtype);
-      const members = entry.members[turn];
+      const members = entry.members[turn % entry.ring.length];
       if (members) this.metrics.served?.(members);
       return patchResponse(template, query, scan.qnameEnd);
     } catch (error) {
@@ -118,7 +125,13 @@ export class Answerer {
       const key = questionKey(name.toLowerCase(), qtype, qclass, code);
       if (key === undefined) return [];
       const entry = this.cache.get(key);
-      if (entry) positions.push({ shape: label, next: entry.next, slots: entry.ring.length });
+      if (entry) {
+        const slots = entry.ring.length;
+        const variants = entry.variants ?? slots;
+        const position: RingPosition = { shape: label, next: entry.next % slots, slots };
+        if (variants > slots) Object.assign(position, { variant: entry.next, variants });
+        positions.push(position);
+      }
     }
     return positions;
   }
@@ -126,21 +139,26 @@ export class Answerer {
   /** Slow path for a new key: resolve rotation 0, encode it, size the ring. */
   private fill(query: Buffer, scan: ScannedQuery, shape: Shape, snapshot: Snapshot): { entry: CacheEntry; negative: boolean } {
     const resolution = this.resolve(this.question(query, scan), snapshot, 0);
-    const slots = Math.min(this.maxVariants, Math.max(1, Math.floor(resolution.variants) || 1));
+    const variants = Math.max(1, Math.floor(resolution.variants) || 1);
+    const slots = Math.min(this.maxVariants, variants);
     const ring: (Buffer | undefined)[] = new Array<Buffer | undefined>(slots).fill(undefined);
     ring[0] = this.encode(query, scan, shape, resolution);
     const members: (readonly string[] | undefined)[] = new Array<readonly string[] | undefined>(slots).fill(undefined);
     members[0] = resolution.members;
     const negative = resolution.rcode !== Rcode.NOERROR || resolution.answer.length === 0;
-    return { entry: { rcode: resolution.rcode, ring, members, next: 0 }, negative };
+    const held = new Array<number>(slots).fill(-1);
+    held[0] = 0;
+    return { entry: { rcode: resolution.rcode, ring, members, next: 0, variants, held }, negative };
   }
 
-  /** A rotation not built yet (variant > 0): resolve, encode and keep it in its slot. */
+  /** A rotation not in its slot: resolve, encode and keep it there (replacing the rotation the slot held). */
   private build(entry: CacheEntry, variant: number, query: Buffer, scan: ScannedQuery, shape: Shape, snapshot: Snapshot): Buffer {
     const resolution = this.resolve(this.question(query, scan), snapshot, variant);
     const wire = this.encode(query, scan, shape, resolution);
-    entry.ring[variant] = wire;
-    entry.members[variant] = resolution.members;
+    const slot = variant % entry.ring.length;
+    entry.ring[slot] = wire;
+    entry.members[slot] = resolution.members;
+    if (entry.held) entry.held[slot] = variant;
     return wire;
   }
 

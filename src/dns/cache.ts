@@ -12,15 +12,29 @@
 import { TCP_LIMIT, CLASSIC_UDP_LIMIT, OUR_UDP_PAYLOAD } from './encode.ts';
 import { HEADER_SIZE, copyLowered, type Edns } from './query.ts';
 
-/** Prebuilt replies for one key, with ID 0, RD 0 and the question name lower-cased. */
+/**
+ * Prebuilt replies for one key, with ID 0, RD 0 and the question name lower-cased.
+ *
+ * Rotation covers every member however many there are (issue 12): reply n of the key gets
+ * rotation `n mod variants`, and the ring caches the last `ring.length` of them, rotation v in
+ * slot `v mod ring.length`. While `variants` fits the ring (the usual case) every slot is built
+ * once per snapshot and then only copied; a name with more rotations than slots (5,000
+ * round-robin members with a 64-slot ring) rebuilds a slot when its turn comes round with a new
+ * rotation, so pass p serves rotations p·slots … p·slots + slots - 1 and every member leads in turn,
+ * without keeping thousands of replies per name.
+ */
 export interface CacheEntry {
   rcode: number;
-  /** One slot per rotation; a slot stays undefined until that rotation is first served. */
+  /** Cached replies; a slot stays undefined until a rotation is first served from it. */
   ring: (Buffer | undefined)[];
   /** Balanced members each built slot carries (Resolution.members), for the `served` metric hook. */
   members: (readonly string[] | undefined)[];
-  /** The slot `nextTurn` hands out next. */
+  /** The rotation `nextTurn` hands out next, in [0, variants). */
   next: number;
+  /** How many rotations the answer has (Resolution.variants); default `ring.length`. */
+  variants?: number;
+  /** The rotation each built slot holds; default: slot k holds rotation k. */
+  held?: number[];
 }
 
 /** Size-limit buckets: a reply built for a bucket fits every client whose limit falls in it. */
@@ -95,11 +109,19 @@ export const SHAPES: ReadonlyArray<{ code: number; label: string }> = [
   ),
 ];
 
-/** Hands out the entry's slots in turn (round-robin over the rotations). */
+/** Hands out the entry's rotations in turn (round-robin over all `variants`); its slot is `rotation mod ring.length`. */
 export function nextTurn(entry: CacheEntry): number {
   const turn = entry.next;
-  entry.next = turn + 1 === entry.ring.length ? 0 : turn + 1;
+  const variants = entry.variants ?? entry.ring.length;
+  entry.next = turn + 1 >= variants ? 0 : turn + 1;
   return turn;
+}
+
+/** The cached reply of `rotation`, or undefined when its slot is empty or holds another rotation. */
+export function cachedTurn(entry: CacheEntry, rotation: number): Buffer | undefined {
+  const slot = rotation % entry.ring.length;
+  const held = entry.held ? entry.held[slot] : slot;
+  return held === rotation ? entry.ring[slot] : undefined;
 }
 
 export interface AnswerCacheOptions {

@@ -16,7 +16,11 @@ import { describeDecision, formatTrace, type Decision, type SelectionTrace } fro
 import type { Snapshot } from '../snapshot.ts';
 import { CLASS_IN, RRType, canonicalName, findZone, typeName, type Name, type RData, type ResourceRecord, type Zone } from '../zone/index.ts';
 
-/** The answer cache's default ring size (src/dns/answer.ts `maxVariants`). */
+/**
+ * The answer cache's default ring size (src/dns/answer.ts `maxVariants`). An answer with more
+ * rotations still serves all of them: reply n gets rotation n mod variants, cached in slot
+ * (n mod variants) mod slots (src/dns/cache.ts CacheEntry).
+ */
 export const DEFAULT_MAX_VARIANTS = 64;
 
 const RCODE_NAMES = new Map<number, string>(Object.entries(Rcode).map(([name, code]) => [code, name]));
@@ -66,8 +70,11 @@ export interface ExplainDocument {
     variants: number;
     note: string;
     rotations: RingSlot[];
-    /** The slot the next reply gets, per client shape with a cached reply (others start at 0). */
-    next: Array<{ shape: string; slot: number }>;
+    /**
+     * The slot the next reply gets, per client shape with a cached reply (others start at 0), and
+     * the rotation it serves (equal to the slot unless `variants` exceeds `slots`).
+     */
+    next: Array<{ shape: string; slot: number; variant?: number }>;
   };
   clientNote: string;
   text: string;
@@ -139,11 +146,15 @@ export function explain(query: ExplainQuery, snapshot: Snapshot, positions: read
       note:
         slots > 1
           ? `the server keeps ${slots} prebuilt rotations of this answer and sends them in turn, one per reply ` +
-            'and per client shape (transport, EDNS); a shape with no reply yet starts at slot 0'
+            'and per client shape (transport, EDNS); a shape with no reply yet starts at slot 0' +
+            (first.variants > slots
+              ? `; the answer has ${first.variants} rotations, so slot k of pass p sends rotation k + p×${slots} ` +
+                `(rotations listed here are pass 0) and every one of the ${first.variants} leads in turn`
+              : '')
           : 'one answer: every query gets the same records',
       rotations,
       // A cached ring of another size belongs to other data (it cannot happen within one version).
-      next: slots > 1 ? positions.filter((p) => p.slots === slots).map((p) => ({ shape: p.shape, slot: p.next })) : [],
+      next: slots > 1 ? positions.filter((p) => p.slots === slots).map((p) => nextSlot(p, first.variants > slots)) : [],
     },
     clientNote: query.client
       ? `answers do not depend on the client: mxlb has no views and ignores EDNS Client Subnet, so ${query.client} gets what every client gets`
@@ -153,6 +164,10 @@ export function explain(query: ExplainQuery, snapshot: Snapshot, positions: read
   if (selection) doc.selection = selection;
   doc.text = explainText(doc);
   return doc;
+}
+
+function nextSlot(p: RingPosition, passes: boolean): { shape: string; slot: number; variant?: number } {
+  return passes ? { shape: p.shape, slot: p.next, variant: p.variant ?? p.next } : { shape: p.shape, slot: p.next };
 }
 
 function rcodeName(rcode: number): string {
@@ -250,7 +265,7 @@ export function explainText(doc: ExplainDocument): string {
     const shown = doc.ring.rotations.slice(0, 8);
     for (const slot of shown) lines.push(`  #${slot.variant} ${slot.records.join(', ') || '(empty)'}`);
     if (doc.ring.rotations.length > shown.length) lines.push(`  … ${doc.ring.rotations.length - shown.length} more (see --json)`);
-    const next = doc.ring.next.map((n) => `${n.shape} → #${n.slot}`);
+    const next = doc.ring.next.map((n) => `${n.shape} → #${n.slot}${n.variant !== undefined && n.variant !== n.slot ? ` (rotation ${n.variant})` : ''}`);
     lines.push(`next     ${next.length > 0 ? `${next.join('; ')}; any other client → #0` : 'no reply sent yet for this snapshot: the first gets #0'}`);
   }
   lines.push(`client   ${doc.clientNote}`);
