@@ -87,12 +87,15 @@ export function positionOf(text: string, offset: number): { offset: number; line
 export function syntaxErrorOffset(text: string, message: string): number {
   const named = /at position (\d+)/.exec(message);
   if (named) return Number(named[1]);
+  // A prefix is viable when JSON.parse fails only for want of more text: at its end, or at a position past it.
   const viable = (n: number) => {
     try {
       JSON.parse(text.slice(0, n));
       return true;
     } catch (error) {
-      return /Unexpected end of JSON input/.test((error as Error).message);
+      const why = (error as Error).message;
+      const at = /at position (\d+)/.exec(why);
+      return /Unexpected end of JSON input/.test(why) || (at !== null && Number(at[1]) >= n);
     }
   };
   let low = 0;
