@@ -7,7 +7,8 @@ import { loadAdminTokens, type Endpoint, type ServeConfig } from './config.ts';
 import { DnsMetricsHub, DnsServer } from './dns/index.ts';
 import { AdminAuth, allRoutes, AnswerShares, coarseClock, startHttp, type HttpListener, type ServerContext } from './http/index.ts';
 import type { Logger } from './log.ts';
-import { MxlbMetrics } from './metrics/index.ts';
+import { configuredMembers, MxlbMetrics } from './metrics/index.ts';
+import { OutcomeStore } from './signals/index.ts';
 import { ProbeHistory, ProbeScheduler, smtpCheck } from './probe/index.ts';
 import type { Snapshot } from './snapshot.ts';
 import { recordExpiries } from './override-expiry.ts';
@@ -66,6 +67,9 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   const metrics = new MxlbMetrics({ snapshot: () => keeper.current() });
   dnsMetrics.subscribe(metrics.dns);
   scheduler.onResult(metrics.probeResult);
+  // Delivery outcomes from the MTAs (POST /api/signals): /status shows them, /metrics exports them.
+  const outcomes = new OutcomeStore({ now: Date.now });
+  metrics.delivery.source(() => outcomes.totals());
 
   // --zones redis: a follower mirrors the zones published in Redis into the folder the loader
   // serves (its own connections); with Redis down at start, the cached zones are served.
@@ -91,6 +95,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     keeper.setZones(zoneSet);
     const members = new Set(keeper.current().members.keys());
     history.retain(members);
+    outcomes.retain(new Set(configuredMembers(zoneSet).keys()));
     shares.retain(members);
     logger.info({ version: keeper.current().version, zones: zoneSet.zones.size, reason: report.reason }, 'zones swapped in');
   });
@@ -114,7 +119,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   const adminAuth = new AdminAuth(config.adminTokens);
   try {
     const bound = await dns.listen(config.dns);
-    const context: ServerContext = { keeper, scheduler, store, zoneReport: () => lastReport, startedAt: Date.now(), now: Date.now, dnsMetrics, shares, history, adminAuth, logger, metrics, ringPositions: (name, qtype, version) => dns.ringPositions(name, qtype, version) };
+    const context: ServerContext = { keeper, scheduler, store, zoneReport: () => lastReport, startedAt: Date.now(), now: Date.now, dnsMetrics, shares, history, adminAuth, logger, metrics, outcomes, ringPositions: (name, qtype, version) => dns.ringPositions(name, qtype, version) };
     if (cluster) context.cluster = () => cluster.status();
     http = await startHttp(config.http, allRoutes(context), logger.child({ module: 'http' }));
     return {

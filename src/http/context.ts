@@ -7,6 +7,7 @@ import type { DnsMetricsHub, RingPosition } from '../dns/index.ts';
 import type { MxlbMetrics } from '../metrics/index.ts';
 import type { Logger } from '../log.ts';
 import type { ProbeHistory, ProbeScheduler } from '../probe/index.ts';
+import type { BatchLedger, OutcomeStore } from '../signals/index.ts';
 import type { SnapshotKeeper } from '../snapshot-keeper.ts';
 import type { ClusterStatus, StateStore } from '../state/index.ts';
 import type { ZoneReloadReport } from '../zone/index.ts';
@@ -33,6 +34,10 @@ export interface ServerContext {
   adminAuth: AdminAuth;
   /** For events handlers report themselves (override changes); the router logs failures. */
   logger: Logger;
+  /** Delivery outcomes reported through POST /api/signals (shown in /status, exported in /metrics). */
+  outcomes?: OutcomeStore;
+  /** Batch ids of POST /api/signals already applied (a retry is acknowledged, not counted twice). */
+  signalBatches?: BatchLedger;
   /** Cluster mode (--redis) only: Redis connection, probing mode, leases held. */
   cluster?: () => ClusterStatus;
   /** The rotation slot the next reply of each cached client shape gets (DnsServer.ringPositions), for /explain. */

@@ -26,6 +26,7 @@ export function statusRoutes(ctx: ServerContext): [string, RouteHandler][] {
       store: { kind: ctx.store.kind, ...ctx.store.health() },
       zoneErrors: ctx.zoneReport()?.errors.map((e) => e.message) ?? [],
       firstRoundDone: ctx.scheduler.isFirstRoundDone(),
+      ...(ctx.outcomes ? { delivery: (member: string, windowMs: number) => ctx.outcomes!.counts(member, windowMs) } : {}),
     });
     // Cluster mode: Redis connection, probing mode (leases or quorum) and leases held here.
     if (ctx.cluster) return { status: 200, body: { ...body, cluster: ctx.cluster() }, headers: { 'cache-control': 'no-store' } };

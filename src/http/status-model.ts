@@ -47,6 +47,8 @@ export interface StatusInputs {
   samples?: number;
   /** Transitions in `recentTransitions` (default 50). */
   transitions?: number;
+  /** Delivery outcome counts per status of a member over a window (the outcome store); absent: no `delivery` objects. */
+  delivery?: (member: MemberId, windowMs: number) => Record<string, number>;
 }
 
 export interface StatusDocument {
@@ -137,6 +139,8 @@ export interface MemberStatus {
   /** The last probes; `series[].at` is epoch ms (thousands of points: ISO strings cost too much to build). */
   recent: { samples: number; failures: number; avgMs: number | null; maxMs: number | null; series: Array<{ at: number; ok: boolean; ms: number; reason?: string }> };
   share: MemberShare;
+  /** Delivery outcomes reported for the member (POST /api/signals): counts per status over the last 15 min and hour. */
+  delivery?: { last15m: Record<string, number>; last1h: Record<string, number> };
 }
 
 export interface LastProbe {
@@ -307,6 +311,7 @@ function memberStatus(member: Member, inputs: StatusInputs, state: EffectiveStat
     status.lastFailure = { at: iso(failure.at), reason: failure.reason };
     if (failure.detail !== undefined) status.lastFailure.detail = failure.detail;
   }
+  if (inputs.delivery) status.delivery = { last15m: { ...inputs.delivery(member.id, 15 * 60_000) }, last1h: { ...inputs.delivery(member.id, 3_600_000) } };
   return status;
 }
 

@@ -1,3 +1,4 @@
 /** What other folders use from metrics/: the per-server registry and its listeners. */
 export { MxlbMetrics, type MxlbMetricsOptions } from './registry.ts';
 export { configuredMembers, MEMBER_STATES } from './state-metrics.ts';
+export type { DeliveryMetrics, DeliveryTotal } from './delivery-metrics.ts';

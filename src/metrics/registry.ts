@@ -11,6 +11,7 @@ import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Snapshot } from '../snapshot.ts';
 import { packageVersion } from '../version.ts';
 import type { ZoneReloadReport, ZoneSet } from '../zone/index.ts';
+import { DeliveryMetrics } from './delivery-metrics.ts';
 import { DnsCounters } from './dns-counters.ts';
 import { ProbeMetrics } from './probe-metrics.ts';
 import { configuredMembers, StateMetrics } from './state-metrics.ts';
@@ -29,11 +30,14 @@ export class MxlbMetrics {
   readonly dns = new DnsCounters();
   readonly #probes: ProbeMetrics;
   readonly #state: StateMetrics;
+  /** mxlb_delivery_outcomes_total; `delivery.source(() => outcomes.totals())` connects the outcome store. */
+  readonly delivery: DeliveryMetrics;
 
   constructor(options: MxlbMetricsOptions) {
     this.dns.register(this.registry);
     this.#probes = new ProbeMetrics(this.registry);
     this.#state = new StateMetrics(this.registry, options.snapshot);
+    this.delivery = new DeliveryMetrics(this.registry);
     const build = new Gauge({
       name: 'mxlb_build_info',
       help: 'Always 1; the labels say which mxlb and Node.js versions are running.',
