@@ -4,8 +4,6 @@
  * file keeps overrides, weight overrides and the audit log, in force from the first answer.
  */
 import test from 'ava';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { eventually } from '../helpers/poll.ts';
 import { allUp, answers, apiMembers, opsCli, serve, setUp, LOG_WAIT_MS } from './admin-setup.ts';
 
@@ -80,16 +78,5 @@ test.serial('a restart on the same state file keeps overrides, weights and the a
   t.false((await answers(second)).includes(a2));
 });
 
-test.serial('a change the state file cannot keep is still applied, and the CLI warns about it', async (t) => {
-  const setup = await setUp(t, 90);
-  const stateDir = join(setup.dir, 'state');
-  mkdirSync(stateDir);
-  const mxlb = await serve(t, { ...setup, stateFile: join(stateDir, 'state.json') });
-  // Replace the state folder by a plain file: every later write of the state file fails.
-  rmSync(stateDir, { recursive: true, force: true });
-  writeFileSync(stateDir, 'not a folder\n');
-  const run = await opsCli(mxlb)(['member', 'drain', 'primary/mta1', '--reason', 'disk full test']);
-  t.is(run.code, 0, run.stderr);
-  t.regex(run.stderr, /warning: applied but not persisted: state file not writable/);
-  t.false((await answers(mxlb)).includes(setup.mtas[0]!.host), 'the drain is live');
-});
+// A change the state file cannot keep is refused (503, CLI exit 1) and not applied: see
+// test/integration/state-validate.test.ts.
