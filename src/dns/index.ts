@@ -1,5 +1,7 @@
 /** dns/'s public entry: what other folders use of the DNS layer. */
-export { DnsServer, type DnsServerOptions, type Endpoint, type BoundEndpoint } from './server.ts';
+export { DnsServer, type DnsServerOptions, type Endpoint, type BoundEndpoint, type DnsLimitCounters } from './server.ts';
+export { DEFAULT_RRL, addCidr, type RrlOptions, type RrlCounters } from './rrl.ts';
+export { DEFAULT_TCP, type TcpOptions, type TcpCloseCounts } from './tcp.ts';
 export type { DnsMetrics, Transport, Resolver, RingPosition } from './answer.ts';
 export type { AnswerCacheOptions } from './cache.ts';
 export { Rcode, type Question, type Resolution } from './message.ts';

@@ -9,7 +9,8 @@ import type { Snapshot } from '../snapshot.ts';
 import { Answerer, type DnsMetrics, type Resolver, type RingPosition } from './answer.ts';
 import { AnswerCache, type AnswerCacheOptions } from './cache.ts';
 import { resolve as defaultResolve } from './resolve.ts';
-import { TcpListener } from './tcp.ts';
+import { ResponseRateLimiter, type RrlCounters, type RrlOptions } from './rrl.ts';
+import { TcpListener, type TcpCloseCounts, type TcpOptions } from './tcp.ts';
 import { UdpListener } from './udp.ts';
 import { WarnThrottle } from './warn-throttle.ts';
 
@@ -26,7 +27,17 @@ export interface DnsServerOptions {
   maxTcpConnections?: number;
   /** How long close() lets a half-received TCP query finish. Default 2 s. */
   closeGraceMs?: number;
+  /** The other TCP limits (./tcp.ts DEFAULT_TCP); the three fields above win over the same ones here. */
+  tcp?: Partial<Omit<TcpOptions, 'now'>>;
+  /** UDP response rate limiting (./rrl.ts DEFAULT_RRL, on by default); false turns it off. */
+  rrl?: Partial<RrlOptions> | false;
   cache?: AnswerCacheOptions;
+}
+
+/** What the DNS abuse limits did since start, for /metrics. */
+export interface DnsLimitCounters {
+  rrl: RrlCounters;
+  tcp: TcpCloseCounts;
 }
 
 export interface Endpoint {
@@ -49,7 +60,10 @@ export class DnsServer {
   private readonly throttle: WarnThrottle;
   private readonly udp: UdpListener[] = [];
   private readonly tcp: TcpListener[] = [];
-  private readonly tcpOptions: { idleTimeoutMs: number; maxConnections: number; closeGraceMs: number };
+  /** Listeners closed already, kept so counters never go backwards. */
+  private readonly closedTcp: TcpListener[] = [];
+  private readonly tcpOptions: Partial<TcpOptions>;
+  private readonly limiter: ResponseRateLimiter;
 
   constructor(options: DnsServerOptions) {
     this.logger = options.logger.child({ module: 'dns' });
@@ -61,11 +75,25 @@ export class DnsServer {
       metrics: options.metrics,
       cache: new AnswerCache(options.cache),
     });
-    this.tcpOptions = {
-      idleTimeoutMs: options.tcpIdleTimeoutMs ?? 10_000,
-      maxConnections: options.maxTcpConnections ?? 256,
-      closeGraceMs: options.closeGraceMs ?? 2_000,
-    };
+    this.tcpOptions = { ...options.tcp };
+    if (options.tcpIdleTimeoutMs !== undefined) this.tcpOptions.idleTimeoutMs = options.tcpIdleTimeoutMs;
+    if (options.maxTcpConnections !== undefined) this.tcpOptions.maxConnections = options.maxTcpConnections;
+    if (options.closeGraceMs !== undefined) this.tcpOptions.closeGraceMs = options.closeGraceMs;
+    this.limiter = new ResponseRateLimiter(options.rrl === false ? { rate: 0 } : options.rrl);
+  }
+
+  /** The UDP rate limiter's settings as in force (rate 0: off). */
+  get rateLimit(): Readonly<RrlOptions> {
+    return this.limiter.options;
+  }
+
+  /** RRL verdicts and TCP closes by reason since start, summed over every listener. */
+  limitCounters(): DnsLimitCounters {
+    const tcp: TcpCloseCounts = { full: 0, perSource: 0, evicted: 0, idle: 0, queryTimeout: 0, lifetime: 0 };
+    for (const listener of [...this.tcp, ...this.closedTcp]) {
+      for (const key of Object.keys(tcp) as (keyof TcpCloseCounts)[]) tcp[key] += listener.closed[key];
+    }
+    return { rrl: { ...this.limiter.counters }, tcp };
   }
 
   /** Ring positions of the cached replies to one question (see Answerer.ringPositions), for /explain. */
@@ -91,7 +119,7 @@ export class DnsServer {
 
   private async listenOne({ host, port }: Endpoint): Promise<BoundEndpoint> {
     for (let attempt = 1; ; attempt++) {
-      const udp = new UdpListener((message) => this.answerer.answer(message, 'udp'), this.throttle);
+      const udp = new UdpListener((message) => this.answerer.answer(message, 'udp'), this.throttle, this.limiter);
       const tcp = new TcpListener((message) => this.answerer.answer(message, 'tcp'), this.tcpOptions, this.throttle);
       let udpAddress: AddressInfo;
       try {
@@ -133,6 +161,7 @@ export class DnsServer {
   async close(): Promise<void> {
     const udp = this.udp.splice(0);
     const tcp = this.tcp.splice(0);
+    this.closedTcp.push(...tcp);
     await Promise.all([...udp.map((l) => l.close()), ...tcp.map((l) => l.close())]);
   }
 }

@@ -1,11 +1,14 @@
 /**
  * UDP listener (RFC 1035 §4.2.1): one datagram in, at most one datagram out, answered
  * synchronously in the 'message' callback. Size limits and truncation are the answer path's job.
+ * With a rate limiter (./rrl.ts), every reply passes it before it is sent: over the rate it is
+ * dropped or slipped (sent as an empty TC=1 reply).
  */
 import dgram from 'node:dgram';
 import dns from 'node:dns';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { slipReply, type ResponseRateLimiter } from './rrl.ts';
 import type { WarnThrottle } from './warn-throttle.ts';
 
 /** Turns a received datagram into the reply to send, or null for none. Must not throw. */
@@ -34,6 +37,8 @@ export class UdpListener {
   constructor(
     private readonly handle: DatagramHandler,
     private readonly throttle: WarnThrottle,
+    private readonly limiter?: ResponseRateLimiter,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** Binds `host:port` (port 0: any free port) and starts answering. Rejects if the bind fails. */
@@ -55,7 +60,12 @@ export class UdpListener {
         socket.on('message', (message, remote) => {
           // Source port 0 cannot be answered (and send() would throw on it): a spoofed packet.
           if (remote.port === 0) return;
-          const reply = this.handle(message);
+          let reply = this.handle(message);
+          if (reply && this.limiter?.enabled) {
+            const verdict = this.limiter.check(remote.address, reply[3]! & 0x0f, reply.length, message.length, this.now());
+            if (verdict === 'drop') return;
+            if (verdict === 'slip') reply = slipReply(reply);
+          }
           try {
             if (reply) socket.send(reply, remote.port, remote.address);
           } catch (error) {
