@@ -21,8 +21,9 @@
  * synchronously from the store's change event) already answers DNS with it. With the memory store
  * a change its state file cannot keep (read-only or full disk, folder gone) is not applied and
  * answers 503 `{ error, changed: false }` (docs/http-api.md); `warning` then comes only from the
- * Redis store, which applies a change while Redis is unreachable and pushes it on reconnect. Removing what is not
- * there is `changed: false` without an audit entry, so scripts can repeat themselves.
+ * Redis store, which applies a change while Redis is unreachable and pushes it on reconnect.
+ * Removing what is not there is `changed: false` without an audit entry, so scripts can repeat
+ * themselves.
  */
 import type { IncomingMessage } from 'node:http';
 import { isLive, type MemberId, type Override, type WeightOverride } from '../pool/index.ts';
