@@ -14,10 +14,9 @@
  * - `maxLifetimeMs`: a connection is closed after this long, once no query is in progress.
  * - `maxPerSource`: connections from one address beyond this are closed on arrival.
  * - `maxConnections`: above `pressureRatio` of it, the idle timeout shrinks to `pressureIdleMs`;
- *   at the cap a new connection closes the connection idle the longest (no query in progress,
- *   quiet for at least `evictAfterMs`) instead of being refused, and is refused only when no
- *   connection qualifies (mid-query ones are gone within `queryTimeoutMs`, idle ones within
- *   `pressureIdleMs`). A flood of idle connections thus cannot keep out a
+ *   at the cap a new connection closes the connection idle the longest, or trickling a message
+ *   the longest (for at least `evictAfterMs`), instead of being refused, and is refused only when
+ *   no connection qualifies. A flood of idle connections thus cannot keep out a
  *   client that asks something.
  * Timers are one sweep every `sweepMs`, not one per connection, so deadlines hold within it.
  * A client that does not read its replies stops being read from until it does (back-pressure);
@@ -71,7 +70,7 @@ export const DEFAULT_TCP: Readonly<Omit<TcpOptions, 'now'>> = Object.freeze({
   maxPerSource: 16,
   pressureRatio: 0.75,
   pressureIdleMs: 1_000,
-  evictAfterMs: 500,
+  evictAfterMs: 250,
   sweepMs: 250,
 });
 
@@ -210,13 +209,20 @@ export class TcpListener {
     connection.socket.destroy();
   }
 
-  /** The connection with no query in progress quiet longest (at least evictAfterMs), if any. */
+  /**
+   * The connection to close for a new one: the one idle longest, or whose message has been
+   * arriving longest (a trickle), counted from its last complete query or from the start of its
+   * incomplete message, and at least evictAfterMs ago; undefined when none qualifies.
+   */
   private longestIdle(): Connection | undefined {
     let victim: Connection | undefined;
-    const quietSince = this.now() - this.options.evictAfterMs;
+    let victimSince = this.now() - this.options.evictAfterMs;
     for (const connection of this.connections) {
-      if (connection.pending || connection.lastActivity > quietSince) continue;
-      if (!victim || connection.lastActivity < victim.lastActivity) victim = connection;
+      const since = connection.pending ? connection.messageStartedAt : connection.lastActivity;
+      if (since <= victimSince) {
+        victim = connection;
+        victimSince = since;
+      }
     }
     return victim;
   }
