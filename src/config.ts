@@ -32,6 +32,31 @@ export interface ServeConfig {
   redis?: RedisConfig;
   /** This instance's name in a cluster (lease holder, quorum voter, logs): unique per process. */
   instanceId: string;
+  /** UDP response rate limiting (src/dns/rrl.ts); false = off. Unset fields keep the DNS layer's defaults. */
+  rrl: RrlSettings | false;
+  /** TCP connection limits (src/dns/tcp.ts); unset fields keep the DNS layer's defaults. */
+  tcp: TcpSettings;
+}
+
+/** `--rrl-*` flags (docs/security.md "Response rate limiting"). */
+export interface RrlSettings {
+  rate?: number;
+  errorRate?: number;
+  burst?: number;
+  slip?: number;
+  ipv4Prefix?: number;
+  ipv6Prefix?: number;
+  whitelist?: readonly string[];
+  amplification?: number;
+}
+
+/** `--tcp-*` flags (docs/security.md "TCP limits"), durations in ms. */
+export interface TcpSettings {
+  idleTimeoutMs?: number;
+  queryTimeoutMs?: number;
+  maxLifetimeMs?: number;
+  maxConnections?: number;
+  maxPerSource?: number;
 }
 
 /**
@@ -78,6 +103,22 @@ export interface ServeFlags {
   redisPrefix?: string;
   quorum?: number;
   instanceId?: string;
+  /** false: `--no-rrl`. */
+  rrl?: boolean;
+  rrlRate?: number;
+  rrlErrorRate?: number;
+  rrlBurst?: number;
+  rrlSlip?: number;
+  rrlIpv4Prefix?: number;
+  rrlIpv6Prefix?: number;
+  /** CIDR prefixes, repeatable or comma-separated; `none` for an empty list (loopback is whitelisted by default). */
+  rrlWhitelist?: string[];
+  rrlAmplification?: number;
+  tcpIdleTimeout?: string;
+  tcpQueryTimeout?: string;
+  tcpLifetime?: string;
+  tcpMaxConnections?: number;
+  tcpMaxPerSource?: number;
 }
 
 /**
@@ -104,7 +145,75 @@ export function serveConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.
     ...adminTokenOption(flags.adminToken ?? env.MXLB_ADMIN_TOKEN, flags.adminTokenFile ?? env.MXLB_ADMIN_TOKEN_FILE),
     ...redisOption(flags, env),
     instanceId: instanceIdOption(flags.instanceId ?? env.MXLB_INSTANCE_ID),
+    rrl: rrlOption(flags),
+    tcp: tcpOption(flags),
   });
+}
+
+function whole(value: number | undefined, flag: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < min || value > max) throw new MxlbError('usage', `${flag} must be a whole number from ${min} to ${max}, not "${String(value)}"`);
+  return value;
+}
+
+/** `--rrl-*` → RrlSettings (only what was given), or false for `--no-rrl` / `--rrl-rate 0`. */
+function rrlOption(flags: ServeFlags): RrlSettings | false {
+  if (flags.rrl === false) return false;
+  const settings: RrlSettings = {};
+  const set = <K extends keyof RrlSettings>(key: K, value: RrlSettings[K] | undefined): void => {
+    if (value !== undefined) settings[key] = value;
+  };
+  set('rate', whole(flags.rrlRate, '--rrl-rate', 0, 1_000_000));
+  if (settings.rate === 0) return false;
+  set('errorRate', whole(flags.rrlErrorRate, '--rrl-error-rate', 1, 1_000_000));
+  set('burst', whole(flags.rrlBurst, '--rrl-burst', 1, 10_000_000));
+  set('slip', whole(flags.rrlSlip, '--rrl-slip', 0, 10));
+  set('ipv4Prefix', whole(flags.rrlIpv4Prefix, '--rrl-ipv4-prefix', 8, 32));
+  set('ipv6Prefix', whole(flags.rrlIpv6Prefix, '--rrl-ipv6-prefix', 16, 128));
+  if (flags.rrlAmplification !== undefined) {
+    const factor = flags.rrlAmplification;
+    if (!Number.isFinite(factor) || factor < 0 || factor > 1000) throw new MxlbError('usage', `--rrl-amplification must be from 0 (off) to 1000, not "${String(factor)}"`);
+    settings.amplification = factor;
+  }
+  if (flags.rrlWhitelist?.length) {
+    const entries = flags.rrlWhitelist.flatMap((text) => text.split(',')).map((text) => text.trim()).filter((text) => text !== '');
+    settings.whitelist = Object.freeze(entries.includes('none') ? [] : entries.map(checkCidr));
+  }
+  return Object.freeze(settings);
+}
+
+function checkCidr(text: string): string {
+  const [address, bits, extra] = text.split('/');
+  const family = isIP(address ?? '');
+  const max = family === 6 ? 128 : 32;
+  const ok = family !== 0 && extra === undefined && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max));
+  if (!ok) throw new MxlbError('usage', `--rrl-whitelist expects ADDRESS or ADDRESS/PREFIX (e.g. 192.0.2.0/24, 2001:db8::/48), not "${text}"`);
+  return text;
+}
+
+/** `--tcp-*` → TcpSettings (only what was given). */
+function tcpOption(flags: ServeFlags): TcpSettings {
+  const settings: TcpSettings = {};
+  const idle = durationMs(flags.tcpIdleTimeout, '--tcp-idle-timeout', 100);
+  const query = durationMs(flags.tcpQueryTimeout, '--tcp-query-timeout', 50);
+  const lifetime = durationMs(flags.tcpLifetime, '--tcp-lifetime', 0);
+  if (idle !== undefined) settings.idleTimeoutMs = idle;
+  if (query !== undefined) settings.queryTimeoutMs = query;
+  if (lifetime !== undefined) settings.maxLifetimeMs = lifetime;
+  const max = whole(flags.tcpMaxConnections, '--tcp-max-connections', 1, 100_000);
+  const perSource = whole(flags.tcpMaxPerSource, '--tcp-max-per-source', 0, 100_000);
+  if (max !== undefined) settings.maxConnections = max;
+  if (perSource !== undefined) settings.maxPerSource = perSource;
+  return Object.freeze(settings);
+}
+
+/** `500ms`, `2s`, `1.5s`, `2m` → ms (at least `min`, at most a day). */
+export function durationMs(text: string | undefined, flag: string, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text.trim());
+  const ms = match ? Math.round(Number(match[1]) * (match[2] === 'ms' ? 1 : match[2] === 's' ? 1000 : 60_000)) : Number.NaN;
+  if (!(ms >= min && ms <= 86_400_000)) throw new MxlbError('usage', `${flag} expects a duration such as 500ms, 2s or 2m (at least ${min} ms), not "${text}"`);
+  return ms;
 }
 
 /** Where zones come from: a folder, or (`--zones redis`) Redis through a local cache folder. */

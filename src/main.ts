@@ -102,7 +102,8 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   const first = await zones.start();
   logger.info({ zones: first.zones.size, errors: first.errors.length, dir: config.zonesDir }, 'zones loaded');
 
-  const dns = new DnsServer({ getSnapshot: () => keeper.current(), logger, metrics: dnsMetrics });
+  const dns = new DnsServer({ getSnapshot: () => keeper.current(), logger, metrics: dnsMetrics, rrl: config.rrl, tcp: config.tcp });
+  metrics.dns.watchLimits(() => dns.limitCounters());
   let http: HttpListener | undefined;
   const shutdown = async () => {
     // Stop taking new work first, let in-flight queries finish, then stop the background sources.

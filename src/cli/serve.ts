@@ -19,6 +19,20 @@ interface ServeArgs {
   'redis-prefix'?: string;
   quorum?: number;
   'instance-id'?: string;
+  rrl?: boolean;
+  'rrl-rate'?: number;
+  'rrl-error-rate'?: number;
+  'rrl-burst'?: number;
+  'rrl-slip'?: number;
+  'rrl-ipv4-prefix'?: number;
+  'rrl-ipv6-prefix'?: number;
+  'rrl-whitelist'?: string[];
+  'rrl-amplification'?: number;
+  'tcp-idle-timeout'?: string;
+  'tcp-query-timeout'?: string;
+  'tcp-lifetime'?: string;
+  'tcp-max-connections'?: number;
+  'tcp-max-per-source'?: number;
 }
 
 /** `mxlb serve`: runs the DNS and HTTP listeners until SIGTERM/SIGINT; SIGHUP reloads zones and the admin token file. */
@@ -41,6 +55,20 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('redis-prefix', { type: 'string', describe: 'Prefix of Redis keys and channels (env MXLB_REDIS_PREFIX)', defaultDescription: 'mxlb:' })
       .option('quorum', { type: 'number', describe: 'Mark a member down only when this many instances see it down; every instance then probes (env MXLB_QUORUM)', defaultDescription: '0 (off: one prober per member)' })
       .option('instance-id', { type: 'string', describe: 'Name of this instance in the cluster (env MXLB_INSTANCE_ID)', defaultDescription: 'hostname:pid' })
+      .option('rrl', { type: 'boolean', describe: 'UDP response rate limiting per source prefix; --no-rrl turns it off (docs/security.md)', defaultDescription: 'on' })
+      .option('rrl-rate', { type: 'number', describe: 'Answers per second per source prefix (0: off)', defaultDescription: '50' })
+      .option('rrl-error-rate', { type: 'number', describe: 'NXDOMAIN and error replies per second per source prefix, each class its own', defaultDescription: '10' })
+      .option('rrl-burst', { type: 'number', describe: 'Answers a quiet prefix may get at once (error classes: scaled by error-rate/rate)', defaultDescription: '100' })
+      .option('rrl-slip', { type: 'number', describe: 'Every Nth limited reply is sent truncated (TC=1) so real clients retry over TCP; 0 drops all', defaultDescription: '2' })
+      .option('rrl-ipv4-prefix', { type: 'number', describe: 'IPv4 source prefix length sharing one budget', defaultDescription: '24' })
+      .option('rrl-ipv6-prefix', { type: 'number', describe: 'IPv6 source prefix length sharing one budget', defaultDescription: '56' })
+      .option('rrl-whitelist', { type: 'string', array: true, describe: 'Prefixes never limited (your own resolvers), repeatable or comma list; "none" for none', defaultDescription: '127.0.0.0/8, ::1' })
+      .option('rrl-amplification', { type: 'number', describe: 'A reply over this many times its query costs proportionally more of the budget (0: off)', defaultDescription: '4' })
+      .option('tcp-idle-timeout', { type: 'string', describe: 'Close TCP connections idle this long (shrinks to 1s above 75% of the cap)', defaultDescription: '10s' })
+      .option('tcp-query-timeout', { type: 'string', describe: 'A TCP query whose first octet arrived must be complete within this', defaultDescription: '2s' })
+      .option('tcp-lifetime', { type: 'string', describe: 'Close a TCP connection this long after it opened (between queries); 0s: no cap', defaultDescription: '2m' })
+      .option('tcp-max-connections', { type: 'number', describe: 'Most open TCP connections per listen address', defaultDescription: '256' })
+      .option('tcp-max-per-source', { type: 'number', describe: 'Most TCP connections from one client address (0: no cap)', defaultDescription: '16' })
       .option('log-level', { type: 'string', describe: 'fatal|error|warn|info|debug|trace|silent (env MXLB_LOG_LEVEL)', defaultDescription: 'info' })
       .example('$0 serve --zones ./zones --dns 127.0.0.1:53 --dns [::1]:53', 'Serve on port 53 over IPv4 and IPv6'),
   handler: async (args) => {
@@ -49,6 +77,10 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       adminToken: args['admin-token'], adminTokenFile: args['admin-token-file'],
       redis: args.redis, redisSentinel: args['redis-sentinel'], redisMaster: args['redis-master'], redisPrefix: args['redis-prefix'],
       quorum: args.quorum, instanceId: args['instance-id'],
+      rrl: args.rrl, rrlRate: args['rrl-rate'], rrlErrorRate: args['rrl-error-rate'], rrlBurst: args['rrl-burst'], rrlSlip: args['rrl-slip'],
+      rrlIpv4Prefix: args['rrl-ipv4-prefix'], rrlIpv6Prefix: args['rrl-ipv6-prefix'], rrlWhitelist: args['rrl-whitelist'], rrlAmplification: args['rrl-amplification'],
+      tcpIdleTimeout: args['tcp-idle-timeout'], tcpQueryTimeout: args['tcp-query-timeout'], tcpLifetime: args['tcp-lifetime'],
+      tcpMaxConnections: args['tcp-max-connections'], tcpMaxPerSource: args['tcp-max-per-source'],
     });
     const logger = createLogger(config.logLevel);
     const running = await startMxlb(config, logger);

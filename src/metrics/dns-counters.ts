@@ -8,7 +8,7 @@
  * scraped (`collect`), which is the only place label values are spelled out.
  */
 import { Counter, type Registry } from 'prom-client';
-import type { DnsMetrics, Transport } from '../dns/index.ts';
+import type { DnsLimitCounters, DnsMetrics, Transport } from '../dns/index.ts';
 import type { MemberId } from '../pool/index.ts';
 import { QTYPE_LABELS, qtypeSlot, RCODE_LABELS, RCODE_SLOTS, rcodeSlot, TRANSPORTS } from './labels.ts';
 
@@ -46,6 +46,13 @@ export class DnsCounters implements DnsMetrics {
   readonly #pending = new Map<readonly MemberId[], Tally>();
   /** [dropSlot * 2 + transport] → packets given no reply. */
   readonly #dropped = new Float64Array(DROP_REASONS.length * 2);
+  /** The DNS server's abuse-limit counters (RRL, TCP closes), read at scrape time. */
+  #limits: (() => DnsLimitCounters | undefined) | undefined;
+
+  /** Where the RRL and TCP-limit counters come from (the DnsServer, created after the registry). */
+  watchLimits(source: () => DnsLimitCounters | undefined): void {
+    this.#limits = source;
+  }
 
   answered(transport: Transport, rcode: number, cacheHit: boolean, qtype: number): void {
     const t = transport === 'tcp' ? 1 : 0;
@@ -134,6 +141,34 @@ export class DnsCounters implements DnsMetrics {
       collect: () => {
         balanced.reset();
         balanced.inc(this.#balanced);
+      },
+    });
+    const rrl = (name: 'limited' | 'slipped' | 'dropped', help: string): void => {
+      const counter = new Counter({
+        name: `mxlb_dns_rrl_${name}_total`,
+        help,
+        registers: [registry],
+        collect: () => {
+          counter.reset();
+          const value = this.#limits?.()?.rrl[name] ?? 0;
+          if (value > 0) counter.inc(value);
+        },
+      });
+    };
+    rrl('limited', 'UDP replies over the response rate limit of their source prefix (slipped + dropped).');
+    rrl('slipped', 'Rate-limited UDP replies sent as an empty truncated reply (TC=1), so a real client retries over TCP.');
+    rrl('dropped', 'Rate-limited UDP replies not sent.');
+    const tcpClosed = new Counter({
+      name: 'mxlb_dns_tcp_closed_total',
+      help: 'TCP connections closed or refused by the server\'s limits, by reason (full, per-source, evicted, idle, query-timeout, lifetime).',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+      collect: () => {
+        tcpClosed.reset();
+        const tcp = this.#limits?.()?.tcp;
+        if (!tcp) return;
+        const reasons = { full: tcp.full, 'per-source': tcp.perSource, evicted: tcp.evicted, idle: tcp.idle, 'query-timeout': tcp.queryTimeout, lifetime: tcp.lifetime };
+        for (const [reason, value] of Object.entries(reasons)) tcpClosed.inc({ reason }, value);
       },
     });
     const dropped = new Counter({
