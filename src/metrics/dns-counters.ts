@@ -155,7 +155,7 @@ export class DnsCounters implements DnsMetrics {
         },
       });
     };
-    rrl('limited', 'UDP replies over the response rate limit of their source prefix (slipped + dropped).');
+    rrl('limited', 'UDP replies over the response rate limit of their source prefix (slipped + dropped); mxlb_dns_queries_total counts them too, before the limit.');
     rrl('slipped', 'Rate-limited UDP replies sent as an empty truncated reply (TC=1), so a real client retries over TCP.');
     rrl('dropped', 'Rate-limited UDP replies not sent.');
     const tcpClosed = new Counter({
