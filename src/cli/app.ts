@@ -3,7 +3,9 @@ import { MxlbError } from '../errors.ts';
 import { explainCommand } from './explain.ts';
 import { memberCommand } from './member.ts';
 import { probeCommand } from './probe.ts';
+import { reputationCommand } from './reputation.ts';
 import { serveCommand } from './serve.ts';
+import { signalsCommand } from './signals.ts';
 import { statusCommand } from './status.ts';
 import { zoneCommand } from './zone.ts';
 
@@ -23,6 +25,8 @@ export function buildCli(argv: string[]): Argv {
     .command(memberCommand)
     .command(statusCommand)
     .command(explainCommand)
+    .command(signalsCommand)
+    .command(reputationCommand)
     .demandCommand(1, 'Name a command.')
     .strict()
     .recommendCommands()

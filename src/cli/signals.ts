@@ -1,0 +1,13 @@
+import type { Argv, CommandModule } from 'yargs';
+import { signalsFollowCommand } from './signals-follow.ts';
+
+/**
+ * `mxlb signals <subcommand>`: delivery outcomes from the MTAs into a running server
+ * (POST /api/signals). Today: `follow postfix|kumomta` reads an MTA's log.
+ */
+export const signalsCommand: CommandModule = {
+  command: 'signals',
+  describe: 'Feed delivery outcomes from MTA logs to a running server',
+  builder: (y: Argv) => y.command(signalsFollowCommand).demandCommand(1, 'Name a signals subcommand.'),
+  handler: () => {},
+};
