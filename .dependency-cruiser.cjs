@@ -6,6 +6,7 @@
  *   root leaves   src/errors.ts, log.ts, config.ts, name.ts, version.ts (import nothing of src/ but each other)
  *   redis/        Redis plumbing (connections, keys, readiness)
  *   signals/      delivery outcomes: record, log parsers, provider groups, outcome store, batches, log follower
+ *   reputation/   DNSBL names, answers and test points (pure), lookups through the operator's resolver
  *   probe/        SMTP check, health machine, probe settings, scheduler
  *   pool/         pool model and selection (pure)
  *   zone/         zone model, parsers, zones folders, published zones
@@ -16,7 +17,7 @@
  *   cli/, main.ts commands and the composition root
  */
 const LEAVES = '^src/(errors|log|config|name|version)[.]ts$';
-const CORE = '^src/(signals|probe|pool|zone)/';
+const CORE = '^src/(signals|reputation|probe|pool|zone)/';
 const EDGE = '^src/(state|dns|metrics|http|cli)/|^src/(main|snapshot|snapshot-keeper|override-expiry)[.]ts$';
 
 module.exports = {
@@ -69,6 +70,13 @@ module.exports = {
       comment: 'signals/ knows members only by MemberId: it imports only the root leaves (pool/ may read its verdicts later, never the other way round).',
       from: { path: '^src/signals/' },
       to: { path: '^src/', pathNot: [LEAVES, '^src/signals/'] },
+    },
+    {
+      name: 'reputation-above-signals-only',
+      severity: 'error',
+      comment: 'reputation/ judges members from signals/ outcomes and DNSBL answers: it imports only the root leaves and signals/.',
+      from: { path: '^src/reputation/' },
+      to: { path: '^src/', pathNot: [LEAVES, '^src/reputation/', '^src/signals/index[.]ts$'] },
     },
     {
       name: 'probe-below-pool-and-zone',
