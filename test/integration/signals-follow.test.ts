@@ -46,8 +46,8 @@ interface Run {
   stderr: string;
 }
 
-function follow(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<Run>; stderr(): string } {
-  const child = spawn(process.execPath, [BIN, 'signals', 'follow', 'postfix', '--token', TOKEN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+function follow(args: string[], env: NodeJS.ProcessEnv = {}, mta = 'postfix'): { child: ChildProcess; done: Promise<Run>; stderr(): string } {
+  const child = spawn(process.execPath, [BIN, 'signals', 'follow', mta, '--token', TOKEN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const done = new Promise<Run>((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
@@ -221,3 +221,31 @@ test.serial('mxlb unreachable for a while, then up: the follower retries, final 
   t.is((await running.done).code, 0);
 });
 
+
+test.serial('kumomta JSON records, attributed by egress source and source IP', async (t) => {
+  const { base } = await server(t);
+  const before = (await delivery(base, 'primary/mta1'))!;
+  const dir = mkdtempSync(join(tmpdir(), 'mxlb-follow-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const log = join(dir, 'kumo.json');
+  const now = Math.floor(Date.now() / 1000);
+  const record = (type: string, source: string, address: string, code: number) =>
+    JSON.stringify({ type, id: 'x', sender: 's@sender.example', recipient: 'r@gmail.com', site: 'gmail', egress_pool: 'p', egress_source: source, source_address: { address: `${address}:40000` }, response: { code, enhanced_code: { class: Math.floor(code / 100), subject: 0, detail: 0 }, content: 'ok', command: 'RCPT TO' }, timestamp: now, created: now - 3 });
+  const text = [
+    record('Reception', 'ip-1', '10.0.0.1', 250),
+    record('Delivery', 'ip-1', '10.0.0.1', 250),
+    record('TransientFailure', 'ip-1', '10.0.0.1', 421),
+    record('Bounce', 'other', '10.0.0.2', 550),
+    record('Delivery', 'ip-9', '10.0.0.9', 250),
+  ].join('\n') + '\n';
+  writeFileSync(log, text);
+  const map = join(dir, 'sources');
+  writeFileSync(map, 'ip-1 primary/mta1\n10.0.0.2 primary/mta1\n');
+  const run = follow(['--log', log, '--map', map, '--server', base, '--once'], {}, 'kumomta');
+  t.teardown(() => void run.child.kill('SIGKILL'));
+  const result = await run.done;
+  t.is(result.code, 0, result.stderr);
+  t.regex(result.stderr, /no member for egress source "ip-9"/);
+  t.regex(result.stderr, /3 outcomes sent/);
+  t.deepEqual(await delivery(base, 'primary/mta1'), add(before, { sent: 1, deferred: 1, bounced: 1, expired: 0, complaint: 0 }));
+});
