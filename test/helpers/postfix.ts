@@ -1,0 +1,107 @@
+/**
+ * A private Debian Postfix for tests (../shared/notes/postfix-in-tests.md): its own configuration
+ * and queue directory, `maillog_file` inside it, no listener (mail is injected with `sendmail -C`),
+ * everything relayed to one loopback sink. Needs root and /usr/sbin/postfix: `postfixUsable()`
+ * says whether the machine has them. `stop()` is idempotent; call it in teardown.
+ */
+import { execFile } from 'node:child_process';
+import { accessSync, chmodSync, chownSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const POSTFIX = '/usr/sbin/postfix';
+const SENDMAIL = '/usr/sbin/sendmail';
+
+export interface PrivatePostfix {
+  dir: string;
+  maillog: string;
+  send(from: string, to: string, subject: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function postfixUsable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'not root';
+  try {
+    accessSync(POSTFIX, constants.X_OK);
+    accessSync('/etc/postfix/master.cf', constants.R_OK);
+  } catch {
+    return 'no /usr/sbin/postfix (apt-get install postfix)';
+  }
+  return undefined;
+}
+
+/** The stock master.cf without the port-25 smtpd and with no chroot (nothing is set up inside the queue). */
+function masterCf(): string {
+  return readFileSync('/etc/postfix/master.cf', 'utf8')
+    .split('\n')
+    .filter((line) => !/^smtp\s+inet\s/.test(line))
+    .map((line) => {
+      const m = /^(\S+\s+\S+\s+\S+\s+\S+\s+)(\S+)(\s.*)$/.exec(line);
+      return m && !line.startsWith('#') && !line.startsWith(' ') ? `${m[1]}n${m[3]}` : line;
+    })
+    .join('\n');
+}
+
+export async function startPostfix(relay: { host: string; port: number }, extra: Record<string, string> = {}): Promise<PrivatePostfix> {
+  const dir = mkdtempSync(join(tmpdir(), 'mxlb-postfix-'));
+  chmodSync(dir, 0o755);
+  const queue = join(dir, 'queue');
+  const data = join(dir, 'data');
+  mkdirSync(queue);
+  mkdirSync(data);
+  const uid = Number((await run('id', ['-u', 'postfix'])).stdout.trim());
+  chownSync(data, uid, 0);
+  const maillog = join(dir, 'maillog');
+  const settings: Record<string, string> = {
+    compatibility_level: '3.6',
+    queue_directory: queue,
+    data_directory: data,
+    maillog_file: maillog,
+    maillog_file_prefixes: dir,
+    inet_interfaces: 'loopback-only',
+    inet_protocols: 'ipv4',
+    myhostname: 'mx1.test',
+    mydomain: 'test',
+    mydestination: '',
+    alias_maps: '',
+    alias_database: '',
+    relayhost: `[${relay.host}]:${relay.port}`,
+    disable_dns_lookups: 'yes',
+    smtp_host_lookup: 'native',
+    smtp_tls_security_level: 'none',
+    queue_run_delay: '2s',
+    minimal_backoff_time: '2s',
+    maximal_backoff_time: '4s',
+    syslog_name: 'postfix-out',
+    ...extra,
+  };
+  writeFileSync(join(dir, 'main.cf'), Object.entries(settings).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
+  writeFileSync(join(dir, 'master.cf'), masterCf());
+  let running = false;
+  const stop = async () => {
+    if (running) {
+      running = false;
+      await run(POSTFIX, ['-c', dir, 'stop']).catch(() => undefined);
+      // master stops its children within a few seconds; abort whatever is left.
+      await run(POSTFIX, ['-c', dir, 'abort']).catch(() => undefined);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await run(POSTFIX, ['-c', dir, 'check']).catch(() => undefined);
+    await run(POSTFIX, ['-c', dir, 'start'], { timeout: 30_000 });
+    running = true;
+  } catch (error) {
+    const log = existsSync(maillog) ? readFileSync(maillog, 'utf8').slice(-2000) : '';
+    await stop();
+    throw new Error(`postfix did not start: ${(error as Error).message}\n${log}`);
+  }
+  const send = (from: string, to: string, subject: string) =>
+    new Promise<void>((resolve, reject) => {
+      const child = execFile(SENDMAIL, ['-C', dir, '-f', from, to], { timeout: 30_000 }, (error) => (error ? reject(error) : resolve()));
+      child.stdin!.end(`From: ${from}\nTo: ${to}\nSubject: ${subject}\n\nhello\n`);
+    });
+  return { dir, maillog, send, stop };
+}
