@@ -119,7 +119,7 @@ export async function runFollow(args: FollowArgs, io: MemberCommandIo = STDIO, s
       }
       const outcomes = toOutcomes(chunk, args, map, summary, warn);
       if (outcomes.length > 0) {
-        const sent = await send(client, { batch: chunk.id, outcomes }, giveUp, stop.signal, warn);
+        const sent = await sendBatch(client, { batch: chunk.id, outcomes }, giveUp, stop.signal, warn);
         if (sent === undefined) break; // stopped while retrying: the position stays before this batch
         summary.batches += 1;
         if (sent.duplicate) summary.duplicates += 1;
@@ -170,7 +170,7 @@ function toOutcomes(chunk: LogChunk, args: FollowArgs, map: Map<string, string> 
 }
 
 /** POSTs one batch, retrying while the server is unreachable or failing; undefined when stopped meanwhile. */
-async function send(client: ClientOptions, body: { batch: string; outcomes: object[] }, giveUpSeconds: number, stop: AbortSignal, warn: (text: string) => void): Promise<{ duplicate: boolean } | undefined> {
+export async function sendBatch(client: ClientOptions, body: { batch: string; outcomes: object[] }, giveUpSeconds: number, stop: AbortSignal, warn: (text: string) => void): Promise<{ duplicate: boolean } | undefined> {
   const deadline = giveUpSeconds > 0 ? Date.now() + giveUpSeconds * 1000 : Infinity;
   let wait = BACKOFF_MIN_MS;
   for (;;) {
@@ -194,7 +194,7 @@ async function send(client: ClientOptions, body: { batch: string; outcomes: obje
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((done) => {
     if (signal.aborted) return done();
     const timer = setTimeout(finish, ms);

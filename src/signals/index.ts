@@ -10,3 +10,4 @@ export { kumoRecord, parseKumoLine, type KumoOutcome } from './kumomta-log.ts';
 export { BUCKET_MS, emptyCounts, OutcomeStore, type OutcomeTotal, type StatusCounts } from './outcome-store.ts';
 export { BatchLedger, MAX_OUTCOMES, validateBatch, type BatchContext, type BatchProblem, type BatchResult } from './batch.ts';
 export { LogReader, type LogChunk, type LogPosition, type ReadLimits } from './log-reader.ts';
+export { parseArf, type ArfReport } from './arf.ts';

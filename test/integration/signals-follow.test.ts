@@ -6,7 +6,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -248,4 +248,36 @@ test.serial('kumomta JSON records, attributed by egress source and source IP', a
   t.regex(result.stderr, /no member for egress source "ip-9"/);
   t.regex(result.stderr, /3 outcomes sent/);
   t.deepEqual(await delivery(base, 'primary/mta1'), add(before, { sent: 1, deferred: 1, bounced: 1, expired: 0, complaint: 0 }));
+});
+
+test.serial('arf: complaints from a Maildir counted for the member of Source-IP, once', async (t) => {
+  const { base } = await server(t);
+  const before = (await delivery(base, 'primary/mta2'))!;
+  const dir = mkdtempSync(join(tmpdir(), 'mxlb-arf-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  for (const sub of ['new', 'cur', 'tmp']) mkdirSync(join(dir, sub));
+  const arf = (type: string, ip: string) =>
+    ['From: <feedback@arf.mail.yahoo.com>', 'Content-Type: multipart/report; report-type=feedback-report; boundary="b"', '', '--b', 'Content-Type: text/plain', '', 'report', '', '--b', 'Content-Type: message/feedback-report', '', `Feedback-Type: ${type}`, 'Version: 1', `Source-IP: ${ip}`, 'Original-Rcpt-To: <u@yahoo.com>', '', '--b--', ''].join('\r\n');
+  writeFileSync(join(dir, 'new', '1765000000.1.host'), arf('abuse', '127.0.0.152'));
+  writeFileSync(join(dir, 'new', '1765000000.2.host'), arf('abuse', '127.0.0.152'));
+  writeFileSync(join(dir, 'new', '1765000000.3.host'), arf('not-spam', '127.0.0.152'));
+  writeFileSync(join(dir, 'new', '1765000000.4.host'), arf('abuse', '198.51.100.7'));
+  const runArf = async () => {
+    const child = spawn(process.execPath, [BIN, 'signals', 'arf', '--maildir', dir, '--server', base, '--token', TOKEN, '--once'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    t.teardown(() => void child.kill('SIGKILL'));
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    t.is(code, 0, stderr);
+    return stderr;
+  };
+  const first = await runArf();
+  t.regex(first, /4 reports read, 2 complaints sent/);
+  t.regex(first, /no member has address 198\.51\.100\.7/);
+  t.deepEqual(readdirSync(join(dir, 'new')), []);
+  t.deepEqual(await delivery(base, 'primary/mta2'), add(before, { complaint: 2 }));
+  // A crash before the move: the same messages are back in new/, the server has them already.
+  for (const name of readdirSync(join(dir, 'cur'))) renameSync(join(dir, 'cur', name), join(dir, 'new', name.replace(/:2,S$/, '')));
+  t.regex(await runArf(), /1 batches already applied/);
+  t.deepEqual(await delivery(base, 'primary/mta2'), add(before, { complaint: 2 }));
 });
