@@ -10,7 +10,7 @@
  * - while the server is unreachable or answers 5xx the same batch is retried with backoff (0.5 s
  *   doubling to 30 s, jittered); `--give-up` seconds (default 60 with --once, never without)
  *   ends it with exit 3; a 4xx (unknown member, bad token) ends it with exit 1;
- * - memory is bounded by one batch (`--batch-size` lines, at most 4 MB of log).
+ * - memory is bounded by one batch (`--batch-size` lines, at most 1 MB of log).
  * Outcomes older than 23 h (the API takes a day) are skipped and counted, as are lines whose
  * instance the map does not name. Exit codes: 0 done (--once) or stopped by SIGTERM/SIGINT,
  * 1 refused, 2 usage, 3 server unreachable for longer than --give-up.
@@ -39,7 +39,7 @@ export interface FollowArgs extends ClientArgs {
   'give-up'?: number;
 }
 
-const MAX_CHUNK_BYTES = 4 * 1024 * 1024;
+const MAX_CHUNK_BYTES = 1024 * 1024;
 const MAX_AGE_MS = 23 * 3_600_000;
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 30_000;

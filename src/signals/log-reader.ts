@@ -64,6 +64,8 @@ export class LogReader {
   #position: LogPosition | undefined;
   /** Set when a read found the saved content nowhere and restarted from the path's start. */
   lost = false;
+  /** One read buffer for the reader's life (grown to the largest maxBytes asked for). */
+  #buffer = Buffer.alloc(0);
 
   constructor(path: string, options: { position?: LogPosition; tag: string }) {
     this.path = path;
@@ -173,7 +175,8 @@ export class LogReader {
   }
 
   #readFrom(fd: number, file: string, position: LogPosition, limits: ReadLimits): LogChunk | undefined {
-    const buffer = Buffer.alloc(limits.maxBytes);
+    if (this.#buffer.length < limits.maxBytes) this.#buffer = Buffer.allocUnsafe(limits.maxBytes);
+    const buffer = this.#buffer;
     const n = readSync(fd, buffer, 0, limits.maxBytes, position.offset);
     if (n === 0) return undefined;
     const lines: string[] = [];
