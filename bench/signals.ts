@@ -37,7 +37,7 @@ try {
     written += text.split('\n').length - 1;
     if (!out.write(text)) await new Promise((r) => out.once('drain', r));
   }
-  await new Promise((r) => out.end(r));
+  await new Promise<void>((r) => out.end(() => r()));
   const lines = readFileSync(log, 'utf8').split('\n');
 
   // 1. Parser
