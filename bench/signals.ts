@@ -35,7 +35,7 @@ try {
   for (let i = 0; written < LINES; i++) {
     const text = line(i, stamp);
     written += text.split('\n').length - 1;
-    if (!out.write(text)) await new Promise((r) => out.once('drain', r));
+    if (!out.write(text)) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   await new Promise<void>((r) => out.end(() => r()));
   const lines = readFileSync(log, 'utf8').split('\n');
