@@ -40,6 +40,8 @@ export const emptyCounts = (): StatusCounts => Object.fromEntries(OUTCOME_STATUS
 export class OutcomeStore {
   readonly #now: () => number;
   readonly #series = new Map<string, Series>();
+  /** The same series by member, so a member's counts read only its own (at most providers × statuses). */
+  readonly #byMember = new Map<MemberId, Series[]>();
   readonly #listeners = new Set<(outcomes: readonly Outcome[]) => void>();
 
   constructor(options: { now: () => number }) {
@@ -55,6 +57,9 @@ export class OutcomeStore {
       if (!series) {
         series = { member: outcome.member, provider: outcome.provider, status: outcome.status, total: 0, counts: new Uint32Array(BUCKETS), slots: new Float64Array(BUCKETS).fill(-1) };
         this.#series.set(key, series);
+        const list = this.#byMember.get(outcome.member);
+        if (list) list.push(series);
+        else this.#byMember.set(outcome.member, [series]);
       }
       series.total += 1;
       const bucket = Math.floor(Math.min(outcome.at, now) / BUCKET_MS);
@@ -80,8 +85,8 @@ export class OutcomeStore {
     const counts = emptyCounts();
     const current = Math.floor(this.#now() / BUCKET_MS);
     const oldest = current - Math.min(BUCKETS, Math.ceil(windowMs / BUCKET_MS)) + 1;
-    for (const series of this.#series.values()) {
-      if (series.member !== member || (provider !== undefined && series.provider !== provider)) continue;
+    for (const series of this.#byMember.get(member) ?? []) {
+      if (provider !== undefined && series.provider !== provider) continue;
       for (let i = 0; i < BUCKETS; i++) {
         const bucket = series.slots[i]!;
         if (bucket >= oldest && bucket <= current) counts[series.status] += series.counts[i]!;
@@ -98,5 +103,6 @@ export class OutcomeStore {
   /** Drops the series of members no longer configured. */
   retain(members: ReadonlySet<MemberId>): void {
     for (const [key, series] of this.#series) if (!members.has(series.member)) this.#series.delete(key);
+    for (const member of this.#byMember.keys()) if (!members.has(member)) this.#byMember.delete(member);
   }
 }
