@@ -13,6 +13,7 @@
  * weight leaves the member's effective state (which is what lets override-expiry sweep it).
  */
 import type { Logger } from './log.ts';
+import type { MemberId, ReputationScale } from './pool/index.ts';
 import { memberStates, nextExpiry, sameMemberStates, type Snapshot } from './snapshot.ts';
 import type { StateStore } from './state/index.ts';
 import type { ZoneSet } from './zone/index.ts';
@@ -20,6 +21,7 @@ import type { ZoneSet } from './zone/index.ts';
 export class SnapshotKeeper {
   #snapshot: Snapshot;
   #zones: ZoneSet = { zones: new Map() };
+  #reputation: ReadonlyMap<MemberId, ReputationScale> = new Map();
   #expiryTimer: NodeJS.Timeout | undefined;
   readonly #store: StateStore;
   readonly #now: () => number;
@@ -43,6 +45,12 @@ export class SnapshotKeeper {
     this.rebuild();
   }
 
+  /** The reputation model's weight scales (members absent: none); swaps only when they differ. */
+  setReputation(scales: ReadonlyMap<MemberId, ReputationScale>): void {
+    this.#reputation = scales;
+    this.rebuild();
+  }
+
   /** Called after each swap with the new snapshot (not after a rebuild that changed nothing). */
   onSwap(listener: (snapshot: Snapshot) => void): () => void {
     this.#listeners.add(listener);
@@ -53,7 +61,7 @@ export class SnapshotKeeper {
   rebuild(): boolean {
     const now = this.#now();
     const view = this.#store.view();
-    const members = memberStates(view, now);
+    const members = memberStates(view, now, this.#reputation);
     const current = this.#snapshot;
     const swapped = this.#zones !== current.zones || !sameMemberStates(members, current.members);
     if (swapped) {

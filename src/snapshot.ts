@@ -5,6 +5,7 @@ import {
   type MemberId,
   type MemberStateInputs,
   type Override,
+  type ReputationScale,
   type WeightOverride,
 } from './pool/index.ts';
 import type { StateView } from './state/index.ts';
@@ -33,10 +34,11 @@ export interface Snapshot {
 
 /**
  * Effective states from the store's view (pure): observed verdicts with live overrides and weights
- * on top. Expired overrides are dropped here, so a rebuild at the expiry time releases them.
+ * on top, and the reputation model's weight scales. Expired overrides are dropped here, so a
+ * rebuild at the expiry time releases them.
  */
-export function memberStates(view: StateView, now: number): Map<MemberId, EffectiveState> {
-  const ids = new Set<MemberId>([...view.health.keys(), ...view.overrides.keys(), ...view.weights.keys()]);
+export function memberStates(view: StateView, now: number, reputation: ReadonlyMap<MemberId, ReputationScale> = new Map()): Map<MemberId, EffectiveState> {
+  const ids = new Set<MemberId>([...view.health.keys(), ...view.overrides.keys(), ...view.weights.keys(), ...reputation.keys()]);
   const states = new Map<MemberId, EffectiveState>();
   for (const id of ids) {
     const health = view.health.get(id);
@@ -46,6 +48,8 @@ export function memberStates(view: StateView, now: number): Map<MemberId, Effect
     if (override) inputs.override = override;
     const weight = view.weights.get(id);
     if (weight) inputs.weight = weight;
+    const scale = reputation.get(id);
+    if (scale) inputs.reputation = scale;
     states.set(id, effectiveState(inputs, now));
   }
   return states;
@@ -69,6 +73,7 @@ export function sameMemberStates(a: ReadonlyMap<MemberId, EffectiveState>, b: Re
 
 const OVERRIDE_FIELDS = fields<Override>({ kind: true, author: true, reason: true, at: true, expiresAt: true });
 const WEIGHT_FIELDS = fields<WeightOverride>({ weight: true, author: true, reason: true, at: true, expiresAt: true });
+const REPUTATION_FIELDS = fields<ReputationScale>({ factor: true, reason: true });
 
 /**
  * How each field of an EffectiveState is compared. The key lists are checked against the model
@@ -81,6 +86,7 @@ const STATE_FIELDS: { [K in keyof Required<EffectiveState>]: (a: EffectiveState[
   observedReason: (a, b) => a === b,
   override: (a, b) => sameFields(a, b, OVERRIDE_FIELDS),
   weight: (a, b) => sameFields(a, b, WEIGHT_FIELDS),
+  reputation: (a, b) => sameFields(a, b, REPUTATION_FIELDS),
 };
 const STATE_KEYS = Object.keys(STATE_FIELDS) as (keyof EffectiveState)[];
 

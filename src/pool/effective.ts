@@ -3,7 +3,7 @@
  * predicate selection is built on. The clock is a parameter (DESIGN principle 5).
  */
 import { isLive } from './live.ts';
-import type { EffectiveState, Member, ObservedState, Override, WeightOverride } from './model.ts';
+import type { EffectiveState, Member, ObservedState, Override, ReputationScale, WeightOverride } from './model.ts';
 import { composeWeight } from './weight.ts';
 
 /** Inputs the state store holds for one member. */
@@ -12,6 +12,7 @@ export interface MemberStateInputs {
   observedReason?: string;
   override?: Override;
   weight?: WeightOverride;
+  reputation?: ReputationScale;
 }
 
 /** Combine observed health and overrides at time `now`; expired overrides no longer count. */
@@ -24,6 +25,7 @@ export function effectiveState(inputs: MemberStateInputs, now: number): Effectiv
     state.state = override.kind;
   }
   if (weight && isLive(weight, now)) state.weight = weight;
+  if (inputs.reputation) state.reputation = inputs.reputation;
   return state;
 }
 

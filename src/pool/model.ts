@@ -9,6 +9,7 @@
  */
 import type { MemberId, Name } from '../name.ts';
 import type { ObservedState, ProbeSettings } from '../probe/index.ts';
+import type { DnsblConfig } from '../reputation/index.ts';
 
 export { memberId, type MemberId } from '../name.ts';
 /** The probe's vocabulary that pools carry (`Pool.probe`) and effective state reads (`observed`). */
@@ -99,6 +100,14 @@ export interface Pool {
   members: Member[];
   /** Effective probe settings: defaults ← zone settings ← pool overrides (see `mergeProbeSettings`). */
   probe: ProbeSettings;
+  /** The pool's `reputation:` settings (zone block ← pool override); absent: none configured. */
+  reputation?: PoolReputation;
+}
+
+/** What a pool's `reputation:` block configures; the reputation model's settings join it here. */
+export interface PoolReputation {
+  /** DNSBL monitoring of the pool's member addresses (docs/reputation.md "DNSBL monitoring"). */
+  dnsbl?: DnsblConfig;
 }
 
 /** Everything a YAML zone contributes to balancing. */
@@ -144,4 +153,12 @@ export interface EffectiveState {
   override?: Override;
   /** Weight override in force, if any. */
   weight?: WeightOverride;
+  /** A weight scale the reputation model applies (a `scale` response rule in force), if any. */
+  reputation?: ReputationScale;
+}
+
+/** The reputation model's weight scale for a member: a factor in [0, 1] and why. */
+export interface ReputationScale {
+  factor: number;
+  reason: string;
 }

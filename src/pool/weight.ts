@@ -7,6 +7,8 @@
  * kept, in order, with its value and a machine-readable reason code:
  * - `configured` (base): the weight written in the zone (0 = standby, used only by fail-open);
  * - `operator` (base, replaces `configured` when present): an operator's weight override in force;
+ * - `reputation` (scale, 0–1, present only while one is in force): the reputation model's factor
+ *   from a `scale` response rule (an automatic quarantine is an override, so it is `state`);
  * - `state` (scale, 0 or 1): 1 while the member is usable (up, or unknown before its first verdict),
  *   0 while it is down, drained or quarantined.
  * Later factors (reputation, warm-up, slow start, latency, load) are further scales, each with its
@@ -16,9 +18,9 @@
  */
 import type { EffectiveState, Member, OverrideKind } from './model.ts';
 
-export type WeightFactorName = 'configured' | 'operator' | 'state';
+export type WeightFactorName = 'configured' | 'operator' | 'reputation' | 'state';
 
-export type WeightReason = 'configured' | 'operator-weight' | 'usable' | 'down' | OverrideKind;
+export type WeightReason = 'configured' | 'operator-weight' | 'reputation-scale' | 'usable' | 'down' | OverrideKind;
 
 export interface WeightFactor {
   name: WeightFactorName;
@@ -42,6 +44,7 @@ export type Exclusion = 'down' | OverrideKind | 'standby';
 export function composeWeight(member: Member, state: EffectiveState, _now = 0): MemberWeight {
   const factors: WeightFactor[] = [{ name: 'configured', kind: 'base', value: member.weight, reason: 'configured' }];
   if (state.weight) factors.push({ name: 'operator', kind: 'base', value: state.weight.weight, reason: 'operator-weight' });
+  if (state.reputation) factors.push({ name: 'reputation', kind: 'scale', value: state.reputation.factor, reason: 'reputation-scale' });
   const usable = state.state === 'up' || state.state === 'unknown';
   const stateReason: WeightReason = usable ? 'usable' : state.override ? state.override.kind : 'down';
   factors.push({ name: 'state', kind: 'scale', value: usable ? 1 : 0, reason: stateReason });

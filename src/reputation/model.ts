@@ -1,0 +1,189 @@
+/**
+ * The reputation model (pure, clock injected): evidence about one member — delivery-outcome
+ * counts in a rolling window (overall and per provider group), response rules in force, DNSBL
+ * listings — in, a verdict `good | suspect | quarantined` with its reasons and a weight factor out.
+ *
+ * Contract: `reputationStep(previous, evidence, settings, now)` returns the next state; it never
+ * reads a clock or does I/O. Rules:
+ * - Findings: every DNSBL listing and every triggered `quarantine` rule asks for quarantine; a rate
+ *   (bounce = bounced / delivered-or-failed, deferral = deferred / attempts, complaint =
+ *   complaints / sent) at or above its quarantine threshold asks for quarantine, at or above its
+ *   suspect threshold for suspect — only with at least `minSample` outcomes in the window; a
+ *   triggered `scale F` rule makes the member suspect with weight factor F (several multiply).
+ * - Hysteresis: quarantine is entered at once and held at least `holdMs`; when nothing asks for it
+ *   any more (after the hold) the member goes to `suspect` and becomes `good` only after
+ *   `coolDownMs` without any finding, counted from the release. A suspect member without findings
+ *   stays suspect until `coolDownMs` after its last finding.
+ * - Per provider group, the same rates give a state per (member, provider) (no hold: it is shown,
+ *   and used by per-provider names later).
+ * - `pinnedUntil` (an operator's pin) keeps the verdict visible but `applied` false until then.
+ */
+import { PROVIDER_GROUPS, type ProviderGroup, type StatusCounts } from '../signals/index.ts';
+import type { ActiveAction } from './rules.ts';
+import type { RateThreshold, ReputationSettings } from './settings.ts';
+
+export type ReputationLevel = 'good' | 'suspect' | 'quarantined';
+
+export interface DnsblListing {
+  list: string;
+  codes: readonly string[];
+  reason?: string;
+}
+
+export interface ReputationEvidence {
+  /** Outcome counts in the settings' window, all providers. */
+  counts: StatusCounts;
+  /** The same per provider group (groups without outcomes may be absent). */
+  byProvider: Partial<Record<ProviderGroup, StatusCounts>>;
+  /** Rule actions in force (RuleTracker.active). */
+  actions: readonly ActiveAction[];
+  /** Lists the member is listed on (confirmed by the DNSBL monitor). */
+  dnsbl: readonly DnsblListing[];
+  /** An operator pinned the member: the verdict is not applied before this time. */
+  pinnedUntil?: number;
+}
+
+export type Finding =
+  | { code: 'dnsbl'; level: 'quarantined'; list: string; codes: readonly string[]; reason?: string }
+  | { code: 'rule'; level: 'quarantined' | 'suspect'; rule: string; matches: number; periodMs: number; factor?: number; until: number }
+  | { code: 'rate'; level: 'quarantined' | 'suspect'; metric: 'bounce' | 'deferral' | 'complaint'; rate: number; threshold: number; samples: number; windowMs: number };
+
+export interface RateView {
+  samples: number;
+  bounce: number;
+  deferral: number;
+  complaint: number;
+}
+
+export interface ReputationState {
+  level: ReputationLevel;
+  /** When `level` was entered. */
+  since: number;
+  /** When the current quarantine began (kept through its hold). */
+  quarantinedAt?: number;
+  /** Last time any finding was present (the cool-down counts from here). */
+  lastTroubleAt?: number;
+  /** Findings of the latest step; empty while holding or cooling down. */
+  findings: Finding[];
+  /** Why the level is what it is when no finding asks for it: `hold` or `cool-down`. */
+  lingering?: 'hold' | 'cool-down';
+  /** Weight factor from `scale` rules in force (1 = none). */
+  factor: number;
+  rates: RateView;
+  providers: Partial<Record<ProviderGroup, { level: ReputationLevel; rates: RateView; findings: Finding[] }>>;
+  /** False while an operator pin is in force. */
+  applied: boolean;
+  pinnedUntil?: number;
+}
+
+function ratesOf(c: StatusCounts): RateView {
+  const attempts = c.sent + c.deferred + c.bounced + c.expired;
+  const final = c.sent + c.bounced + c.expired;
+  return {
+    samples: attempts,
+    bounce: final > 0 ? (c.bounced + c.expired) / final : 0,
+    deferral: attempts > 0 ? c.deferred / attempts : 0,
+    complaint: c.sent > 0 ? c.complaint / c.sent : 0,
+  };
+}
+
+function rateFindings(rates: RateView, settings: ReputationSettings): Finding[] {
+  if (rates.samples < settings.minSample) return [];
+  const out: Finding[] = [];
+  const check = (metric: 'bounce' | 'deferral' | 'complaint', threshold: RateThreshold): void => {
+    const rate = rates[metric];
+    const level = rate >= threshold.quarantine ? 'quarantined' : rate >= threshold.suspect ? 'suspect' : undefined;
+    if (level) out.push({ code: 'rate', level, metric, rate, threshold: level === 'quarantined' ? threshold.quarantine : threshold.suspect, samples: rates.samples, windowMs: settings.windowMs });
+  };
+  check('bounce', settings.bounce);
+  check('deferral', settings.deferral);
+  check('complaint', settings.complaint);
+  return out;
+}
+
+const worst = (findings: readonly Finding[]): ReputationLevel =>
+  findings.some((f) => f.level === 'quarantined') ? 'quarantined' : findings.length > 0 ? 'suspect' : 'good';
+
+export function reputationStep(previous: ReputationState | undefined, evidence: ReputationEvidence, settings: ReputationSettings, now: number): ReputationState {
+  const rates = ratesOf(evidence.counts);
+  const findings: Finding[] = evidence.dnsbl.map((l) => {
+    const f: Finding = { code: 'dnsbl', level: 'quarantined', list: l.list, codes: l.codes };
+    if (l.reason !== undefined) f.reason = l.reason;
+    return f;
+  });
+  let factor = 1;
+  if (settings.enforce) {
+    for (const a of evidence.actions) {
+      const finding: Finding = { code: 'rule', level: a.action.kind === 'quarantine' ? 'quarantined' : 'suspect', rule: a.rule, matches: a.matches, periodMs: a.periodMs, until: a.until };
+      if (a.action.kind === 'scale') {
+        finding.factor = a.action.factor;
+        factor *= a.action.factor;
+      }
+      findings.push(finding);
+    }
+    findings.push(...rateFindings(rates, settings));
+  }
+  const wanted = worst(findings);
+  const prev: Pick<ReputationState, 'level' | 'since' | 'quarantinedAt' | 'lastTroubleAt'> = previous ?? { level: 'good', since: now };
+  let level: ReputationLevel = wanted;
+  let lingering: ReputationState['lingering'];
+  // Leaving a quarantine starts the cool-down: a released member is suspect for `coolDownMs`.
+  let cooldownFrom = prev.lastTroubleAt;
+  if (wanted !== 'quarantined' && prev.level === 'quarantined' && now - (prev.quarantinedAt ?? prev.since) < settings.holdMs) {
+    level = 'quarantined';
+    lingering = 'hold';
+  } else if (wanted === 'good' && prev.level === 'quarantined') {
+    level = 'suspect';
+    lingering = 'cool-down';
+    cooldownFrom = now;
+  } else if (wanted === 'good' && prev.level !== 'good') {
+    const quiet = now - (prev.lastTroubleAt ?? prev.since);
+    if (quiet < settings.coolDownMs) {
+      level = 'suspect';
+      lingering = 'cool-down';
+    }
+  }
+  const next: ReputationState = {
+    level,
+    since: level === prev.level ? prev.since : now,
+    findings,
+    factor,
+    rates,
+    providers: {},
+    applied: evidence.pinnedUntil === undefined || evidence.pinnedUntil <= now,
+  };
+  if (level === 'quarantined') next.quarantinedAt = prev.level === 'quarantined' ? (prev.quarantinedAt ?? prev.since) : now;
+  const trouble = findings.length > 0 ? now : cooldownFrom;
+  if (trouble !== undefined) next.lastTroubleAt = trouble;
+  if (lingering) next.lingering = lingering;
+  if (!next.applied) next.pinnedUntil = evidence.pinnedUntil!;
+  for (const provider of PROVIDER_GROUPS) {
+    const counts = evidence.byProvider[provider];
+    if (!counts) continue;
+    const providerRates = ratesOf(counts);
+    const providerFindings = settings.enforce ? rateFindings(providerRates, settings) : [];
+    next.providers[provider] = { level: worst(providerFindings), rates: providerRates, findings: providerFindings };
+  }
+  return next;
+}
+
+/** One line per finding, as operators read them in /status, logs and the audit reason. */
+export function findingText(f: Finding): string {
+  const pct = (x: number): string => `${Math.round(x * 1000) / 10} %`;
+  const span = (ms: number): string => (ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${Math.round(ms / 60_000)} min`);
+  switch (f.code) {
+    case 'dnsbl': return `dnsbl ${f.list} ${f.codes.join(',')}${f.reason ? `: ${f.reason}` : ''}`;
+    case 'rule': return f.periodMs > 0
+      ? `rule ${f.rule}: ${f.matches} matches in ${span(f.periodMs)}${f.factor !== undefined ? ` (weight × ${f.factor})` : ''}`
+      : `rule ${f.rule}: matched${f.factor !== undefined ? ` (weight × ${f.factor})` : ''}`;
+    case 'rate': return `${f.metric} rate ${pct(f.rate)} ≥ ${pct(f.threshold)} over ${span(f.windowMs)} (${f.samples} samples)`;
+  }
+}
+
+/** The reason an automatic quarantine or scale carries: its findings, or why it lingers. */
+export function stateReason(state: ReputationState): string {
+  if (state.findings.length > 0) return state.findings.map(findingText).join('; ');
+  if (state.lingering === 'hold') return 'holding the quarantine for its minimum time';
+  if (state.lingering === 'cool-down') return 'cooling down after trouble';
+  return 'no findings';
+}
