@@ -11,6 +11,7 @@ import {
   RuleTracker,
   stateReason,
   type ReputationEvidence,
+  type ReputationLevel,
   type ReputationSettings,
   type ReputationState,
 } from '../../../src/reputation/index.ts';
@@ -21,7 +22,7 @@ const settings: ReputationSettings = { ...DEFAULT_REPUTATION, rules: parseRules(
 const counts = (c: Partial<StatusCounts>): StatusCounts => ({ sent: 0, deferred: 0, bounced: 0, expired: 0, complaint: 0, ...c });
 const evidence = (c: Partial<StatusCounts> = {}, extra: Partial<ReputationEvidence> = {}): ReputationEvidence => ({ counts: counts(c), byProvider: {}, actions: [], dnsbl: [], ...extra });
 
-const rates: Array<[title: string, c: Partial<StatusCounts>, level: string, reason: RegExp | undefined]> = [
+const rates: Array<[title: string, c: Partial<StatusCounts>, level: ReputationLevel, reason: RegExp | undefined]> = [
   ['clean traffic', { sent: 500, deferred: 10 }, 'good', undefined],
   ['bounce rate 12 % over 340 samples', { sent: 299, bounced: 41 }, 'quarantined', /^bounce rate 12\.1 % ≥ 10 % over 15 min \(340 samples\)$/],
   ['bounce rate 6 %', { sent: 470, bounced: 30 }, 'suspect', /^bounce rate 6 % ≥ 5 %/],
@@ -48,7 +49,7 @@ test('a DNSBL listing quarantines at once, with the list, code and reason', (t) 
 test('hysteresis: quarantine is held for the hold time, then suspect for the cool-down, then good', (t) => {
   const bad = evidence({ sent: 100, bounced: 50 });
   const clean = evidence({ sent: 500 });
-  const timeline: Array<[at: number, ev: ReputationEvidence, level: string, lingering?: string]> = [
+  const timeline: Array<[at: number, ev: ReputationEvidence, level: ReputationLevel, lingering?: ReputationState['lingering']]> = [
     [0, bad, 'quarantined'],
     [5 * MIN, clean, 'quarantined', 'hold'],
     [29 * MIN, clean, 'quarantined', 'hold'],
