@@ -8,6 +8,7 @@ import { serveCommand } from './serve.ts';
 import { signalsCommand } from './signals.ts';
 import { statusCommand } from './status.ts';
 import { zoneCommand } from './zone.ts';
+import { versionLine } from '../version.ts';
 
 /**
  * The `mxlb` command line. Exit codes, the same for every command: 0 success; 1 what was checked
@@ -32,7 +33,7 @@ export function buildCli(argv: string[]): Argv {
     .recommendCommands()
     .help()
     .alias('h', 'help')
-    .version()
+    .version(versionLine())
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((message, error) => {
       if (error && !(error instanceof MxlbError && error.code === 'usage')) throw error;

@@ -9,7 +9,7 @@
  */
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Snapshot } from '../snapshot.ts';
-import { packageVersion } from '../version.ts';
+import { buildCommit, packageVersion } from '../version.ts';
 import type { ZoneReloadReport, ZoneSet } from '../zone/index.ts';
 import { DeliveryMetrics } from './delivery-metrics.ts';
 import { DnsCounters } from './dns-counters.ts';
@@ -40,11 +40,11 @@ export class MxlbMetrics {
     this.delivery = new DeliveryMetrics(this.registry);
     const build = new Gauge({
       name: 'mxlb_build_info',
-      help: 'Always 1; the labels say which mxlb and Node.js versions are running.',
-      labelNames: ['version', 'node'] as const,
+      help: 'Always 1; the labels say which mxlb version and commit and which Node.js version are running.',
+      labelNames: ['version', 'commit', 'node'] as const,
       registers: [this.registry],
     });
-    build.set({ version: options.version ?? packageVersion(), node: process.versions.node }, 1);
+    build.set({ version: options.version ?? packageVersion(), commit: buildCommit(), node: process.versions.node }, 1);
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'mxlb_' });
   }
 

@@ -21,8 +21,12 @@ export interface MxlbProcess {
  * Starts the real `mxlb serve` as a child process on ephemeral loopback ports and reads the bound
  * addresses back from its "mxlb serving" log line.
  */
-export async function startMxlb(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<MxlbProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--dns', '127.0.0.1:0', '--http', '127.0.0.1:0', '--log-level', 'debug', ...args], {
+export async function startMxlb(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; /** Run exactly this command (e.g. an installed package's, as the Dockerfile writes it) instead of this checkout's `bin/mxlb.js serve` on ephemeral ports; `args` are appended. */ command?: string[] } = {},
+): Promise<MxlbProcess> {
+  const [file, ...argv] = options.command ?? [process.execPath, BIN, 'serve', '--dns', '127.0.0.1:0', '--http', '127.0.0.1:0', '--log-level', 'debug'];
+  const child = spawn(file!, [...argv, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },
   });
