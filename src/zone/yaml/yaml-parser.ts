@@ -9,12 +9,13 @@ import { readMx, readNames } from './yaml-names.ts';
 import { fields, str, syntaxErrorOffset, YamlSource, type Entry } from './yaml-nodes.ts';
 import { readPools } from './yaml-pools.ts';
 import { readProbe } from './yaml-probe.ts';
+import { readReputation } from './yaml-reputation.ts';
 import { checkApex, checkCollisions, hostRecords, readStaticRecords, type SiblingText } from './yaml-static.ts';
 
 export type { SiblingText } from './yaml-static.ts';
 
 /** The top-level keys of a YAML zone (docs/zone-format.md, "Balanced zones"). */
-export const TOP_KEYS = ['origin', 'records', 'probe', 'pools', 'names', 'mx'] as const;
+export const TOP_KEYS = ['origin', 'records', 'probe', 'reputation', 'pools', 'names', 'mx'] as const;
 
 export interface YamlZoneOptions {
   /** Shown in errors as `file:line: reason`; the zone's `source`. */
@@ -54,7 +55,8 @@ export function parseYamlZone(text: string, opts: YamlZoneOptions): ParsedYamlZo
   const origin = readOrigin(src, top.get('origin'), opts.origin);
   const stat = readStaticRecords(src, top.get('records'), opts.sibling, origin, opts.include);
   const zoneProbe = readProbe(src, top.get('probe')?.value ?? null, 'probe');
-  const pools = readPools(src, top.get('pools')?.value ?? null, origin, zoneProbe);
+  const zoneReputation = readReputation(src, top.get('reputation')?.value ?? null, 'reputation');
+  const pools = readPools(src, top.get('pools')?.value ?? null, origin, zoneProbe, zoneReputation);
   const names = readNames(src, top.get('names')?.value ?? null, origin, pools);
   const mx = readMx(src, top.get('mx')?.value ?? null, origin, names);
 

@@ -7,13 +7,14 @@ import { canonicalIPv6 } from '../master/canonical.ts';
 import { parseName } from '../master/rdata-parser.ts';
 import { entries, fields, int, items, str, type Entry, type YamlSource } from './yaml-nodes.ts';
 import { readProbe } from './yaml-probe.ts';
+import { mergeReputation, readReputation, type ReputationDraft } from './yaml-reputation.ts';
 
 /**
  * The `pools:` section: pool name → probe overrides and members. Pool and member names become the
  * member id `<pool>/<member>` (health, overrides, metrics labels, CLI arguments), so both must be
  * DNS-safe labels; a member's `host` defaults to `<member>.<origin>`.
  */
-export const POOL_KEYS = ['probe', 'members'] as const;
+export const POOL_KEYS = ['probe', 'reputation', 'members'] as const;
 export const MEMBER_KEYS = ['name', 'address', 'port', 'weight', 'host'] as const;
 
 export const DEFAULT_PORT = 25;
@@ -46,14 +47,16 @@ export function checkLabel(src: YamlSource, at: Node, text: string, what: string
   return text;
 }
 
-export function readPools(src: YamlSource, node: Node | null, origin: Name, zoneProbe: ProbeSettingsOverride): Map<string, PoolDraft> {
+export function readPools(src: YamlSource, node: Node | null, origin: Name, zoneProbe: ProbeSettingsOverride, zoneReputation: ReputationDraft = {}): Map<string, PoolDraft> {
   const pools = new Map<string, PoolDraft>();
   for (const entry of entries(src, node, 'pools')) {
     const name = checkLabel(src, entry.keyNode, entry.key, 'pool name');
     const f = fields(src, entry.value, `pool ${name}`, POOL_KEYS);
     const probe = mergeProbeSettings(zoneProbe, readProbe(src, f.get('probe')?.value ?? null, `pool ${name} probe`));
+    const reputation = mergeReputation(src, zoneReputation, readReputation(src, f.get('reputation')?.value ?? null, `pool ${name} reputation`), `pool ${name}`);
     const members = f.has('members') ? readMembers(src, f.get('members')!, name, origin) : [];
-    pools.set(name, { pool: { name, members: members.map((d) => d.member), probe }, line: src.line(entry.keyNode), members });
+    const pool: Pool = { name, members: members.map((d) => d.member), probe, ...(reputation ? { reputation } : {}) };
+    pools.set(name, { pool, line: src.line(entry.keyNode), members });
   }
   return pools;
 }
