@@ -2,3 +2,4 @@
 export { MxlbMetrics, type MxlbMetricsOptions } from './registry.ts';
 export { configuredMembers, MEMBER_STATES } from './state-metrics.ts';
 export type { DeliveryMetrics, DeliveryTotal } from './delivery-metrics.ts';
+export { DnsblMetrics, type DnsblMetricsSource } from './dnsbl-metrics.ts';

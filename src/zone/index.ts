@@ -7,6 +7,7 @@
 export * from './model.ts';
 export { buildZone, type SourcedRecord } from './build.ts';
 export { probeTargets } from './probe-targets.ts';
+export { dnsblTargets } from './dnsbl-targets.ts';
 export { parseMasterFile, parseZoneText, type IncludeReader, type MasterFileOptions } from './master/master-parser.ts';
 export { parseName, parseTtl, zoneTypeName } from './master/rdata-parser.ts';
 export {
