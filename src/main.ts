@@ -7,7 +7,8 @@ import { loadAdminTokens, type Endpoint, type ServeConfig } from './config.ts';
 import { DnsMetricsHub, DnsServer } from './dns/index.ts';
 import { AdminAuth, allRoutes, AnswerShares, coarseClock, startHttp, type HttpListener, type ServerContext } from './http/index.ts';
 import type { Logger } from './log.ts';
-import { configuredMembers, MxlbMetrics } from './metrics/index.ts';
+import { configuredMembers, DnsblMetrics, MxlbMetrics } from './metrics/index.ts';
+import { DnsblMonitor } from './reputation/index.ts';
 import { OutcomeStore } from './signals/index.ts';
 import { ProbeHistory, ProbeScheduler, smtpCheck } from './probe/index.ts';
 import type { Snapshot } from './snapshot.ts';
@@ -15,7 +16,7 @@ import { recordExpiries } from './override-expiry.ts';
 import { SnapshotKeeper } from './snapshot-keeper.ts';
 import { MemoryStateStore, openCluster, persistableHealth, restoredHealth, type StateStore } from './state/index.ts';
 import { openRedisConnections } from './redis/index.ts';
-import { probeTargets, RedisZoneFollower, zoneKeys, ZoneLoader, type ZoneReloadReport } from './zone/index.ts';
+import { dnsblTargets, probeTargets, RedisZoneFollower, zoneKeys, ZoneLoader, type ZoneReloadReport } from './zone/index.ts';
 
 export interface RunningMxlb {
   /** The DNS endpoints actually bound (UDP and TCP share each port). */
@@ -70,6 +71,9 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   // Delivery outcomes from the MTAs (POST /api/signals): /status shows them, /metrics exports them.
   const outcomes = new OutcomeStore({ now: Date.now });
   metrics.delivery.source(() => outcomes.totals());
+  // DNSBL monitoring of members whose pool has `reputation: dnsbl:` (per instance, even with Redis).
+  const dnsbl = new DnsblMonitor({ logger });
+  new DnsblMetrics(metrics.registry).source(dnsbl);
 
   // --zones redis: a follower mirrors the zones published in Redis into the folder the loader
   // serves (its own connections); with Redis down at start, the cached zones are served.
@@ -92,6 +96,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     } catch (error) {
       logger.error({ err: error }, 'probe targets rejected; probing the previous set');
     }
+    dnsbl.setTargets(dnsblTargets(zoneSet));
     keeper.setZones(zoneSet);
     const members = new Set(keeper.current().members.keys());
     history.retain(members);
@@ -113,6 +118,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     await follower?.close();
     await zoneRedis?.close();
     scheduler.stop();
+    dnsbl.stop();
     sharesClock.stop();
     keeper.close();
     await (cluster ? cluster.close() : store.close());
@@ -121,6 +127,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   try {
     const bound = await dns.listen(config.dns);
     const context: ServerContext = { keeper, scheduler, store, zoneReport: () => lastReport, startedAt: Date.now(), now: Date.now, dnsMetrics, shares, history, adminAuth, logger, metrics, outcomes, ringPositions: (name, qtype, version) => dns.ringPositions(name, qtype, version) };
+    context.dnsbl = dnsbl;
     if (cluster) context.cluster = () => cluster.status();
     http = await startHttp(config.http, allRoutes(context), logger.child({ module: 'http' }));
     return {

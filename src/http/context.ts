@@ -7,6 +7,7 @@ import type { DnsMetricsHub, RingPosition } from '../dns/index.ts';
 import type { MxlbMetrics } from '../metrics/index.ts';
 import type { Logger } from '../log.ts';
 import type { ProbeHistory, ProbeScheduler } from '../probe/index.ts';
+import type { DnsblMemberVerdict } from '../reputation/index.ts';
 import type { BatchLedger, OutcomeStore } from '../signals/index.ts';
 import type { SnapshotKeeper } from '../snapshot-keeper.ts';
 import type { ClusterStatus, StateStore } from '../state/index.ts';
@@ -38,6 +39,8 @@ export interface ServerContext {
   outcomes?: OutcomeStore;
   /** Batch ids of POST /api/signals already applied (a retry is acknowledged, not counted twice). */
   signalBatches?: BatchLedger;
+  /** DNSBL verdicts per member (the DNSBL monitor), shown in /status. */
+  dnsbl?: { verdicts(): ReadonlyMap<string, DnsblMemberVerdict> };
   /** Cluster mode (--redis) only: Redis connection, probing mode, leases held. */
   cluster?: () => ClusterStatus;
   /** The rotation slot the next reply of each cached client shape gets (DnsServer.ringPositions), for /explain. */

@@ -14,6 +14,7 @@ const VERSION = packageVersion();
 export function statusRoutes(ctx: ServerContext): [string, RouteHandler][] {
   const status: RouteHandler = () => {
     const view = ctx.store.view();
+    const dnsbl = ctx.dnsbl?.verdicts();
     const body = buildStatus({
       now: ctx.now(),
       version: VERSION,
@@ -26,6 +27,7 @@ export function statusRoutes(ctx: ServerContext): [string, RouteHandler][] {
       store: { kind: ctx.store.kind, ...ctx.store.health() },
       zoneErrors: ctx.zoneReport()?.errors.map((e) => e.message) ?? [],
       firstRoundDone: ctx.scheduler.isFirstRoundDone(),
+      ...(dnsbl ? { dnsbl: (member: string) => dnsbl.get(member) } : {}),
       ...(ctx.outcomes ? { delivery: (member: string, windowMs: number) => ctx.outcomes!.counts(member, windowMs) } : {}),
     });
     // Cluster mode: Redis connection, probing mode (leases or quorum) and leases held here.

@@ -24,6 +24,7 @@ import {
   type WeightFactor,
 } from '../pool/index.ts';
 import type { MemberHealth, ProbeResult, ProbeSample, ProbeSettings, TransitionEvent } from '../probe/index.ts';
+import type { DnsblListVerdict, DnsblMemberVerdict } from '../reputation/index.ts';
 import type { Snapshot } from '../snapshot.ts';
 import type { PersistedHealth, StoreHealth } from '../state/index.ts';
 import type { Zone } from '../zone/index.ts';
@@ -49,6 +50,8 @@ export interface StatusInputs {
   transitions?: number;
   /** Delivery outcome counts per status of a member over a window (the outcome store); absent: no `delivery` objects. */
   delivery?: (member: MemberId, windowMs: number) => Record<string, number>;
+  /** DNSBL verdicts per member (the DNSBL monitor); absent, or no verdict for a member: no `dnsbl` object. */
+  dnsbl?: (member: MemberId) => DnsblMemberVerdict | undefined;
 }
 
 export interface StatusDocument {
@@ -141,6 +144,20 @@ export interface MemberStatus {
   share: MemberShare;
   /** Delivery outcomes reported for the member (POST /api/signals): counts per status over the last 15 min and hour. */
   delivery?: { last15m: Record<string, number>; last1h: Record<string, number> };
+  /** DNSBL verdict per configured list (pools with `reputation: dnsbl:`); times ISO. */
+  dnsbl?: { lists: DnsblListStatus[] };
+}
+
+export interface DnsblListStatus {
+  list: string;
+  state: string;
+  codes?: string[];
+  reason?: string;
+  since?: string;
+  lastCheck?: string;
+  /** Consecutive answers toward another verdict so far (`confirm` or `clear` needed). */
+  pending?: { toward: string; count: number };
+  budgetExhausted?: boolean;
 }
 
 export interface LastProbe {
@@ -311,6 +328,8 @@ function memberStatus(member: Member, inputs: StatusInputs, state: EffectiveStat
     status.lastFailure = { at: iso(failure.at), reason: failure.reason };
     if (failure.detail !== undefined) status.lastFailure.detail = failure.detail;
   }
+  const dnsbl = inputs.dnsbl?.(member.id);
+  if (dnsbl) status.dnsbl = { lists: dnsbl.lists.map(dnsblListStatus) };
   if (inputs.delivery) status.delivery = { last15m: { ...inputs.delivery(member.id, 15 * 60_000) }, last1h: { ...inputs.delivery(member.id, 3_600_000) } };
   return status;
 }
@@ -353,4 +372,15 @@ function recent(samples: readonly ProbeSample[]): MemberStatus['recent'] {
       return point;
     }),
   };
+}
+
+function dnsblListStatus(v: DnsblListVerdict): DnsblListStatus {
+  const out: DnsblListStatus = { list: v.list, state: v.state };
+  if (v.codes) out.codes = [...v.codes];
+  if (v.reason !== undefined) out.reason = v.reason;
+  if (v.since !== undefined) out.since = new Date(v.since).toISOString();
+  if (v.lastCheck !== undefined) out.lastCheck = new Date(v.lastCheck).toISOString();
+  if (v.pending) out.pending = { ...v.pending };
+  if (v.budgetExhausted) out.budgetExhausted = true;
+  return out;
 }
