@@ -4,11 +4,12 @@
  * state store, override expiry) feed the SnapshotKeeper; the DNS path reads its current snapshot.
  */
 import { loadAdminTokens, type Endpoint, type ServeConfig } from './config.ts';
-import { DnsMetricsHub, DnsServer } from './dns/index.ts';
+import { DnsMetricsHub, DnsWorker } from './dns/index.ts';
 import { AdminAuth, allRoutes, AnswerShares, coarseClock, startHttp, type HttpListener, type ServerContext } from './http/index.ts';
 import type { Logger } from './log.ts';
-import { configuredMembers, DnsblMetrics, MxlbMetrics } from './metrics/index.ts';
-import { DnsblMonitor } from './reputation/index.ts';
+import { configuredMembers, DnsblMetrics, MxlbMetrics, ReputationMetrics } from './metrics/index.ts';
+import { DEFAULT_REPUTATION, DEFAULT_RULES_YAML, DnsblMonitor, listedLists, parseRules } from './reputation/index.ts';
+import { ReputationKeeper } from './reputation-keeper.ts';
 import { OutcomeStore } from './signals/index.ts';
 import { ProbeHistory, ProbeScheduler, smtpCheck } from './probe/index.ts';
 import type { Snapshot } from './snapshot.ts';
@@ -64,7 +65,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   // Shares count on the query path: a coarse clock spares a Date.now() per answer.
   const sharesClock = coarseClock();
   const shares = new AnswerShares({ now: sharesClock.now });
-  dnsMetrics.subscribe({ served: (members) => shares.add(members) });
+  dnsMetrics.subscribe({ served: (members, count) => shares.add(members, count) });
   const metrics = new MxlbMetrics({ snapshot: () => keeper.current() });
   dnsMetrics.subscribe(metrics.dns);
   scheduler.onResult(metrics.probeResult);
@@ -74,6 +75,16 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   // DNSBL monitoring of members whose pool has `reputation: dnsbl:` (per instance, even with Redis).
   const dnsbl = new DnsblMonitor({ logger });
   new DnsblMetrics(metrics.registry).source(dnsbl);
+  // The reputation model: outcomes, response rules and DNSBL listings → automatic quarantines and weight factors.
+  const reputation = new ReputationKeeper({
+    store,
+    keeper,
+    outcomes,
+    defaults: { ...DEFAULT_REPUTATION, rules: parseRules(DEFAULT_RULES_YAML, 'default rules') },
+    dnsbl: { listings: (member) => listedLists(dnsbl.verdicts().get(member)), onChange: (listener) => dnsbl.onChange(listener) },
+    logger: logger.child({ module: 'reputation' }),
+  });
+  new ReputationMetrics(metrics.registry).source(reputation);
 
   // --zones redis: a follower mirrors the zones published in Redis into the folder the loader
   // serves (its own connections); with Redis down at start, the cached zones are served.
@@ -98,6 +109,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     }
     dnsbl.setTargets(dnsblTargets(zoneSet));
     keeper.setZones(zoneSet);
+    reputation.setZones(zoneSet);
     const members = new Set(keeper.current().members.keys());
     history.retain(members);
     outcomes.retain(new Set(configuredMembers(zoneSet).keys()));
@@ -105,9 +117,17 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     logger.info({ version: keeper.current().version, zones: zoneSet.zones.size, reason: report.reason }, 'zones swapped in');
   });
   const first = await zones.start();
+  reputation.start();
   logger.info({ zones: first.zones.size, errors: first.errors.length, dir: config.zonesDir }, 'zones loaded');
 
-  const dns = new DnsServer({ getSnapshot: () => keeper.current(), logger, metrics: dnsMetrics, rrl: config.rrl, tcp: config.tcp });
+  // DNS answers in a worker thread (src/dns/worker-host.ts): it gets each snapshot handed over
+  // and never waits for this thread's HTTP requests, probes or zone parsing.
+  const dns = new DnsWorker({ logger, metrics: dnsMetrics, rrl: config.rrl, tcp: config.tcp });
+  await dns.start();
+  dns.publish(keeper.current());
+  keeper.onSwap((snapshot) => dns.publish(snapshot));
+  // Answers counted under the previous zones arrive after the reload: forget departed members again.
+  dns.onSwapped(() => metrics.dns.retain(new Set(configuredMembers(keeper.current().zones).keys())));
   metrics.dns.watchLimits(() => dns.limitCounters());
   let http: HttpListener | undefined;
   const shutdown = async () => {
@@ -119,6 +139,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     await zoneRedis?.close();
     scheduler.stop();
     dnsbl.stop();
+    reputation.stop();
     sharesClock.stop();
     keeper.close();
     await (cluster ? cluster.close() : store.close());
@@ -126,8 +147,9 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   const adminAuth = new AdminAuth(config.adminTokens);
   try {
     const bound = await dns.listen(config.dns);
-    const context: ServerContext = { keeper, scheduler, store, zoneReport: () => lastReport, startedAt: Date.now(), now: Date.now, dnsMetrics, shares, history, adminAuth, logger, metrics, outcomes, ringPositions: (name, qtype, version) => dns.ringPositions(name, qtype, version) };
+    const context: ServerContext = { keeper, scheduler, store, zoneReport: () => lastReport, startedAt: Date.now(), now: Date.now, dnsMetrics, shares, history, adminAuth, logger, metrics, outcomes, ringPositions: (name, qtype, version) => dns.ringPositions(name, qtype, version), refreshDns: () => dns.flush() };
     context.dnsbl = dnsbl;
+    context.reputation = reputation;
     if (cluster) context.cluster = () => cluster.status();
     http = await startHttp(config.http, allRoutes(context), logger.child({ module: 'http' }));
     return {

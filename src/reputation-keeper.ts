@@ -42,8 +42,8 @@ export interface ReputationKeeperOptions {
   store: StateStore;
   keeper: SnapshotKeeper;
   outcomes: OutcomeStore;
-  /** Settings of a member (its zone's, or the defaults); undefined: the member is not judged. */
-  settingsFor: (member: MemberId) => ReputationSettings | undefined;
+  /** Settings of members whose pool writes none (mxlb's defaults and shipped rules). */
+  defaults: ReputationSettings;
   dnsbl?: DnsblSource;
   logger: Logger;
   now?: () => number;
@@ -55,6 +55,8 @@ export class ReputationKeeper {
   readonly #o: Required<Omit<ReputationKeeperOptions, 'dnsbl'>> & { dnsbl?: DnsblSource };
   readonly #tracker = new RuleTracker();
   readonly #states = new Map<MemberId, MemberReputation>();
+  /** Each served member's settings: its pool's `reputation:` block over the defaults. */
+  #settings = new Map<MemberId, ReputationSettings>();
   readonly #pins = new Map<MemberId, { until: number; reason: string; author: string }>();
   /** Expiry of the automatic override this keeper last wrote per member. */
   readonly #applied = new Map<MemberId, number>();
@@ -69,7 +71,7 @@ export class ReputationKeeper {
     this.#stops.push(options.outcomes.onRecord((batch) => {
       const now = this.#o.now();
       for (const outcome of batch) {
-        const settings = this.#o.settingsFor(outcome.member);
+        const settings = this.#settings.get(outcome.member);
         if (settings?.enforce) for (const hit of this.#tracker.record(settings.rules, outcome, now)) {
           this.#o.logger.info({ member: outcome.member, rule: hit.rule, matches: hit.matches, until: new Date(hit.until).toISOString() }, 'reputation rule triggered');
         }
@@ -81,8 +83,16 @@ export class ReputationKeeper {
 
   /** The members to judge (every member of the served zones). */
   setZones(zones: ZoneSet): void {
-    const members = new Set<MemberId>();
-    for (const zone of zones.zones.values()) for (const pool of zone.balancing?.pools.values() ?? []) for (const m of pool.members) members.add(m.id);
+    const settings = new Map<MemberId, ReputationSettings>();
+    for (const zone of zones.zones.values()) {
+      for (const pool of zone.balancing?.pools.values() ?? []) {
+        const own = pool.reputation?.model;
+        const merged = own ? { ...this.#o.defaults, ...own } : this.#o.defaults;
+        for (const m of pool.members) if (!settings.has(m.id)) settings.set(m.id, merged);
+      }
+    }
+    const members = new Set(settings.keys());
+    this.#settings = settings;
     this.#members = [...members];
     this.#tracker.retain(members);
     for (const id of [...this.#states.keys()]) if (!members.has(id)) this.#states.delete(id);
@@ -132,7 +142,7 @@ export class ReputationKeeper {
       const now = this.#o.now();
       const scales = new Map<MemberId, ReputationScale>();
       for (const member of this.#members) {
-        const settings = this.#o.settingsFor(member);
+        const settings = this.#settings.get(member);
         if (!settings) continue;
         const state = this.#judge(member, settings, now);
         if (state.applied && state.level !== 'quarantined' && state.factor < 1) scales.set(member, { factor: state.factor, reason: stateReason(state) });

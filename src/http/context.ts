@@ -9,6 +9,7 @@ import type { Logger } from '../log.ts';
 import type { ProbeHistory, ProbeScheduler } from '../probe/index.ts';
 import type { DnsblMemberVerdict } from '../reputation/index.ts';
 import type { BatchLedger, OutcomeStore } from '../signals/index.ts';
+import type { ReputationKeeper } from '../reputation-keeper.ts';
 import type { SnapshotKeeper } from '../snapshot-keeper.ts';
 import type { ClusterStatus, StateStore } from '../state/index.ts';
 import type { ZoneReloadReport } from '../zone/index.ts';
@@ -35,6 +36,8 @@ export interface ServerContext {
   adminAuth: AdminAuth;
   /** For events handlers report themselves (override changes); the router logs failures. */
   logger: Logger;
+  /** The reputation model's verdicts per member, and operator pins. */
+  reputation?: Pick<ReputationKeeper, 'states' | 'pin' | 'unpin'>;
   /** Delivery outcomes reported through POST /api/signals (shown in /status, exported in /metrics). */
   outcomes?: OutcomeStore;
   /** Batch ids of POST /api/signals already applied (a retry is acknowledged, not counted twice). */
@@ -43,6 +46,14 @@ export interface ServerContext {
   dnsbl?: { verdicts(): ReadonlyMap<string, DnsblMemberVerdict> };
   /** Cluster mode (--redis) only: Redis connection, probing mode, leases held. */
   cluster?: () => ClusterStatus;
-  /** The rotation slot the next reply of each cached client shape gets (DnsServer.ringPositions), for /explain. */
-  ringPositions?: (name: string, qtype: number, version: number) => RingPosition[];
+  /**
+   * The rotation slot the next reply of each cached client shape gets (DnsServer.ringPositions),
+   * for /explain. DNS answers in a worker: this asks it, and resolves [] if it does not reply in time.
+   */
+  ringPositions?: (name: string, qtype: number, version: number) => RingPosition[] | Promise<RingPosition[]>;
+  /**
+   * Brings the DNS counters (replayed into `dnsMetrics`) up to date: the answering worker sends
+   * them in batches; /metrics asks for one before it renders. Resolves within a bounded time.
+   */
+  refreshDns?: () => Promise<void>;
 }

@@ -15,6 +15,7 @@ export function statusRoutes(ctx: ServerContext): [string, RouteHandler][] {
   const status: RouteHandler = () => {
     const view = ctx.store.view();
     const dnsbl = ctx.dnsbl?.verdicts();
+    const reputation = ctx.reputation?.states();
     const body = buildStatus({
       now: ctx.now(),
       version: VERSION,
@@ -28,6 +29,7 @@ export function statusRoutes(ctx: ServerContext): [string, RouteHandler][] {
       zoneErrors: ctx.zoneReport()?.errors.map((e) => e.message) ?? [],
       firstRoundDone: ctx.scheduler.isFirstRoundDone(),
       ...(dnsbl ? { dnsbl: (member: string) => dnsbl.get(member) } : {}),
+      ...(reputation ? { reputation: (member: string) => reputation.get(member) } : {}),
       ...(ctx.outcomes ? { delivery: (member: string, windowMs: number) => ctx.outcomes!.counts(member, windowMs) } : {}),
     });
     // Cluster mode: Redis connection, probing mode (leases or quorum) and leases held here.

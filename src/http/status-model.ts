@@ -25,6 +25,7 @@ import {
 } from '../pool/index.ts';
 import type { MemberHealth, ProbeResult, ProbeSample, ProbeSettings, TransitionEvent } from '../probe/index.ts';
 import type { DnsblListVerdict, DnsblMemberVerdict } from '../reputation/index.ts';
+import { reputationStatus, type ReputationStatus, type ReputationView } from './status-reputation.ts';
 import type { Snapshot } from '../snapshot.ts';
 import type { PersistedHealth, StoreHealth } from '../state/index.ts';
 import type { Zone } from '../zone/index.ts';
@@ -52,6 +53,8 @@ export interface StatusInputs {
   delivery?: (member: MemberId, windowMs: number) => Record<string, number>;
   /** DNSBL verdicts per member (the DNSBL monitor); absent, or no verdict for a member: no `dnsbl` object. */
   dnsbl?: (member: MemberId) => DnsblMemberVerdict | undefined;
+  /** The reputation model's verdict per member; absent, or none for a member: no `reputation` object. */
+  reputation?: (member: MemberId) => ReputationView | undefined;
 }
 
 export interface StatusDocument {
@@ -146,6 +149,8 @@ export interface MemberStatus {
   delivery?: { last15m: Record<string, number>; last1h: Record<string, number> };
   /** DNSBL verdict per configured list (pools with `reputation: dnsbl:`); times ISO. */
   dnsbl?: { lists: DnsblListStatus[] };
+  /** The reputation model's verdict (docs/reputation.md): level, why, rates, per provider, whether applied. */
+  reputation?: ReputationStatus;
 }
 
 export interface DnsblListStatus {
@@ -330,6 +335,8 @@ function memberStatus(member: Member, inputs: StatusInputs, state: EffectiveStat
   }
   const dnsbl = inputs.dnsbl?.(member.id);
   if (dnsbl) status.dnsbl = { lists: dnsbl.lists.map(dnsblListStatus) };
+  const rep = inputs.reputation?.(member.id);
+  if (rep) status.reputation = reputationStatus(rep);
   if (inputs.delivery) status.delivery = { last15m: { ...inputs.delivery(member.id, 15 * 60_000) }, last1h: { ...inputs.delivery(member.id, 3_600_000) } };
   return status;
 }
@@ -384,3 +391,4 @@ function dnsblListStatus(v: DnsblListVerdict): DnsblListStatus {
   if (v.budgetExhausted) out.budgetExhausted = true;
   return out;
 }
+

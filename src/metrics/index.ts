@@ -3,3 +3,4 @@ export { MxlbMetrics, type MxlbMetricsOptions } from './registry.ts';
 export { configuredMembers, MEMBER_STATES } from './state-metrics.ts';
 export type { DeliveryMetrics, DeliveryTotal } from './delivery-metrics.ts';
 export { DnsblMetrics, type DnsblMetricsSource } from './dnsbl-metrics.ts';
+export { ReputationMetrics, type ReputationMetricsSource } from './reputation-metrics.ts';

@@ -9,7 +9,7 @@
  */
 import type { MemberId, Name } from '../name.ts';
 import type { ObservedState, ProbeSettings } from '../probe/index.ts';
-import type { DnsblConfig } from '../reputation/index.ts';
+import type { DnsblConfig, ReputationSettings } from '../reputation/index.ts';
 
 export { memberId, type MemberId } from '../name.ts';
 /** The probe's vocabulary that pools carry (`Pool.probe`) and effective state reads (`observed`). */
@@ -108,6 +108,8 @@ export interface Pool {
 export interface PoolReputation {
   /** DNSBL monitoring of the pool's member addresses (docs/reputation.md "DNSBL monitoring"). */
   dnsbl?: DnsblConfig;
+  /** The reputation model's settings written for the pool (zone block ← pool block); the rest are defaults. */
+  model?: Partial<ReputationSettings>;
 }
 
 /** Everything a YAML zone contributes to balancing. */
