@@ -1,6 +1,7 @@
 import yargs, { type Argv } from 'yargs';
 import { MxlbError } from '../errors.ts';
 import { explainCommand } from './explain.ts';
+import { initCommand } from './init.ts';
 import { memberCommand } from './member.ts';
 import { probeCommand } from './probe.ts';
 import { reputationCommand } from './reputation.ts';
@@ -22,6 +23,7 @@ export function buildCli(argv: string[]): Argv {
     .usage('$0 <command> [options]\n\nAuthoritative DNS that load-balances outbound SMTP relays.')
     .command(serveCommand)
     .command(zoneCommand)
+    .command(initCommand)
     .command(probeCommand)
     .command(memberCommand)
     .command(statusCommand)
