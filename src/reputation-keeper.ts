@@ -47,7 +47,10 @@ export interface ReputationKeeperOptions {
   dnsbl?: DnsblSource;
   logger: Logger;
   now?: () => number;
-  /** Tick period, default 5 s (the model's windows are minutes; verdict latency is one tick). */
+  /**
+   * Longest tick period, default 5 s; the keeper ticks faster when a zone's hold, cool-down or a
+   * rule's duration is short (a quarter of the shortest, at least 250 ms), and soon after outcomes.
+   */
   tickMs?: number;
 }
 
@@ -62,6 +65,7 @@ export class ReputationKeeper {
   readonly #applied = new Map<MemberId, number>();
   #members: MemberId[] = [];
   #timer: NodeJS.Timeout | undefined;
+  #period = 0;
   #soon: NodeJS.Timeout | undefined;
   #running = false;
   #stops: Array<() => void> = [];
@@ -95,14 +99,29 @@ export class ReputationKeeper {
     this.#settings = settings;
     this.#members = [...members];
     this.#tracker.retain(members);
+    this.#retime();
     for (const id of [...this.#states.keys()]) if (!members.has(id)) this.#states.delete(id);
     this.#tickSoon();
   }
 
   start(): void {
-    this.#timer = setInterval(() => void this.tick(), this.#o.tickMs);
-    this.#timer.unref();
+    this.#period = 0;
+    this.#retime();
     this.#tickSoon();
+  }
+
+  /** The tick period the settings ask for (see `tickMs`); restarts the timer when it changes. */
+  #retime(): void {
+    let shortest = Infinity;
+    for (const s of this.#settings.values()) {
+      shortest = Math.min(shortest, s.holdMs, s.coolDownMs, ...s.rules.map((r) => r.durationMs));
+    }
+    const period = Math.max(250, Math.min(this.#o.tickMs, Math.floor(shortest / 4)));
+    if (period === this.#period && this.#timer) return;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#period = period;
+    this.#timer = setInterval(() => void this.tick(), period);
+    this.#timer.unref();
   }
 
   stop(): void {
@@ -208,10 +227,11 @@ export class ReputationKeeper {
         if (ours) await this.#release(member, 'held back: ' + heldBack);
         return;
       }
-      const expiresAt = now + settings.holdMs;
+      // The override outlives the hold by two ticks, so it never lapses between two renewals.
+      const expiresAt = now + settings.holdMs + 2 * this.#period;
       const reason = stateReason(state);
       // Renew when half the hold has passed or the reason changed, not on every tick (each write is audited).
-      if (ours && current.reason === reason && (current.expiresAt ?? 0) - now > settings.holdMs / 2) return;
+      if (ours && current.reason === reason && (current.expiresAt ?? 0) - now > settings.holdMs / 2 + this.#period) return;
       await store.setOverride(member, { kind: 'quarantined', reason, author: REPUTATION_AUTHOR, at: ours ? current.at : now, expiresAt }, REPUTATION_AUTHOR);
       this.#applied.set(member, expiresAt);
       return;

@@ -9,7 +9,7 @@
  * `RuleTracker` keeps, per (rule, member), the match times inside the rule's period (bounded) and
  * the actions in force, with the clock passed in on every call (DESIGN principle 5).
  */
-import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isMap, isSeq, LineCounter, parseDocument, type Node, type YAMLSeq } from 'yaml';
 import type { MemberId } from '../name.ts';
 import { PROVIDER_GROUPS, type Outcome, type ProviderGroup } from '../signals/index.ts';
 
@@ -29,7 +29,16 @@ export interface ResponseRule {
   source: string;
 }
 
-export class RulesError extends Error {}
+export class RulesError extends Error {
+  readonly line: number;
+  readonly reason: string;
+
+  constructor(source: string, line: number, reason: string) {
+    super(`${source}:${line}: ${reason}`);
+    this.line = line;
+    this.reason = reason;
+  }
+}
 
 const UNIT_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -53,7 +62,7 @@ export function ruleMatches(rule: ResponseRule, outcome: Pick<Outcome, 'status' 
 }
 
 function fail(source: string, line: number, message: string): never {
-  throw new RulesError(`${source}:${line}: ${message}`);
+  throw new RulesError(source, line, message);
 }
 
 function parseTrigger(text: string, where: () => never): RuleTrigger {
@@ -81,6 +90,11 @@ export function parseRules(text: string, source: string): ResponseRule[] {
   if (!isMap(root)) fail(source, 1, 'expected a mapping with a `rules:` list');
   const list = root.get('rules', true);
   if (!isSeq(list)) fail(source, lineOf(root), '`rules:` must be a list');
+  return rulesFromList(list, lineOf, source);
+}
+
+/** Rules from a YAML list node (a rules file's `rules:`, or a zone's inline `reputation: rules:`). */
+export function rulesFromList(list: YAMLSeq, lineOf: (node: Node | null | undefined) => number, source: string): ResponseRule[] {
   const names = new Set<string>();
   return list.items.map((item) => {
     const line = lineOf(item as Node);

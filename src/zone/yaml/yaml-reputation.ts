@@ -3,6 +3,7 @@ import type { Node } from 'yaml';
 import type { PoolReputation } from '../../pool/index.ts';
 import { DNSBL_DEFAULTS, resolverAddress, type DnsblConfig, type DnsblListConfig } from '../../reputation/index.ts';
 import { duration, fields, int, items, str, type Entry, type YamlSource } from './yaml-nodes.ts';
+import { mergeModel, MODEL_KEYS, readModel, type ModelDraft } from './yaml-reputation-model.ts';
 
 /**
  * The `reputation:` block of a YAML zone (zone defaults) and of a pool (overrides). Only `dnsbl:`
@@ -10,7 +11,7 @@ import { duration, fields, int, items, str, type Entry, type YamlSource } from '
  * its own parser, so a zone that carries them loads today. A pool's `dnsbl:` keys override the
  * zone's key by key (`lists` as a whole); the result must name a resolver and at least one list.
  */
-export const REPUTATION_KEYS = ['dnsbl', 'thresholds', 'rules', 'rules-file', 'hold', 'cool-down', 'min-sample', 'window', 'providers', 'enforce'] as const;
+export const REPUTATION_KEYS = ['dnsbl', 'window', 'min-sample', 'thresholds', 'hold', 'cool-down', 'enforce', 'rules'] as const;
 export const DNSBL_KEYS = ['resolver', 'interval', 'recheck', 'timeout', 'confirm', 'clear', 'lists'] as const;
 export const DNSBL_LIST_KEYS = ['zone', 'listed', 'daily-budget'] as const;
 
@@ -25,12 +26,17 @@ export interface DnsblDraft {
 
 export interface ReputationDraft {
   dnsbl?: DnsblDraft;
+  /** The reputation model's keys (`yaml-reputation-model.ts`). */
+  model?: ModelDraft;
 }
 
 export function readReputation(src: YamlSource, node: Node | null, where: string): ReputationDraft {
   const f = fields(src, node, where, REPUTATION_KEYS);
   const entry = f.get('dnsbl');
-  return entry ? { dnsbl: readDnsbl(src, entry, `${where} dnsbl`) } : {};
+  const draft: ReputationDraft = entry ? { dnsbl: readDnsbl(src, entry, `${where} dnsbl`) } : {};
+  const modelEntries = new Map([...f].filter(([key]) => (MODEL_KEYS as readonly string[]).includes(key)));
+  if (modelEntries.size > 0) draft.model = readModel(src, modelEntries, where);
+  return draft;
 }
 
 function readDnsbl(src: YamlSource, entry: Entry, where: string): DnsblDraft {
@@ -113,7 +119,8 @@ function readCodes(src: YamlSource, entry: Entry, where: string): string[] {
  * lacks a resolver or lists.
  */
 export function mergeReputation(src: YamlSource, zone: ReputationDraft, pool: ReputationDraft, where: string): PoolReputation | undefined {
-  if (!zone.dnsbl && !pool.dnsbl) return undefined;
+  const model = mergeModel(zone.model, pool.model);
+  if (!zone.dnsbl && !pool.dnsbl) return model ? { model } : undefined;
   const at = pool.dnsbl?.at ?? zone.dnsbl!.at;
   const merged = { ...zone.dnsbl?.fields, ...pool.dnsbl?.fields };
   if (merged.resolver === undefined) src.fail(at, `${where} reputation dnsbl has no resolver: name your own, e.g. "resolver: 127.0.0.1:53" (public resolvers are refused by Spamhaus)`);
@@ -128,6 +135,6 @@ export function mergeReputation(src: YamlSource, zone: ReputationDraft, pool: Re
     clear: merged.clear ?? DNSBL_DEFAULTS.clear,
     lists: merged.lists,
   };
-  return { dnsbl };
+  return model ? { dnsbl, model } : { dnsbl };
 }
 
