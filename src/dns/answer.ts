@@ -19,12 +19,15 @@ export type Resolver = (question: Question, snapshot: Snapshot, variant?: number
 
 /** Optional metrics hooks, called synchronously on the query path: keep them cheap. */
 export interface DnsMetrics {
-  /** A reply is being sent. `cacheHit` is false for replies built on the slow path or errors. */
-  answered?(transport: Transport, rcode: number, cacheHit: boolean, qtype: number): void;
+  /**
+   * A reply is being sent. `cacheHit` is false for replies built on the slow path or errors.
+   * `count` (default 1) is set only when events counted by an answering worker are replayed.
+   */
+  answered?(transport: Transport, rcode: number, cacheHit: boolean, qtype: number, count?: number): void;
   /** An answer carrying these balanced members is being sent (cache hits included). */
-  served?(members: readonly string[]): void;
+  served?(members: readonly string[], count?: number): void;
   /** A packet got no reply (RFC 1035 §4.1.1: responses and runts are ignored). */
-  dropped?(transport: Transport, reason: string): void;
+  dropped?(transport: Transport, reason: string, count?: number): void;
 }
 
 /** Where one cached reply shape of a question stands in its rotation ring. */

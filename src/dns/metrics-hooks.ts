@@ -42,33 +42,33 @@ export class DnsMetricsHub implements DnsMetrics {
     return this.#errors;
   }
 
-  answered(transport: Transport, rcode: number, cacheHit: boolean, qtype: number): void {
+  answered(transport: Transport, rcode: number, cacheHit: boolean, qtype: number, count?: number): void {
     const list = this.#answered;
     for (let i = 0; i < list.length; i++) {
       try {
-        list[i]!(transport, rcode, cacheHit, qtype);
+        list[i]!(transport, rcode, cacheHit, qtype, count);
       } catch {
         this.#errors += 1;
       }
     }
   }
 
-  served(members: readonly string[]): void {
+  served(members: readonly string[], count?: number): void {
     const list = this.#served;
     for (let i = 0; i < list.length; i++) {
       try {
-        list[i]!(members);
+        list[i]!(members, count);
       } catch {
         this.#errors += 1;
       }
     }
   }
 
-  dropped(transport: Transport, reason: string): void {
+  dropped(transport: Transport, reason: string, count?: number): void {
     const list = this.#dropped;
     for (let i = 0; i < list.length; i++) {
       try {
-        list[i]!(transport, reason);
+        list[i]!(transport, reason, count);
       } catch {
         this.#errors += 1;
       }

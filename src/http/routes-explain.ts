@@ -13,7 +13,7 @@ const PARAMS = new Set(['name', 'type', 'client']);
  * answer is explained.
  */
 export function explainRoutes(ctx: ServerContext): [string, RouteHandler][] {
-  const handler: RouteHandler = (_request, url) => {
+  const handler: RouteHandler = async (_request, url) => {
     for (const key of url.searchParams.keys()) {
       if (!PARAMS.has(key)) return bad(`unknown parameter "${key}" (expected name, type, client)`);
     }
@@ -31,7 +31,7 @@ export function explainRoutes(ctx: ServerContext): [string, RouteHandler][] {
     }
     const query = client === undefined ? { name, type } : { name, type, client };
     const snapshot = ctx.keeper.current();
-    const positions = ctx.ringPositions?.(name, type, snapshot.version) ?? [];
+    const positions = (await ctx.ringPositions?.(name, type, snapshot.version)) ?? [];
     return { status: 200, body: explain(query, snapshot, positions), headers: { 'cache-control': 'no-store' } };
   };
   return [['GET /explain', handler]];

@@ -7,5 +7,13 @@ import type { RouteHandler } from './server.ts';
  * probe results and the zone loader (src/metrics/).
  */
 export function metricsRoutes(ctx: ServerContext): [string, RouteHandler][] {
-  return [['GET /metrics', async () => ({ status: 200, body: await ctx.metrics.text(), contentType: ctx.metrics.contentType })]];
+  return [
+    [
+      'GET /metrics',
+      async () => {
+        await ctx.refreshDns?.();
+        return { status: 200, body: await ctx.metrics.text(), contentType: ctx.metrics.contentType };
+      },
+    ],
+  ];
 }

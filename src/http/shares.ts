@@ -56,18 +56,18 @@ export class AnswerShares {
     return this.#window;
   }
 
-  /** One answer carrying `members`, in answer order. */
-  add(members: readonly MemberId[]): void {
+  /** One answer (or `count` alike, replayed from the answering worker) carrying `members`, in answer order. */
+  add(members: readonly MemberId[], count = 1): void {
     if (members.length === 0) return;
     const slot = this.#slot(Math.floor(this.#now() / 1000));
-    this.#totals[slot]! += 1;
+    this.#totals[slot]! += count;
     let resolved = this.#resolved.get(members);
     if (!resolved) {
       resolved = members.map((id) => this.#countsOf(id));
       this.#resolved.set(members, resolved);
     }
-    resolved[0]!.first[slot]! += 1;
-    for (let i = 0; i < resolved.length; i++) resolved[i]!.answers[slot]! += 1;
+    resolved[0]!.first[slot]! += count;
+    for (let i = 0; i < resolved.length; i++) resolved[i]!.answers[slot]! += count;
   }
 
   #countsOf(id: MemberId): Counts {

@@ -54,26 +54,27 @@ export class DnsCounters implements DnsMetrics {
     this.#limits = source;
   }
 
-  answered(transport: Transport, rcode: number, cacheHit: boolean, qtype: number): void {
+  answered(transport: Transport, rcode: number, cacheHit: boolean, qtype: number, count = 1): void {
     const t = transport === 'tcp' ? 1 : 0;
-    this.#queries[(qtypeSlot(qtype) * RCODE_SLOTS + rcodeSlot(rcode)) * 2 + t]! += 1;
-    if (cacheHit) this.#hits[t]! += 1;
+    this.#queries[(qtypeSlot(qtype) * RCODE_SLOTS + rcodeSlot(rcode)) * 2 + t]! += count;
+    if (cacheHit) this.#hits[t]! += count;
   }
 
-  served(members: readonly MemberId[]): void {
-    this.#balanced += 1;
+  /** `count` > 1 when an answering worker's batch is replayed (src/dns/worker-metrics.ts). */
+  served(members: readonly MemberId[], count = 1): void {
+    this.#balanced += count;
     // The Answerer hands out the same members array for every answer built from one cache slot,
     // so one identity lookup per answer replaces one string lookup per member.
     const tally = this.#pending.get(members);
-    if (tally) tally.n += 1;
+    if (tally) tally.n += count;
     else {
       if (this.#pending.size >= MAX_PENDING) this.#fold();
-      this.#pending.set(members, { n: 1 });
+      this.#pending.set(members, { n: count });
     }
   }
 
-  dropped(transport: Transport, reason: string): void {
-    this.#dropped[dropSlot(reason) * 2 + (transport === 'tcp' ? 1 : 0)]! += 1;
+  dropped(transport: Transport, reason: string, count = 1): void {
+    this.#dropped[dropSlot(reason) * 2 + (transport === 'tcp' ? 1 : 0)]! += count;
   }
 
   /** Forgets the answer counts of members that left the zones (their series disappear). */

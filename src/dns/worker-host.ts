@@ -1,0 +1,295 @@
+/**
+ * DnsWorker: the control plane's handle on the answering worker (./worker-main.ts, one
+ * node:worker_threads thread running the DnsServer). The control plane (probes, state store, zone
+ * loading and parsing, HTTP) never answers DNS, and the worker never waits for it (DESIGN
+ * "Process model"): each new snapshot is cut into pieces here (./worker-protocol.ts) and handed
+ * over; the worker keeps answering from the old one until the new one is complete.
+ *
+ * Contract:
+ * - `start()` then `listen(endpoints)` resolves with the bound addresses (port 0 resolved), as
+ *   DnsServer.listen does; `publish(snapshot)` may be called before or after, any number of times.
+ * - Counters come back in batches every `flushMs` (default 250 ms) and are replayed into the
+ *   `metrics` hub; `flush()` asks for one now. `limitCounters()` and `tcpStatus()` are the last
+ *   batch's. `ringPositions` asks the worker, and answers [] after `requestTimeoutMs`.
+ * - A worker that dies (uncaught error, out of memory) is logged, replaced after a short backoff on
+ *   the same bound addresses (its sockets went with its thread), and sent the last snapshot.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../log.ts';
+import type { Snapshot } from '../snapshot.ts';
+import type { Zone } from '../zone/index.ts';
+import type { RingPosition } from './answer.ts';
+import type { AnswerCacheOptions } from './cache.ts';
+import type { DnsMetricsHub } from './metrics-hooks.ts';
+import type { RrlOptions } from './rrl.ts';
+import { MxlbError } from '../errors.ts';
+import type { BoundEndpoint, DnsLimitCounters, Endpoint } from './server.ts';
+import type { TcpOptions } from './tcp.ts';
+import { BatchReplayer } from './worker-metrics.ts';
+import { zonePieces, type FromWorker, type MetricsBatch, type ToWorker, type WorkerInit, type ZoneRef } from './worker-protocol.ts';
+
+export interface DnsWorkerOptions {
+  logger: Logger;
+  metrics?: DnsMetricsHub;
+  rrl?: Partial<RrlOptions> | false;
+  tcp?: Partial<Omit<TcpOptions, 'now'>>;
+  cache?: AnswerCacheOptions;
+  flushMs?: number;
+  requestTimeoutMs?: number;
+}
+
+const EMPTY_LIMITS: DnsLimitCounters = { rrl: { limited: 0, slipped: 0, dropped: 0 }, tcp: { full: 0, perSource: 0, evicted: 0, idle: 0, queryTimeout: 0, lifetime: 0 } };
+const RESTART_BACKOFF_MS = [100, 500, 2_000, 5_000];
+
+export class DnsWorker {
+  readonly #options: DnsWorkerOptions;
+  readonly #log: Logger;
+  readonly #replayer: BatchReplayer | undefined;
+  #worker: Worker | undefined;
+  #endpoints: Endpoint[] | undefined;
+  #last: Snapshot | undefined;
+  /** Zone ids by object identity (a changed zone is a new object), and the ids the worker holds. */
+  readonly #zoneIds = new WeakMap<Zone, number>();
+  #nextZoneId = 1;
+  #held = new Set<number>();
+  #limits: DnsLimitCounters = EMPTY_LIMITS;
+  /** Counters of workers that died, so totals never go backwards. */
+  #deadLimits: DnsLimitCounters = EMPTY_LIMITS;
+  #tcpStatus = { open: 0, midQuery: 0, rejected: 0 };
+  #answering = 0;
+  #requests = new Map<number, { offer: (message: FromWorker) => void; fail: (error: Error) => void }>();
+  #nextRequest = 1;
+  #pendingFlush: Promise<void> | undefined;
+  #closing = false;
+  readonly #swapListeners: Array<(version: number) => void> = [];
+  #restarts = 0;
+  #restartTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: DnsWorkerOptions) {
+    this.#options = options;
+    this.#log = options.logger.child({ module: 'dns-worker' });
+    this.#replayer = options.metrics ? new BatchReplayer(options.metrics) : undefined;
+  }
+
+  /** Starts the worker thread; resolves once it is ready for messages. */
+  async start(): Promise<void> {
+    const init: WorkerInit = { logLevel: this.#options.logger.level, flushMs: this.#options.flushMs ?? 250 };
+    if (this.#options.rrl !== undefined) init.rrl = this.#options.rrl;
+    if (this.#options.tcp) init.tcp = this.#options.tcp;
+    if (this.#options.cache) init.cache = this.#options.cache;
+    const [entry, how] = workerEntry();
+    const worker = new Worker(entry, { ...how, workerData: init });
+    this.#worker = worker;
+    this.#held = new Set();
+    await new Promise<void>((resolve, reject) => {
+      const early = (error: Error) => reject(error);
+      worker.once('error', early);
+      worker.on('message', (message: FromWorker) => {
+        if (message.type === 'ready') {
+          worker.off('error', early);
+          worker.on('error', (error) => this.#log.error({ err: error }, 'answering worker failed'));
+          worker.on('exit', (code) => this.#exited(worker, code));
+          resolve();
+        } else this.#received(message);
+      });
+    });
+  }
+
+  /** Binds every endpoint in the worker; the bound addresses, in order (see DnsServer.listen). */
+  async listen(endpoints: readonly Endpoint[]): Promise<BoundEndpoint[]> {
+    const reply = await this.#ask({ type: 'listen', endpoints: [...endpoints] }, (m) => m.type === 'listening' || m.type === 'listen-failed');
+    if (reply.type === 'listen-failed') throw new MxlbError('dns-listen', reply.message);
+    if (reply.type !== 'listening') throw new Error('unexpected reply');
+    const bound = reply.bound as BoundEndpoint[];
+    this.#endpoints = bound.map((b) => ({ host: b.udp.address, port: b.udp.port }));
+    return bound;
+  }
+
+  /** Hands `snapshot` to the worker (zones it does not hold yet in pieces, then the snapshot). */
+  publish(snapshot: Snapshot): void {
+    this.#last = snapshot;
+    const worker = this.#worker;
+    if (!worker) return;
+    const refs: ZoneRef[] = [];
+    for (const [origin, zone] of snapshot.zones.zones) {
+      let id = this.#zoneIds.get(zone);
+      if (id === undefined) {
+        id = this.#nextZoneId++;
+        this.#zoneIds.set(zone, id);
+      }
+      refs.push({ origin, id });
+      if (this.#held.has(id)) continue;
+      const started = performance.now();
+      const { head, chunks } = zonePieces(zone);
+      this.#post({ type: 'zone-head', id, head }, [head]);
+      for (const chunk of chunks) this.#post({ type: 'zone-chunk', id, chunk }, [chunk]);
+      this.#post({ type: 'zone-end', id });
+      const ms = performance.now() - started;
+      if (chunks.length > 1) this.#log.debug({ zone: origin, chunks: chunks.length, serializeMs: Math.round(ms) }, 'zone handed to the answering worker');
+    }
+    this.#held = new Set(refs.map((r) => r.id));
+    this.#post({ type: 'snapshot', version: snapshot.version, zones: refs, members: new Map(snapshot.members) });
+  }
+
+  /**
+   * Called when the worker answers from a new snapshot; every count of answers from older ones
+   * has been replayed into the hub by then (readers may drop members that left, once more).
+   */
+  onSwapped(listener: (version: number) => void): void {
+    this.#swapListeners.push(listener);
+  }
+
+  /** The snapshot version the worker answers from (as of its last batch). */
+  get answeringVersion(): number {
+    return this.#answering;
+  }
+
+  limitCounters(): DnsLimitCounters {
+    const a = this.#limits;
+    const b = this.#deadLimits;
+    return {
+      rrl: { limited: a.rrl.limited + b.rrl.limited, slipped: a.rrl.slipped + b.rrl.slipped, dropped: a.rrl.dropped + b.rrl.dropped },
+      tcp: {
+        full: a.tcp.full + b.tcp.full,
+        perSource: a.tcp.perSource + b.tcp.perSource,
+        evicted: a.tcp.evicted + b.tcp.evicted,
+        idle: a.tcp.idle + b.tcp.idle,
+        queryTimeout: a.tcp.queryTimeout + b.tcp.queryTimeout,
+        lifetime: a.tcp.lifetime + b.tcp.lifetime,
+      },
+    };
+  }
+
+  tcpStatus(): { open: number; midQuery: number; rejected: number } {
+    return { ...this.#tcpStatus };
+  }
+
+  /** Asks the worker for its counters now (one request at a time is shared); resolves within the timeout. */
+  flush(): Promise<void> {
+    this.#pendingFlush ??= this.#ask({ type: 'flush', request: 0 }, (m) => m.type === 'metrics', true)
+      .then(() => undefined, () => undefined)
+      .finally(() => (this.#pendingFlush = undefined));
+    return this.#pendingFlush;
+  }
+
+  /** The answer cache's ring positions for one question (DnsServer.ringPositions); [] on timeout. */
+  async ringPositions(name: string, qtype: number, version: number): Promise<RingPosition[]> {
+    try {
+      const reply = await this.#ask({ type: 'ring', request: 0, name, qtype, version }, (m) => m.type === 'ring', true);
+      return reply.type === 'ring' ? reply.positions : [];
+    } catch {
+      return [];
+    }
+  }
+
+  /** Closes the listeners (in-flight TCP queries get their grace) and ends the thread. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    clearTimeout(this.#restartTimer);
+    const worker = this.#worker;
+    if (!worker) return;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const closed = this.#ask({ type: 'close' }, (m) => m.type === 'closed').catch(() => undefined);
+    const timer = setTimeout(() => void worker.terminate(), 10_000);
+    await Promise.race([closed, exited]);
+    clearTimeout(timer);
+    this.#worker = undefined;
+    await worker.terminate();
+  }
+
+  #post(message: ToWorker, transfer: ArrayBuffer[] = []): void {
+    this.#worker?.postMessage(message, transfer);
+  }
+
+  /** Sends a message and waits for the reply that `matches` (by request id when `byId`). */
+  #ask(message: ToWorker, matches: (m: FromWorker) => boolean, byId = false): Promise<FromWorker> {
+    const request = this.#nextRequest++;
+    if (byId && 'request' in message) message.request = request;
+    return new Promise((resolve, reject) => {
+      const timeout = this.#options.requestTimeoutMs ?? 1_000;
+      const timer = byId ? setTimeout(() => (this.#requests.delete(request), reject(new Error('answering worker did not reply'))), timeout) : undefined;
+      const offer = (reply: FromWorker): void => {
+        if (!matches(reply) || (byId && (reply as { request?: number }).request !== request)) return;
+        clearTimeout(timer);
+        this.#requests.delete(request);
+        resolve(reply);
+      };
+      const fail = (error: Error): void => {
+        clearTimeout(timer);
+        this.#requests.delete(request);
+        reject(error);
+      };
+      this.#requests.set(request, { offer, fail });
+      this.#post(message);
+    });
+  }
+
+  #received(message: FromWorker): void {
+    if (message.type === 'log') return this.#relog(message.line);
+    if (message.type === 'metrics') this.#absorb(message.batch);
+    if (message.type === 'swapped') {
+      this.#log.debug({ version: message.version, assembleMs: message.assembleMs }, 'answering worker swapped the snapshot in');
+      for (const listener of this.#swapListeners) listener(message.version);
+    }
+    for (const waiter of [...this.#requests.values()]) waiter.offer(message);
+  }
+
+  #absorb(batch: MetricsBatch): void {
+    this.#replayer?.replay(batch);
+    this.#limits = batch.limits;
+    this.#tcpStatus = batch.tcpStatus;
+    this.#answering = batch.version;
+  }
+
+  /** A log line of the worker, written through the control plane's logger (its level and format). */
+  #relog(line: string): void {
+    try {
+      const { level, time: _time, pid: _pid, hostname: _host, msg, ...fields } = JSON.parse(line) as Record<string, unknown> & { level: number; msg?: string };
+      const name = (this.#options.logger.levels.labels[level] ?? 'info') as 'info';
+      this.#options.logger[name](fields, msg);
+    } catch {
+      this.#log.info({ line }, 'answering worker wrote an unreadable log line');
+    }
+  }
+
+  #exited(worker: Worker, code: number): void {
+    if (this.#worker !== worker || this.#closing) return;
+    this.#worker = undefined;
+    this.#deadLimits = this.limitCounters();
+    this.#limits = EMPTY_LIMITS;
+    for (const waiter of [...this.#requests.values()]) waiter.fail(new Error(`answering worker exited with code ${code}`));
+    const delay = RESTART_BACKOFF_MS[Math.min(this.#restarts, RESTART_BACKOFF_MS.length - 1)]!;
+    this.#restarts += 1;
+    this.#log.error({ code, restartInMs: delay }, 'answering worker exited; restarting it on the same addresses');
+    this.#restartTimer = setTimeout(() => void this.#restart(), delay);
+  }
+
+  async #restart(): Promise<void> {
+    if (this.#closing) return;
+    try {
+      await this.start();
+      if (this.#last) this.publish(this.#last);
+      if (this.#endpoints) await this.listen(this.#endpoints);
+      this.#log.warn({ restarts: this.#restarts, endpoints: this.#endpoints }, 'answering worker restarted');
+    } catch (error) {
+      this.#log.error({ err: error }, 'answering worker did not restart; trying again');
+      const worker = this.#worker;
+      this.#worker = undefined;
+      await worker?.terminate();
+      const delay = RESTART_BACKOFF_MS[Math.min(this.#restarts++, RESTART_BACKOFF_MS.length - 1)]!;
+      this.#restartTimer = setTimeout(() => void this.#restart(), delay);
+    }
+  }
+}
+
+/**
+ * The worker's entry: the compiled worker-main.js next to this file, or, when running the
+ * TypeScript sources (tsx), a small bootstrap that registers tsx in the thread first (a loader
+ * registered with module.register() in the main thread does not reach worker threads on Node 20).
+ */
+function workerEntry(): [string | URL, { eval?: boolean }] {
+  if (!import.meta.url.endsWith('.ts')) return [new URL('./worker-main.js', import.meta.url), {}];
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const main = new URL('./worker-main.ts', import.meta.url).href;
+  return [`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(main)}); });`, { eval: true }];
+}

@@ -1,0 +1,131 @@
+/**
+ * The answering worker (a node:worker_threads thread started by ./worker-host.ts): the DnsServer
+ * with its UDP/TCP listeners, answer cache and rate limiter, answering from the last complete
+ * snapshot it was handed. Nothing here waits for the control plane: a new snapshot is assembled
+ * one piece per event-loop turn (./worker-protocol.ts) while queries are answered from the old
+ * one, then swapped in with one assignment. Counters go back in batches every `flushMs`.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { pino } from 'pino';
+import type { EffectiveState, MemberId } from '../pool/index.ts';
+import type { Snapshot } from '../snapshot.ts';
+import type { Name, Zone } from '../zone/index.ts';
+import { DnsServer } from './server.ts';
+import { MetricsBatcher } from './worker-metrics.ts';
+import { ZoneAssembly, type FromWorker, type MetricsBatch, type ToWorker, type WorkerInit, type ZoneRef } from './worker-protocol.ts';
+
+const port = parentPort!;
+const init = workerData as WorkerInit;
+const send = (message: FromWorker, transfer?: ArrayBuffer[]): void => port.postMessage(message, transfer ?? []);
+
+// Log lines go to the control plane, which writes them through its own logger (format, level, stream).
+const logger = pino({ level: init.logLevel }, { write: (line: string) => send({ type: 'log', line }) });
+
+const EMPTY: Snapshot = { version: 0, zones: { zones: new Map() }, members: new Map() };
+let current: Snapshot = EMPTY;
+const batcher = new MetricsBatcher();
+const server = new DnsServer({ getSnapshot: () => current, logger, metrics: batcher, rrl: init.rrl, tcp: init.tcp, cache: init.cache });
+
+/** Zones held (complete), by id, and zones still arriving. */
+let held = new Map<number, Zone>();
+const arriving = new Map<number, ZoneAssembly>();
+/** Work not yet done, in arrival order: one item per event-loop turn. */
+const queue: ToWorker[] = [];
+let draining = false;
+let started = 0;
+
+port.on('message', (message: ToWorker) => {
+  switch (message.type) {
+    case 'ring':
+      send({ type: 'ring', request: message.request, positions: server.ringPositions(message.name, message.qtype, message.version) });
+      return;
+    case 'flush':
+      // After a snapshot still being assembled, so counts read after a reload are the new zones'.
+      if (draining) queue.push(message);
+      else flush(message.request);
+      return;
+    case 'listen':
+      server.listen(message.endpoints).then(
+        (bound) => send({ type: 'listening', bound }),
+        (error: Error & { code?: string }) => send({ type: 'listen-failed', message: error.message, ...(error.code ? { code: error.code } : {}) }),
+      );
+      return;
+    case 'close':
+      clearInterval(timer);
+      void server.close().then(() => {
+        flush();
+        // The control plane ends the thread once it has this.
+        send({ type: 'closed' });
+      });
+      return;
+    default:
+      // Snapshot pieces: queued, so a burst of chunks is worked off between queries.
+      if (queue.length === 0 && !draining) started = performance.now();
+      queue.push(message);
+      if (!draining) {
+        draining = true;
+        setImmediate(step);
+      }
+  }
+});
+
+function step(): void {
+  const message = queue.shift();
+  if (message) {
+    try {
+      apply(message);
+    } catch (error) {
+      logger.error({ err: error, piece: message.type }, 'snapshot piece rejected; answering from the previous snapshot');
+    }
+  }
+  if (queue.length > 0) setImmediate(step);
+  else draining = false;
+}
+
+function apply(message: ToWorker): void {
+  switch (message.type) {
+    case 'zone-head':
+      arriving.set(message.id, new ZoneAssembly(message.head));
+      return;
+    case 'zone-chunk':
+      arriving.get(message.id)?.add(message.chunk);
+      return;
+    case 'zone-end': {
+      const assembly = arriving.get(message.id);
+      arriving.delete(message.id);
+      if (assembly) held.set(message.id, assembly.zone());
+      return;
+    }
+    case 'snapshot':
+      swap(message.version, message.zones, message.members);
+      return;
+    case 'flush':
+      flush(message.request);
+      return;
+    default:
+  }
+}
+
+function swap(version: number, refs: ZoneRef[], members: Map<MemberId, EffectiveState>): void {
+  const zones = new Map<Name, Zone>();
+  for (const ref of refs) {
+    const zone = held.get(ref.id);
+    if (!zone) throw new Error(`snapshot ${version} names zone ${ref.origin} (#${ref.id}) that never arrived`);
+    zones.set(ref.origin, zone);
+  }
+  // Counts of answers from the old snapshot go out first, so the control plane can tell them apart.
+  flush();
+  current = { version, zones: { zones }, members };
+  // Zones no longer named are dropped (the next snapshot that needs one brings it again).
+  const keep = new Set(refs.map((r) => r.id));
+  held = new Map([...held].filter(([id]) => keep.has(id)));
+  send({ type: 'swapped', version, assembleMs: Math.round(performance.now() - started) });
+}
+
+function flush(request?: number): void {
+  const batch: MetricsBatch = { ...batcher.take(), limits: server.limitCounters(), tcpStatus: server.tcpStatus(), version: current.version };
+  send(request === undefined ? { type: 'metrics', batch } : { type: 'metrics', batch, request });
+}
+
+const timer = setInterval(() => flush(), init.flushMs);
+send({ type: 'ready' });

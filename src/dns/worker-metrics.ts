@@ -1,0 +1,82 @@
+/**
+ * DNS metrics across the worker boundary. On the worker, `MetricsBatcher` is the DnsServer's
+ * `DnsMetrics`: it only adds to counters (one Map update per hook call, no allocation in steady
+ * state), and `take()` hands over what was counted since the last batch. On the control plane,
+ * `replayBatch` feeds a batch into the DnsMetricsHub with counts, so /metrics and the answer
+ * shares read the same events they read when DNS ran in-process, at most one batch late.
+ *
+ * The `served` hook's readers remember members arrays by identity (one lookup per answer): the
+ * replay interns each members list, so the same list is the same array from batch to batch.
+ */
+import type { DnsMetrics, Transport } from './answer.ts';
+import type { DnsMetricsHub } from './metrics-hooks.ts';
+import type { MetricsBatch } from './worker-protocol.ts';
+
+export class MetricsBatcher implements DnsMetrics {
+  #answered = new Map<number, number>();
+  #served = new Map<readonly string[], number>();
+  #dropped = new Map<string, number>();
+
+  answered(transport: Transport, rcode: number, cacheHit: boolean, qtype: number): void {
+    const key = ((qtype * 4096 + rcode) * 2 + (transport === 'tcp' ? 1 : 0)) * 2 + (cacheHit ? 1 : 0);
+    this.#answered.set(key, (this.#answered.get(key) ?? 0) + 1);
+  }
+
+  served(members: readonly string[]): void {
+    this.#served.set(members, (this.#served.get(members) ?? 0) + 1);
+  }
+
+  dropped(transport: Transport, reason: string): void {
+    const key = `${transport} ${reason}`;
+    this.#dropped.set(key, (this.#dropped.get(key) ?? 0) + 1);
+  }
+
+  /** The counts since the previous call, and resets them. */
+  take(): Pick<MetricsBatch, 'answered' | 'served' | 'dropped'> {
+    const batch = {
+      answered: [...this.#answered],
+      served: [...this.#served],
+      dropped: [...this.#dropped].map(([key, n]): [Transport, string, number] => {
+        const space = key.indexOf(' ');
+        return [key.slice(0, space) as Transport, key.slice(space + 1), n];
+      }),
+    };
+    this.#answered.clear();
+    this.#served.clear();
+    this.#dropped.clear();
+    return batch;
+  }
+}
+
+/** Most interned members lists kept; beyond it the table starts afresh (readers re-resolve). */
+const MAX_INTERNED = 10_000;
+
+/** Control-plane side: replays batches into the hub. */
+export class BatchReplayer {
+  #interned = new Map<string, readonly string[]>();
+
+  constructor(private readonly hub: DnsMetricsHub) {}
+
+  replay(batch: Pick<MetricsBatch, 'answered' | 'served' | 'dropped'>): void {
+    for (const [key, n] of batch.answered) {
+      const cacheHit = key % 2 === 1;
+      const rest = Math.floor(key / 2);
+      const transport: Transport = rest % 2 === 1 ? 'tcp' : 'udp';
+      const pair = Math.floor(rest / 2);
+      this.hub.answered(transport, pair % 4096, cacheHit, Math.floor(pair / 4096), n);
+    }
+    for (const [members, n] of batch.served) this.hub.served(this.#intern(members), n);
+    for (const [transport, reason, n] of batch.dropped) this.hub.dropped(transport, reason, n);
+  }
+
+  #intern(members: readonly string[]): readonly string[] {
+    const key = members.join('\n');
+    let same = this.#interned.get(key);
+    if (!same) {
+      if (this.#interned.size >= MAX_INTERNED) this.#interned = new Map();
+      same = Object.freeze([...members]);
+      this.#interned.set(key, same);
+    }
+    return same;
+  }
+}
