@@ -1,4 +1,5 @@
-import { statSync, watch, type FSWatcher } from 'node:fs';
+import { readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from '../../log.ts';
 import { defaultParsers, formatSourceError, scanZoneDir, type LastGood, type ZoneDirResult } from './scan-dir.ts';
 import type { ZoneFileParser } from './zone-files.ts';
@@ -12,7 +13,16 @@ export interface ZoneLoaderOptions {
   parsers?: ReadonlyMap<string, ZoneFileParser>;
   /** Quiet time after the last file event before reloading, so an editor's save is one reload. */
   debounceMs?: number;
+  /**
+   * A changed file loads only once the folders' files (names, sizes, mtimes) looked the same twice
+   * this far apart (default 500 ms; 0 loads right after the debounce). It keeps a file that is
+   * being written in place, and pauses mid-write, from being served half written.
+   */
+  settleMs?: number;
 }
+
+/** Default settle time: longer than the pauses of a writer that flushes record by record. */
+export const DEFAULT_ZONE_SETTLE_MS = 500;
 
 export interface ZoneReloadReport extends ZoneDirResult {
   /** Why this reload ran: 'start', 'file change', 'SIGHUP', … */
@@ -32,7 +42,10 @@ export type ZoneChangeListener = (zones: ZoneSet, report: ZoneReloadReport) => v
  * zone and its error is logged as `file:line: reason`; a deleted file's zone goes away. Reloads run
  * on `reload(reason)` (the server calls it on SIGHUP) and, after `start()`, when anything in the
  * watched folders changes (debounced; editors that save by rename-and-replace are fine because the
- * folder, not the file, is watched). Listeners hear about every reload, `report.changed` says
+ * folder, not the file, is watched). A file change loads only after the folders' files stopped
+ * changing for `settleMs` (size and mtime the same at two looks that far apart), so an in-place
+ * write that pauses keeps the old zone serving; a reload whose zone content changed under an
+ * unchanged SOA serial is logged as a warning (secondaries would not transfer it). Listeners hear about every reload, `report.changed` says
  * whether the zones differ; a throwing listener is logged and does not stop the others.
  */
 export class ZoneLoader {
@@ -40,6 +53,7 @@ export class ZoneLoader {
   readonly #logger: Logger;
   readonly #parsers: ReadonlyMap<string, ZoneFileParser>;
   readonly #debounceMs: number;
+  readonly #settleMs: number;
   #set: ZoneSet = { zones: new Map() };
   #lastGood = new Map<string, LastGood>();
   readonly #listeners = new Set<ZoneChangeListener>();
@@ -54,6 +68,7 @@ export class ZoneLoader {
     this.#logger = opts.logger;
     this.#parsers = opts.parsers ?? defaultParsers;
     this.#debounceMs = opts.debounceMs ?? 150;
+    this.#settleMs = opts.settleMs ?? DEFAULT_ZONE_SETTLE_MS;
   }
 
   /** Loads the folder and starts watching it. Resolves with the first report (errors included; it never rejects). */
@@ -75,14 +90,15 @@ export class ZoneLoader {
   async reload(reason: string): Promise<ZoneReloadReport> {
     if (this.#closed) return { reason, changed: false, removed: [], zones: new Map(this.#set.zones), errors: [], files: [] };
     clearTimeout(this.#timer);
-    const scan = scanZoneDir(this.#dir, { parsers: this.#parsers, lastGood: this.#lastGood });
+    const previous = this.#lastGood;
+    const scan = scanZoneDir(this.#dir, { parsers: this.#parsers, lastGood: previous });
     const removed = [...this.#lastGood.keys()].filter((file) => !scan.lastGood.has(file));
     const before = this.#set.zones;
     const changed = scan.zones.size !== before.size || [...scan.zones].some(([origin, zone]) => before.get(origin) !== zone);
     this.#lastGood = scan.lastGood;
     if (changed) this.#set = { zones: scan.zones };
     const report: ZoneReloadReport = { reason, changed, removed, zones: scan.zones, errors: scan.errors, files: scan.files };
-    this.#log(report);
+    this.#log(report, previous);
     if (this.#watching) this.#watch(scan.folders);
     for (const listener of this.#listeners) {
       try {
@@ -105,7 +121,24 @@ export class ZoneLoader {
   #schedule(): void {
     if (this.#closed) return;
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => void this.reload('file change'), this.#debounceMs);
+    this.#timer = setTimeout(() => this.#settle(undefined), this.#debounceMs);
+    this.#timer.unref();
+  }
+
+  /** Reloads once two looks `settleMs` apart saw the same files; a new file event starts over. */
+  #settle(before: string | undefined): void {
+    if (this.#closed) return;
+    if (this.#settleMs <= 0) {
+      void this.reload('file change');
+      return;
+    }
+    const now = look([...this.#watchers.keys(), this.#dir]);
+    if (before === now) {
+      void this.reload('file change');
+      return;
+    }
+    if (before !== undefined) this.#logger.debug({ settleMs: this.#settleMs }, 'zone files still changing; waiting for them to settle');
+    this.#timer = setTimeout(() => this.#settle(now), this.#settleMs);
     this.#timer.unref();
   }
 
@@ -136,18 +169,47 @@ export class ZoneLoader {
     }
   }
 
-  #log(report: ZoneReloadReport): void {
+  #log(report: ZoneReloadReport, previous: ReadonlyMap<string, LastGood>): void {
     const log = this.#logger;
     for (const error of report.errors) {
       const kept = report.files.find((f) => f.error === error)?.status === 'kept';
       log.error({ file: error.file, line: error.line, reason: error.reason, kept }, `${formatSourceError(error)}${kept ? ' (serving the last good version)' : ''}`);
     }
     for (const f of report.files) {
-      if (f.status === 'loaded') log.info({ file: f.file, origin: f.origin, serial: f.serial, records: f.records }, `zone ${f.origin}. loaded`);
+      if (f.status !== 'loaded') continue;
+      log.info({ file: f.file, origin: f.origin, serial: f.serial, records: f.records }, `zone ${f.origin}. loaded`);
+      const before = previous.get(f.file)?.zone;
+      if (before && before.origin === f.origin && before.soa.serial === f.serial) {
+        // RFC 1996 / RFC 1034 §4.3.5: secondaries only transfer a zone whose serial went up.
+        log.warn({ file: f.file, origin: f.origin, serial: f.serial }, `zone ${f.origin}. content changed but serial ${f.serial} did not: raise the SOA serial with every change`);
+      }
     }
     for (const file of report.removed) log.info({ file }, 'zone file removed; its zone is no longer served');
     log.debug({ reason: report.reason, changed: report.changed, zones: report.zones.size }, 'zones reloaded');
   }
+}
+
+/** Names, sizes and mtimes of the files in `folders`: equal strings mean nothing changed between two looks. */
+function look(folders: readonly string[]): string {
+  const parts: string[] = [];
+  for (const folder of [...new Set(folders)].sort()) {
+    let names: string[];
+    try {
+      names = readdirSync(folder).sort();
+    } catch {
+      parts.push(`${folder}:unreadable`);
+      continue;
+    }
+    for (const name of names) {
+      try {
+        const st = statSync(join(folder, name));
+        if (st.isFile()) parts.push(`${folder}/${name}:${st.size}:${st.mtimeMs}`);
+      } catch {
+        parts.push(`${folder}/${name}:gone`);
+      }
+    }
+  }
+  return parts.join('\n');
 }
 
 function inode(folder: string): number | undefined {
