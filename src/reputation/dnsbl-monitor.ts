@@ -72,7 +72,8 @@ export interface DnsblMonitorOptions {
   logger?: Logger;
 }
 
-type Usability = 'pending' | 'usable' | 'unusable';
+/** `refused`: the test points got a refusal code (e.g. 127.255.255.254): every member is in `error`. */
+type Usability = 'pending' | 'usable' | 'unusable' | 'refused';
 
 interface ListRun {
   key: string;
@@ -82,6 +83,8 @@ interface ListRun {
   intervalMs: number;
   recheckMs: number;
   usable: Usability;
+  /** While `refused`: the refusal, applied to members added meanwhile. */
+  refusal?: DnsblResult;
   timer?: unknown;
   running: boolean;
 }
@@ -182,6 +185,7 @@ export class DnsblMonitor {
       const run = this.#lists.get(listKey)!;
       const next: Pair = { member: target.memberId, address: target.address, zone, listKey, config: target.config, verdict: initialDnsbl(zone), token: ++this.#token, removed: false };
       if (run.usable === 'unusable') next.verdict = { list: zone, state: 'unusable', since: this.#clock.now() };
+      if (run.usable === 'refused' && run.refusal) next.verdict = stepDnsbl(next.verdict, run.refusal, target.config, this.#clock.now()).next;
       this.#pairs.set(key, next);
       if (run.usable === 'usable') fresh.push(next);
     }
@@ -282,6 +286,21 @@ export class DnsblMonitor {
     }
     const now = this.#clock.now();
     const members = [...this.#pairs.values()].filter((p) => p.listKey === run.key);
+    const refusal = [point2, point1].find((r) => r.status === 'error');
+    if (refusal?.status === 'error') {
+      // The list refuses this resolver (public resolver, over quota, typo): an error for every
+      // member, never a listing; its lookups would be refused too, so none until it answers.
+      if (run.usable !== 'refused') this.#log.warn({ list: zone, resolver: run.resolver, code: refusal.code, why: refusal.why }, 'dnsbl list refuses to answer');
+      run.usable = 'refused';
+      run.refusal = refusal;
+      for (const pair of members) {
+        this.#clear(pair);
+        pair.token = ++this.#token;
+        this.#apply(pair, stepDnsbl(usableAgain(pair.verdict, now).next, refusal, pair.config, now));
+      }
+      return this.#arm(run, Math.min(run.intervalMs, this.#testEvery), () => void this.#testPoints(run));
+    }
+    delete run.refusal;
     if (verdict.usable) {
       if (run.usable !== 'usable') {
         if (run.usable === 'unusable') this.#log.info({ list: zone }, 'dnsbl list passes its test points again');

@@ -130,3 +130,20 @@ test('reload: unchanged pairs keep verdicts, a changed address starts over, remo
   t.is(list.calls.length, before);
   t.is(clock.pending, 0);
 });
+
+test('test points answered with a refusal code: every member in error (never listed), no member lookups; answers later clear', async (t) => {
+  const { clock, list, changes, state, memberCalls } = setup();
+  const refusal: DnsblResult = { status: 'error', code: '127.255.255.254', why: 'public-resolver' };
+  list.answers.set('127.0.0.2', refusal);
+  list.answers.set('127.0.0.1', refusal);
+  list.answers.set('192.0.2.1', LISTED);
+  await clock.advance(10_000);
+  t.deepEqual([state('p/a'), state('p/b')], ['error', 'error']);
+  t.deepEqual(memberCalls('192.0.2.1'), []);
+  t.false(changes.some((c) => c.to === 'listed'));
+  list.answers.set('127.0.0.2', LISTED);
+  list.answers.set('127.0.0.1', CLEAN);
+  await clock.advance(60_000);
+  await clock.advance(5000);
+  t.deepEqual([state('p/a'), state('p/b')], ['listed', 'clear']);
+});
