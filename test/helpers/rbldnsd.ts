@@ -1,18 +1,27 @@
 /**
  * A real DNSBL for tests: Debian's rbldnsd on a loopback address and a free UDP port, serving
  * `ip4set` zones from files in its own temporary folder. `stop()` ends it and removes the folder.
+ * `setZone` rewrites a zone's file; rbldnsd reloads it at its next check (`checkSeconds`, `-c`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from './poll.ts';
 
 export interface Rbldnsd {
   readonly resolver: string;
+  /** Replaces the zone's ip4set text; served after rbldnsd's next check (see `checkSeconds`). */
+  setZone(zone: string, text: string): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface RbldnsdOptions {
+  host?: string;
+  /** rbldnsd `-c`: seconds between checks of the zone files for changes (rbldnsd's default: 60). */
+  checkSeconds?: number;
 }
 
 async function freeUdpPort(host: string): Promise<number> {
@@ -24,18 +33,22 @@ async function freeUdpPort(host: string): Promise<number> {
 }
 
 /** `zones`: zone name → ip4set file text (rbldnsd(8): `:A:TXT` default line, then addresses or ranges). */
-export async function startRbldnsd(zones: Record<string, string>, host = '127.0.0.1'): Promise<Rbldnsd> {
+export async function startRbldnsd(zones: Record<string, string>, hostOrOptions: string | RbldnsdOptions = '127.0.0.1'): Promise<Rbldnsd> {
+  const options = typeof hostOrOptions === 'string' ? { host: hostOrOptions } : hostOrOptions;
+  const host = options.host ?? '127.0.0.1';
+  const fileOf = (zone: string) => `${zone.replace(/[^a-z0-9.-]/gi, '_')}.txt`;
   const dir = await mkdtemp(join(tmpdir(), 'mxlb-rbldnsd-'));
   // rbldnsd drops root for `nobody` before it reads its files: mkdtemp's 0700 would lock it out.
   await chmod(dir, 0o755);
   const specs: string[] = [];
   for (const [zone, text] of Object.entries(zones)) {
-    const file = `${zone.replace(/[^a-z0-9.-]/gi, '_')}.txt`;
+    const file = fileOf(zone);
     await writeFile(join(dir, file), text, { mode: 0o644 });
     specs.push(`${zone}:ip4set:${file}`);
   }
   const port = await freeUdpPort(host);
-  const child: ChildProcess = spawn('rbldnsd', ['-n', '-u', 'nobody', '-w', dir, '-b', `${host}/${port}`, ...specs], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const check = options.checkSeconds !== undefined ? ['-c', String(options.checkSeconds)] : [];
+  const child: ChildProcess = spawn('rbldnsd', ['-n', '-u', 'nobody', '-w', dir, '-b', `${host}/${port}`, ...check, ...specs], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -59,5 +72,14 @@ export async function startRbldnsd(zones: Record<string, string>, host = '127.0.
     await stop();
     throw error;
   }
-  return { resolver: `${host}:${port}`, stop };
+  let generation = 0;
+  const setZone = async (zone: string, text: string): Promise<void> => {
+    if (!(zone in zones)) throw new Error(`rbldnsd serves no zone ${zone}`);
+    const file = join(dir, fileOf(zone));
+    await writeFile(file, text, { mode: 0o644 });
+    // rbldnsd compares modification times in whole seconds: make this one differ for sure.
+    const at = Date.now() / 1000 + 10 * ++generation;
+    await utimes(file, at, at);
+  };
+  return { resolver: `${host}:${port}`, setZone, stop };
 }
