@@ -19,58 +19,14 @@
 import { silentLogger, type Logger } from '../log.ts';
 import type { MemberId } from '../name.ts';
 import { DNSBL_DEFAULTS, type DnsblConfig } from './dnsbl-config.ts';
-import { lookupDnsbl, type DnsblLookupOptions } from './dnsbl-lookup.ts';
+import { lookupDnsbl } from './dnsbl-lookup.ts';
+import { unrefClock, type DnsblChange, type DnsblClock, type DnsblLookupFn, type DnsblMemberVerdict, type DnsblMonitorOptions, type DnsblTarget } from './dnsbl-monitor-types.ts';
 import { testPointVerdict, type DnsblListSpec, type DnsblResult } from './dnsbl.ts';
+export type { DnsblChange, DnsblClock, DnsblLookupFn, DnsblMemberVerdict, DnsblMonitorOptions, DnsblTarget } from './dnsbl-monitor-types.ts';
 import {
   initialDnsbl, nextUtcMidnight, spendBudget, stepDnsbl, unusableDnsbl, usableAgain,
   type DnsblBudget, type DnsblListVerdict, type DnsblState, type DnsblTransition,
 } from './dnsbl-state.ts';
-
-export interface DnsblTarget {
-  memberId: MemberId;
-  address: string;
-  config: DnsblConfig;
-}
-
-export interface DnsblMemberVerdict {
-  member: MemberId;
-  address: string;
-  /** One per configured list, in the configured order. */
-  lists: DnsblListVerdict[];
-}
-
-export interface DnsblChange extends DnsblTransition {
-  member: MemberId;
-  address: string;
-  list: string;
-  verdict: DnsblListVerdict;
-}
-
-export type DnsblLookupFn = (address: string, list: DnsblListSpec, options: DnsblLookupOptions) => Promise<DnsblResult>;
-
-/** Time source and timers (the probe scheduler's shape); `unrefClock` in production. */
-export interface DnsblClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const unrefClock: DnsblClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
-
-export interface DnsblMonitorOptions {
-  lookup?: DnsblLookupFn;
-  clock?: DnsblClock;
-  /** Uniform [0, 1), for jitter and stagger. */
-  random?: () => number;
-  /** New pairs' first lookups are spread over min(this, interval / 2) ms (default 60 s). */
-  staggerMs?: number;
-  testPointsEveryMs?: number;
-  logger?: Logger;
-}
 
 /** `refused`: the test points got a refusal code (e.g. 127.255.255.254): every member is in `error`. */
 type Usability = 'pending' | 'usable' | 'unusable' | 'refused';
