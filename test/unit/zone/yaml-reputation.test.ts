@@ -25,7 +25,7 @@ const parse = (yaml: string) => parseYamlZone(yaml, { file: FILE, origin: 'mail.
 
 test('a zone block with defaults; a pool override replaces keys and lists; model keys are accepted', (t) => {
   const b = parse(`${HEAD}reputation:
-  thresholds: {bounce: 5%}
+  thresholds: {bounce: {suspect: 5%, quarantine: 10%}}
   rules: default
   hold: 30m
   dnsbl:
@@ -49,20 +49,16 @@ pools:
         lists: [{zone: bl.test}]
     members: [{name: mta1, address: 127.0.0.21}]
 `);
-  t.deepEqual(b.pools.get('p')!.reputation, {
-    dnsbl: {
-      resolver: '127.0.0.1:5353', intervalMs: 900_000, recheckMs: 30_000, timeoutMs: 2000, confirm: 3, clear: 2,
-      lists: [{ zone: 'zen.spamhaus.org', listedCodes: ['127.0.0.2', '127.0.0.3'], dailyBudget: 250_000 }, { zone: 'abcdefkey.zen.dq.spamhaus.net' }],
-    },
+  t.deepEqual(b.pools.get('p')!.reputation?.dnsbl, {
+    resolver: '127.0.0.1:5353', intervalMs: 900_000, recheckMs: 30_000, timeoutMs: 2000, confirm: 3, clear: 2,
+    lists: [{ zone: 'zen.spamhaus.org', listedCodes: ['127.0.0.2', '127.0.0.3'], dailyBudget: 250_000 }, { zone: 'abcdefkey.zen.dq.spamhaus.net' }],
   });
-  t.deepEqual(b.pools.get('q')!.reputation, {
-    dnsbl: { resolver: '[::1]:53', intervalMs: 1000, recheckMs: 1000, timeoutMs: 2000, confirm: 3, clear: 1, lists: [{ zone: 'bl.test' }] },
-  });
+  t.deepEqual(b.pools.get('q')!.reputation?.dnsbl, { resolver: '[::1]:53', intervalMs: 1000, recheckMs: 1000, timeoutMs: 2000, confirm: 3, clear: 1, lists: [{ zone: 'bl.test' }] });
 });
 
-test('no reputation block: pools carry none; a block with model keys only: none either', (t) => {
+test('no reputation block: pools carry none; a block with model keys only: no DNSBL monitoring', (t) => {
   t.is(parse(`${HEAD}${POOLS}`).pools.get('p')!.reputation, undefined);
-  t.is(parse(`${HEAD}reputation: {window: 15m}\n${POOLS}`).pools.get('p')!.reputation, undefined);
+  t.is(parse(`${HEAD}reputation: {window: 15m}\n${POOLS}`).pools.get('p')!.reputation?.dnsbl, undefined);
 });
 
 const bad: Array<[title: string, block: string, line: number, reason: RegExp]> = [
