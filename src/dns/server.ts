@@ -169,5 +169,11 @@ export class DnsServer {
 function listenError(host: string, port: number, transport: string, cause: unknown): MxlbError {
   const reason = (cause as NodeJS.ErrnoException).code ?? String(cause);
   const where = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-  return new MxlbError('dns-listen', `cannot listen for DNS on ${transport} ${where}: ${reason}`, { cause });
+  // A bare EACCES is what an operator starting mxlb on port 53 without root sees first: name the
+  // capability and where the docs say how to grant it (docs/install.md "Port 53 without root").
+  const hint =
+    reason === 'EACCES' && port > 0 && port < 1024
+      ? ' (permission denied): ports below 1024 need root or the CAP_NET_BIND_SERVICE capability; run mxlb under deploy/mxlb.service (AmbientCapabilities=CAP_NET_BIND_SERVICE) or see docs/install.md, "Port 53 without root"'
+      : '';
+  return new MxlbError('dns-listen', `cannot listen for DNS on ${transport} ${where}: ${reason}${hint}`, { cause });
 }
