@@ -15,7 +15,7 @@ import { ProbeHistory, ProbeScheduler, smtpCheck } from './probe/index.ts';
 import type { Snapshot } from './snapshot.ts';
 import { recordExpiries } from './override-expiry.ts';
 import { SnapshotKeeper } from './snapshot-keeper.ts';
-import { MemoryStateStore, openCluster, persistableHealth, restoredHealth, type StateStore } from './state/index.ts';
+import { MemoryStateStore, openCluster, persistableHealth, restoredHealth, shareOutcomes, type StateStore } from './state/index.ts';
 import { openRedisConnections } from './redis/index.ts';
 import { dnsblTargets, probeTargets, RedisZoneFollower, zoneKeys, ZoneLoader, type ZoneReloadReport } from './zone/index.ts';
 
@@ -83,7 +83,12 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     defaults: { ...DEFAULT_REPUTATION, rules: parseRules(DEFAULT_RULES_YAML, 'default rules') },
     dnsbl: { listings: (member) => listedLists(dnsbl.verdicts().get(member)), onChange: (listener) => dnsbl.onChange(listener) },
     logger: logger.child({ module: 'reputation' }),
+    ...(cluster ? { mayWrite: (member: string) => cluster.owns(member) } : {}),
   });
+  // With Redis, outcomes accepted by any instance are counted by every instance.
+  const outcomeShare = cluster
+    ? shareOutcomes({ connections: cluster.connections, instanceId: config.instanceId, outcomes, logger: logger.child({ module: 'outcomes' }), members: () => new Set(configuredMembers(keeper.current().zones).keys()) })
+    : undefined;
   new ReputationMetrics(metrics.registry).source(reputation);
 
   // --zones redis: a follower mirrors the zones published in Redis into the folder the loader
@@ -95,7 +100,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   await follower?.start(3000);
 
   let lastReport: ZoneReloadReport | undefined;
-  const zones = new ZoneLoader({ dir: config.zonesDir, logger: logger.child({ module: 'zones' }) });
+  const zones = new ZoneLoader({ dir: config.zonesDir, logger: logger.child({ module: 'zones' }), ...(config.zoneSettleMs === undefined ? {} : { settleMs: config.zoneSettleMs }) });
   zones.onChange(metrics.zoneReloaded);
   zones.onChange((zoneSet, report) => {
     lastReport = report;
@@ -140,6 +145,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     scheduler.stop();
     dnsbl.stop();
     reputation.stop();
+    await outcomeShare?.close();
     sharesClock.stop();
     keeper.close();
     await (cluster ? cluster.close() : store.close());
@@ -151,7 +157,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     context.dnsbl = dnsbl;
     context.reputation = reputation;
     if (cluster) context.cluster = () => cluster.status();
-    http = await startHttp(config.http, allRoutes(context), logger.child({ module: 'http' }));
+    http = await startHttp(config.http, allRoutes(context, { listen: config.http, hosts: config.httpHosts, readTokens: config.readTokens, zonesDir: config.zonesDir }), logger.child({ module: 'http' }));
     return {
       dnsEndpoints: bound.map((b) => ({ host: b.udp.address, port: b.udp.port })),
       httpEndpoint: http.endpoint,

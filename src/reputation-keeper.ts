@@ -45,6 +45,12 @@ export interface ReputationKeeperOptions {
   /** Settings of members whose pool writes none (mxlb's defaults and shipped rules). */
   defaults: ReputationSettings;
   dnsbl?: DnsblSource;
+  /**
+   * Whether this instance writes automatic overrides for `member` (cluster mode: its probe lease
+   * holder, so a verdict is written once for the cluster); default: always. Verdicts and weight
+   * factors are computed on every instance alike.
+   */
+  mayWrite?: (member: MemberId) => boolean;
   logger: Logger;
   now?: () => number;
   /**
@@ -71,7 +77,7 @@ export class ReputationKeeper {
   #stops: Array<() => void> = [];
 
   constructor(options: ReputationKeeperOptions) {
-    this.#o = { now: Date.now, tickMs: 5000, ...options };
+    this.#o = { now: Date.now, tickMs: 5000, mayWrite: () => true, ...options };
     this.#stops.push(options.outcomes.onRecord((batch) => {
       const now = this.#o.now();
       for (const outcome of batch) {
@@ -200,6 +206,7 @@ export class ReputationKeeper {
   }
 
   async #apply(member: MemberId, state: MemberReputation, settings: ReputationSettings, now: number): Promise<void> {
+    if (!this.#o.mayWrite(member)) return;
     const store = this.#o.store;
     const current = store.view().overrides.get(member);
     const ours = current?.author === REPUTATION_AUTHOR;

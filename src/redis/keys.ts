@@ -23,6 +23,10 @@ export interface RedisKeys {
   lease(member: MemberId): string;
   /** Hash instance id → Vote (quorum mode). */
   votes(member: MemberId): string;
+  /** Pub/sub channel for delivery-outcome batches (every instance counts every batch). */
+  outcomesChannel: string;
+  /** Hash `member\u0000provider\u0000status` → count of the outcomes in one minute (expires after 2 h). */
+  outcomeMinute(minute: number): string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -36,5 +40,7 @@ export function redisKeys(prefix: string): RedisKeys {
     channel: `${prefix}changes`,
     lease: (member) => `${prefix}lease:${member}`,
     votes: (member) => `${prefix}votes:${member}`,
+    outcomesChannel: `${prefix}outcomes`,
+    outcomeMinute: (minute) => `${prefix}outcomes:${minute}`,
   };
 }

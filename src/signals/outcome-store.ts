@@ -52,27 +52,45 @@ export class OutcomeStore {
   record(outcomes: readonly Outcome[]): void {
     const now = this.#now();
     for (const outcome of outcomes) {
-      const key = `${outcome.member}\u0000${outcome.provider}\u0000${outcome.status}`;
-      let series = this.#series.get(key);
-      if (!series) {
-        series = { member: outcome.member, provider: outcome.provider, status: outcome.status, total: 0, counts: new Uint32Array(BUCKETS), slots: new Float64Array(BUCKETS).fill(-1) };
-        this.#series.set(key, series);
-        const list = this.#byMember.get(outcome.member);
-        if (list) list.push(series);
-        else this.#byMember.set(outcome.member, [series]);
-      }
+      const series = this.#seriesOf(outcome.member, outcome.provider, outcome.status);
       series.total += 1;
-      const bucket = Math.floor(Math.min(outcome.at, now) / BUCKET_MS);
-      if (bucket <= Math.floor(now / BUCKET_MS) - BUCKETS) continue;
-      const slot = ((bucket % BUCKETS) + BUCKETS) % BUCKETS;
-      if (series.slots[slot] !== bucket) {
-        if (series.slots[slot]! > bucket) continue; // the slot already holds a newer minute
-        series.slots[slot] = bucket;
-        series.counts[slot] = 0;
-      }
-      series.counts[slot]! += 1;
+      this.#add(series, Math.floor(Math.min(outcome.at, now) / BUCKET_MS), 1, now);
     }
     for (const listener of this.#listeners) listener(outcomes);
+  }
+
+  /**
+   * Counts of one minute (`bucket` = floor(epoch ms / BUCKET_MS)) kept elsewhere (another
+   * instance's, from Redis at start): added to the window, not to the since-start totals, and no
+   * listener hears them (they are counts, not outcomes a rule could match).
+   */
+  restore(member: MemberId, provider: ProviderGroup, status: OutcomeStatus, bucket: number, count: number): void {
+    if (!(count > 0)) return;
+    this.#add(this.#seriesOf(member, provider, status), bucket, count, this.#now());
+  }
+
+  #seriesOf(member: MemberId, provider: ProviderGroup, status: OutcomeStatus): Series {
+    const key = `${member}\u0000${provider}\u0000${status}`;
+    let series = this.#series.get(key);
+    if (!series) {
+      series = { member, provider, status, total: 0, counts: new Uint32Array(BUCKETS), slots: new Float64Array(BUCKETS).fill(-1) };
+      this.#series.set(key, series);
+      const list = this.#byMember.get(member);
+      if (list) list.push(series);
+      else this.#byMember.set(member, [series]);
+    }
+    return series;
+  }
+
+  #add(series: Series, bucket: number, count: number, now: number): void {
+    if (bucket <= Math.floor(now / BUCKET_MS) - BUCKETS) return;
+    const slot = ((bucket % BUCKETS) + BUCKETS) % BUCKETS;
+    if (series.slots[slot] !== bucket) {
+      if (series.slots[slot]! > bucket) return; // the slot already holds a newer minute
+      series.slots[slot] = bucket;
+      series.counts[slot] = 0;
+    }
+    series.counts[slot]! += count;
   }
 
   onRecord(listener: (outcomes: readonly Outcome[]) => void): () => void {

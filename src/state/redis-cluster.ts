@@ -37,6 +37,11 @@ export interface Cluster {
   /** The members to probe changed (zone reload), with the shortest probe interval among them. */
   setMembers(members: readonly MemberId[], intervalMs: number): void;
   status(): ClusterStatus;
+  /**
+   * Whether this instance acts for `member` where one instance should (its probe lease holder;
+   * in quorum mode every instance does): automatic reputation overrides are written by it alone.
+   */
+  owns(member: MemberId): boolean;
   close(): Promise<void>;
 }
 
@@ -58,6 +63,9 @@ export function openCluster(config: RedisConfig, instanceId: string, logger: Log
     },
     setMembers(members, intervalMs) {
       leases?.setMembers(members, intervalMs);
+    },
+    owns(member) {
+      return leases ? leases.owns(member) : true;
     },
     status() {
       const status: ClusterStatus = {
