@@ -37,7 +37,7 @@ export function validateZones(path: string, opts: ValidateOptions = {}): Command
   if (opts.json) {
     const report = {
       valid,
-      zones: zones.map((z) => ({ origin: z.origin, file: z.file, records: z.records, serial: z.serial, ...(z.balancing ? { pools: z.balancing.pools, members: z.balancing.members, balancedNames: z.balancing.names } : {}) })),
+      zones: zones.map((z) => ({ origin: z.origin, file: z.file, records: z.records, serial: z.serial, ...(z.balancing ? { pools: z.balancing.pools, members: z.balancing.members, balancedNames: z.balancing.names, ...(z.balancing.dnsblLists ? { dnsblLists: z.balancing.dnsblLists } : {}) } : {}) })),
       errors: errors.map((e) => ({ file: e.file, line: e.line, reason: e.reason, message: formatSourceError(e) })),
     };
     return { exitCode: valid ? 0 : 1, stdout: `${JSON.stringify(report, null, 2)}\n`, stderr: '' };
@@ -48,7 +48,7 @@ export function validateZones(path: string, opts: ValidateOptions = {}): Command
     z.file,
     `${z.records} records`,
     `serial ${z.serial}`,
-    z.balancing ? `${plural(z.balancing.pools, 'pool')}, ${plural(z.balancing.members, 'member')}, ${plural(z.balancing.names, 'balanced name')}` : '',
+    z.balancing ? `${plural(z.balancing.pools, 'pool')}, ${plural(z.balancing.members, 'member')}, ${plural(z.balancing.names, 'balanced name')}${z.balancing.dnsblLists ? `, DNSBL ${z.balancing.dnsblLists.join(' ')}` : ''}` : '',
   ]);
   const widths = [0, 1, 2, 3].map((i) => Math.max(0, ...rows.map((r) => r[i]!.length)));
   let stdout = rows.map((r) => r.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]!) : cell)).join('  ').trimEnd() + '\n').join('');

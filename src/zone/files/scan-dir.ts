@@ -50,7 +50,8 @@ export interface ZoneFileReport {
   records?: number;
   serial?: number;
   /** Balanced zones (YAML) only: how many pools, members, balanced names and MX bindings. */
-  balancing?: { pools: number; members: number; names: number; mx: number };
+  /** `dnsblLists`: the DNSBL zones its pools monitor (`reputation: dnsbl:`), when any. */
+  balancing?: { pools: number; members: number; names: number; mx: number; dnsblLists?: string[] };
   error?: SourceError;
 }
 
@@ -220,7 +221,13 @@ function countBalancing(zone: Zone): NonNullable<ZoneFileReport['balancing']> {
     members: pools.reduce((n, pool) => n + pool.members.length, 0),
     names: zone.balancing?.names.size ?? 0,
     mx: zone.balancing?.mx.size ?? 0,
+    ...dnsblLists(pools),
   };
+}
+
+function dnsblLists(pools: ReadonlyArray<{ reputation?: { dnsbl?: { lists: ReadonlyArray<{ zone: string }> } } }>): { dnsblLists?: string[] } {
+  const lists = [...new Set(pools.flatMap((pool) => pool.reputation?.dnsbl?.lists.map((l) => l.zone) ?? []))];
+  return lists.length > 0 ? { dnsblLists: lists } : {};
 }
 
 function countRecords(zone: Zone): number {
