@@ -72,8 +72,8 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   // Delivery outcomes from the MTAs (POST /api/signals): /status shows them, /metrics exports them.
   const outcomes = new OutcomeStore({ now: Date.now });
   metrics.delivery.source(() => outcomes.totals());
-  // DNSBL monitoring of members whose pool has `reputation: dnsbl:` (per instance, even with Redis).
-  const dnsbl = new DnsblMonitor({ logger });
+  // DNSBL monitoring of members whose pool has `reputation: dnsbl:` (with Redis: by each member's lease holder).
+  const dnsbl = new DnsblMonitor({ logger, ...(cluster ? { owns: (member: string) => cluster.owns(member) } : {}) });
   new DnsblMetrics(metrics.registry).source(dnsbl);
   // The reputation model: outcomes, response rules and DNSBL listings → automatic quarantines and weight factors.
   const reputation = new ReputationKeeper({

@@ -53,5 +53,11 @@ export interface DnsblMonitorOptions {
   staggerMs?: number;
   testPointsEveryMs?: number;
   logger?: Logger;
+  /**
+   * Cluster mode: whether this instance looks `member` up now (its probe lease holder, so each
+   * member is looked up by one instance per interval); others keep their last verdict and try
+   * again next interval. Default: every member.
+   */
+  owns?: (member: string) => boolean;
 }
 

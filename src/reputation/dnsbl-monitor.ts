@@ -70,6 +70,7 @@ export class DnsblMonitor {
   readonly #staggerMs: number;
   readonly #testEvery: number;
   readonly #log: Logger;
+  readonly #owns: (member: string) => boolean;
   readonly #lists = new Map<string, ListRun>();
   readonly #pairs = new Map<string, Pair>();
   readonly #order = new Map<MemberId, { address: string; zones: string[] }>();
@@ -86,6 +87,7 @@ export class DnsblMonitor {
     this.#staggerMs = Math.max(0, options.staggerMs ?? 60_000);
     this.#testEvery = options.testPointsEveryMs ?? DNSBL_DEFAULTS.testPointsEveryMs;
     this.#log = (options.logger ?? silentLogger).child({ module: 'dnsbl' });
+    this.#owns = options.owns ?? (() => true);
   }
 
   /** Replaces the monitored (member, list) pairs (a zone reload), as a diff. */
@@ -279,6 +281,8 @@ export class DnsblMonitor {
   async #check(pair: Pair): Promise<void> {
     const run = this.#lists.get(pair.listKey);
     if (!run || run.usable !== 'usable' || pair.removed) return;
+    // Another instance holds the member's lease and looks it up this interval.
+    if (!this.#owns(pair.member)) return this.#arm(pair, pair.config.intervalMs, () => void this.#check(pair));
     if (!this.#spend(pair.zone, 2)) {
       pair.verdict = { ...pair.verdict, budgetExhausted: true };
       this.#count(pair.zone, 'budget-exhausted');
