@@ -7,7 +7,7 @@ export { OUTCOME_SOURCES, OUTCOME_STATUSES, PROVIDER_GROUPS, recipientDomain, ty
 export { classifyDomain, DEFAULT_PROVIDERS, providerTable, type ProviderTable } from './providers.ts';
 export { parsePostfixLine, type PostfixOutcome, type PostfixParseOptions } from './postfix-log.ts';
 export { kumoRecord, parseKumoLine, type KumoOutcome } from './kumomta-log.ts';
-export { BUCKET_MS, BUCKETS, emptyCounts, OutcomeStore, type OutcomeTotal, type StatusCounts } from './outcome-store.ts';
+export { BUCKET_MS, BUCKETS, emptyCounts, OutcomeStore, type OutcomeTotal, type StatusCounts, type StatusSeries } from './outcome-store.ts';
 export { BatchLedger, MAX_OUTCOMES, validateBatch, type BatchContext, type BatchProblem, type BatchResult } from './batch.ts';
 export { LogReader, type LogChunk, type LogPosition, type ReadLimits } from './log-reader.ts';
 export { parseArf, type ArfReport } from './arf.ts';

@@ -1,7 +1,7 @@
 /**
  * Outcome counts per member × provider × status in rolling one-minute buckets (in memory, clock
- * injected). Feeds `/status` (counts over the last 15 min and 1 h), `/metrics` (totals since
- * start) and, next, the reputation model.
+ * injected). Feeds `/status` (counts over the last 15 min and 1 h), `/api/delivery` (per-minute
+ * series), `/metrics` (totals since start) and, next, the reputation model.
  *
  * Contract: memory is bounded: one series per (member, provider, status) that was ever recorded
  * (members are checked against the configured ones before they get here; `retain` drops the
@@ -34,6 +34,9 @@ export interface OutcomeTotal {
   status: OutcomeStatus;
   total: number;
 }
+
+/** Per status, one count per minute, oldest first; the last entry is the current (partial) minute. */
+export type StatusSeries = Record<OutcomeStatus, number[]>;
 
 export const emptyCounts = (): StatusCounts => Object.fromEntries(OUTCOME_STATUSES.map((s) => [s, 0])) as StatusCounts;
 
@@ -111,6 +114,27 @@ export class OutcomeStore {
       }
     }
     return counts;
+  }
+
+  /**
+   * Per-minute counts of one member (all providers summed) over the last `minutes` buckets
+   * (1..BUCKETS, clamped), oldest first, ending with the current minute — for the dashboard's
+   * deliverability charts (`GET /api/delivery`). Bucket i starts at (floor(now / BUCKET_MS) -
+   * minutes + 1 + i) × BUCKET_MS. A member never recorded gets zeros.
+   */
+  series(member: MemberId, minutes: number): StatusSeries {
+    const n = Math.max(1, Math.min(BUCKETS, Math.floor(minutes) || 1));
+    const out = Object.fromEntries(OUTCOME_STATUSES.map((s) => [s, new Array<number>(n).fill(0)])) as StatusSeries;
+    const current = Math.floor(this.#now() / BUCKET_MS);
+    const oldest = current - n + 1;
+    for (const series of this.#byMember.get(member) ?? []) {
+      const row = out[series.status];
+      for (let i = 0; i < BUCKETS; i++) {
+        const bucket = series.slots[i]!;
+        if (bucket >= oldest && bucket <= current) row[bucket - oldest]! += series.counts[i]!;
+      }
+    }
+    return out;
   }
 
   /** Totals since start per series (for /metrics). */

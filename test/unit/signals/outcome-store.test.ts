@@ -49,3 +49,37 @@ test('retain drops departed members; listeners see every batch', (t) => {
   t.deepEqual(s.totals().map((x) => x.member), ['p/a']);
   t.deepEqual(seen, [2]);
 });
+
+test('series: per-minute counts oldest first, providers summed, ending with the current minute', (t) => {
+  const minute = Math.floor(T0 / BUCKET_MS) * BUCKET_MS;
+  const { s, advance } = store(minute + 30_000);
+  s.record([out('p/a', 'sent', minute), out('p/a', 'sent', minute, 'yahoo'), out('p/a', 'deferred', minute - 2 * BUCKET_MS), out('p/b', 'bounced', minute)]);
+  const five = s.series('p/a', 5);
+  t.deepEqual(five.sent, [0, 0, 0, 0, 2]);
+  t.deepEqual(five.deferred, [0, 0, 1, 0, 0]);
+  t.deepEqual(five.bounced, [0, 0, 0, 0, 0]);
+  t.deepEqual(Object.keys(five).sort(), ['bounced', 'complaint', 'deferred', 'expired', 'sent']);
+  // Two minutes later the same counts have moved two places to the left.
+  advance(2 * BUCKET_MS);
+  s.record([out('p/a', 'bounced', minute + 2 * BUCKET_MS + 1)]);
+  const later = s.series('p/a', 5);
+  t.deepEqual(later.sent, [0, 0, 2, 0, 0]);
+  t.deepEqual(later.deferred, [1, 0, 0, 0, 0]);
+  t.deepEqual(later.bounced, [0, 0, 0, 0, 1]);
+  // After an hour everything has left the window.
+  advance(60 * BUCKET_MS);
+  t.true(Object.values(s.series('p/a', 60)).every((row) => row.length === 60 && row.every((v) => v === 0)));
+});
+
+test('series: minutes clamped to 1..60; an unknown member gets zeros', (t) => {
+  const { s } = store();
+  s.record([out('p/a', 'sent', T0)]);
+  t.is(s.series('p/a', 500).sent.length, 60);
+  t.is(s.series('p/a', 500).sent.at(-1), 1);
+  t.deepEqual(s.series('p/a', 0).sent, [1]);
+  t.deepEqual(s.series('p/a', Number.NaN).sent, [1]);
+  t.deepEqual(s.series('p/zz', 3).sent, [0, 0, 0]);
+  // Counts restored from another instance land in their minute too.
+  s.restore('p/a', 'other', 'deferred', Math.floor(T0 / BUCKET_MS) - 1, 4);
+  t.deepEqual(s.series('p/a', 3).deferred, [0, 4, 0]);
+});
