@@ -36,6 +36,12 @@ export interface ServeConfig {
   rrl: RrlSettings | false;
   /** TCP connection limits (src/dns/tcp.ts); unset fields keep the DNS layer's defaults. */
   tcp: TcpSettings;
+  /** `--zone-settle`: a changed zone file loads once unchanged this long (ms); undefined = the loader's default. */
+  zoneSettleMs?: number;
+  /** `--http-host`: Host names the HTTP listener answers besides its address and localhost (DNS rebinding defence). */
+  httpHosts: readonly string[];
+  /** `--read-token`, `--read-token-file`: tokens GET routes require; none = reads need no token. */
+  readTokens: readonly AdminToken[];
 }
 
 /** `--rrl-*` flags (docs/security.md "Response rate limiting"). */
@@ -119,6 +125,10 @@ export interface ServeFlags {
   tcpLifetime?: string;
   tcpMaxConnections?: number;
   tcpMaxPerSource?: number;
+  zoneSettle?: string;
+  httpHost?: string[];
+  readToken?: string;
+  readTokenFile?: string;
 }
 
 /**
@@ -147,6 +157,7 @@ export function serveConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.
     instanceId: instanceIdOption(flags.instanceId ?? env.MXLB_INSTANCE_ID),
     rrl: rrlOption(flags),
     tcp: tcpOption(flags),
+    ...exposureOptions(flags, env),
   });
 }
 
@@ -345,6 +356,9 @@ export interface ClientDefaults {
   token?: string;
   /** MXLB_ADMIN_TOKEN_FILE. */
   tokenFile?: string;
+  /** MXLB_READ_TOKEN and MXLB_READ_TOKEN_FILE: what read commands (status, explain) send first. */
+  readToken?: string;
+  readTokenFile?: string;
   /** `$USER@hostname`, recorded as the author of admin writes. */
   author: string;
   /** MXLB_ZONES, else `zones`: the folder zone commands read and edit (with MXLB_ZONES=redis, the cache folder). */
@@ -364,6 +378,8 @@ export function clientDefaults(env: NodeJS.ProcessEnv = process.env): ClientDefa
   if (env.MXLB_REDIS) defaults.redis = env.MXLB_REDIS;
   if (env.MXLB_ADMIN_TOKEN) defaults.token = env.MXLB_ADMIN_TOKEN;
   if (env.MXLB_ADMIN_TOKEN_FILE) defaults.tokenFile = env.MXLB_ADMIN_TOKEN_FILE;
+  if (env.MXLB_READ_TOKEN) defaults.readToken = env.MXLB_READ_TOKEN;
+  if (env.MXLB_READ_TOKEN_FILE) defaults.readTokenFile = env.MXLB_READ_TOKEN_FILE;
   return defaults;
 }
 
@@ -388,4 +404,22 @@ export function formatEndpoint(endpoint: Endpoint): string {
 
 function stateFilePath(text: string): string {
   return text === '' ? '' : resolvePath(text);
+}
+
+/** `--zone-settle`, `--http-host`, `--read-token` / MXLB_READ_TOKEN, `--read-token-file` / MXLB_READ_TOKEN_FILE. */
+function exposureOptions(flags: ServeFlags, env: NodeJS.ProcessEnv): Pick<ServeConfig, 'zoneSettleMs' | 'httpHosts' | 'readTokens'> {
+  const settle = durationMs(flags.zoneSettle ?? env.MXLB_ZONE_SETTLE, '--zone-settle', 0);
+  const hosts = (flags.httpHost ?? (env.MXLB_HTTP_HOSTS ? env.MXLB_HTTP_HOSTS.split(',') : [])).map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
+  for (const host of hosts) {
+    if (!/^[a-z0-9.:[\]-]{1,253}$/.test(host)) throw new MxlbError('usage', `--http-host expects a host name without port or scheme, not "${host}"`);
+  }
+  const token = flags.readToken ?? env.MXLB_READ_TOKEN;
+  const file = flags.readTokenFile ?? env.MXLB_READ_TOKEN_FILE;
+  let readTokens: AdminToken[] = [];
+  try {
+    readTokens = adminTokens(token, file);
+  } catch (error) {
+    throw new MxlbError('usage', `read token: ${(error as Error).message.replace(/admin token/g, 'token')}`);
+  }
+  return { ...(settle === undefined ? {} : { zoneSettleMs: settle }), httpHosts: Object.freeze(hosts), readTokens: Object.freeze(readTokens.map((t) => ({ ...t, holder: `read:${t.holder}` }))) };
 }

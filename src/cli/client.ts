@@ -70,7 +70,7 @@ export function resolveClient(args: ClientArgs, defaults: ClientDefaults = clien
   const tokenFile = args['token-file'] ?? (args.token === undefined ? defaults.tokenFile : undefined);
   const token = args.token ?? (tokenFile !== undefined ? readToken(tokenFile) : defaults.token);
   if (token !== undefined && token !== '') {
-    if (!/^[\x21-\x7e]+$/.test(token)) throw new MxlbError('usage', 'the admin token must be printable ASCII without spaces');
+    if (!/^[\x21-\x7e]+$/.test(token)) throw new MxlbError('usage', 'the token must be printable ASCII without spaces');
     options.token = token;
   }
   return options;
@@ -127,7 +127,7 @@ export async function call<T>(options: ClientOptions, method: 'GET' | 'POST', pa
 function explain(status: number, detail: string, body: unknown): string {
   switch (status) {
     case 401:
-      return `the server refused the request (401 ${detail}): pass the admin token with --token, --token-file or MXLB_ADMIN_TOKEN`;
+      return `the server refused the request (401 ${detail}): pass the token with --token or --token-file (reads: MXLB_READ_TOKEN; changes: MXLB_ADMIN_TOKEN)`;
     case 403:
       return `the server refused the request (403): ${detail}`;
     case 404: {

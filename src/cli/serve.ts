@@ -33,6 +33,10 @@ interface ServeArgs {
   'tcp-lifetime'?: string;
   'tcp-max-connections'?: number;
   'tcp-max-per-source'?: number;
+  'zone-settle'?: string;
+  'http-host'?: string[];
+  'read-token'?: string;
+  'read-token-file'?: string;
 }
 
 /** `mxlb serve`: runs the DNS and HTTP listeners until SIGTERM/SIGINT; SIGHUP reloads zones and the admin token file. */
@@ -69,6 +73,10 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('tcp-lifetime', { type: 'string', describe: 'Close a TCP connection this long after it opened (between queries); 0s: no cap', defaultDescription: '2m' })
       .option('tcp-max-connections', { type: 'number', describe: 'Most open TCP connections per listen address', defaultDescription: '256' })
       .option('tcp-max-per-source', { type: 'number', describe: 'Most TCP connections from one client address (0: no cap)', defaultDescription: '16' })
+      .option('zone-settle', { type: 'string', describe: 'Load a changed zone file once it has not changed for this long; 0s loads at once (env MXLB_ZONE_SETTLE)', defaultDescription: '500ms' })
+      .option('http-host', { type: 'string', array: true, describe: 'Host name the HTTP listener answers to besides its address and localhost, repeatable (env MXLB_HTTP_HOSTS, comma list)' })
+      .option('read-token', { type: 'string', describe: 'Token GET /status, /explain, /metrics, /api and the dashboard require (env MXLB_READ_TOKEN)' })
+      .option('read-token-file', { type: 'string', describe: 'File of read tokens, one TOKEN or HOLDER TOKEN per line (env MXLB_READ_TOKEN_FILE)' })
       .option('log-level', { type: 'string', describe: 'fatal|error|warn|info|debug|trace|silent (env MXLB_LOG_LEVEL)', defaultDescription: 'info' })
       .example('$0 serve --zones ./zones --dns 127.0.0.1:53 --dns [::1]:53', 'Serve on port 53 over IPv4 and IPv6'),
   handler: async (args) => {
@@ -81,6 +89,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       rrlIpv4Prefix: args['rrl-ipv4-prefix'], rrlIpv6Prefix: args['rrl-ipv6-prefix'], rrlWhitelist: args['rrl-whitelist'], rrlAmplification: args['rrl-amplification'],
       tcpIdleTimeout: args['tcp-idle-timeout'], tcpQueryTimeout: args['tcp-query-timeout'], tcpLifetime: args['tcp-lifetime'],
       tcpMaxConnections: args['tcp-max-connections'], tcpMaxPerSource: args['tcp-max-per-source'],
+      zoneSettle: args['zone-settle'], httpHost: args['http-host'], readToken: args['read-token'], readTokenFile: args['read-token-file'],
     });
     const logger = createLogger(config.logLevel);
     const running = await startMxlb(config, logger);

@@ -17,20 +17,34 @@ export interface ReadArgs {
   server: string;
   timeout: number;
   json: boolean;
+  token?: string;
+  'token-file'?: string;
 }
 
-/** --server, --timeout and --json: what every read-only server command takes. */
+/** --server, --timeout, --json and the read token: what every read-only server command takes. */
 export function readOptions<T>(y: Argv<T>): Argv<T & ReadArgs> {
   const defaults = clientDefaults();
   return y
     .option('server', { type: 'string', default: defaults.server, describe: 'URL of the mxlb HTTP listener (env MXLB_SERVER)' })
     .option('timeout', { type: 'number', default: 10, describe: 'Seconds to wait for the server' })
+    .option('token', { type: 'string', describe: 'Read token of a server started with --read-token (env MXLB_READ_TOKEN; else the admin token of MXLB_ADMIN_TOKEN is sent)' })
+    .option('token-file', { type: 'string', describe: 'File holding the read token: its first TOKEN or HOLDER TOKEN line (env MXLB_READ_TOKEN_FILE)' })
     .option('json', { type: 'boolean', default: false, describe: 'Print the server\'s JSON document (for scripts)' }) as Argv<T & ReadArgs>;
 }
 
-/** ClientArgs for a read-only command: no token, the default author (never recorded for reads). */
+/**
+ * ClientArgs for a read-only command: the read token of --token, --token-file, MXLB_READ_TOKEN or
+ * MXLB_READ_TOKEN_FILE, else whatever admin token the environment gives (it grants reads too);
+ * the default author (never recorded for reads).
+ */
 export function readClient(args: ReadArgs): ClientArgs {
-  return { server: args.server, timeout: args.timeout, author: clientDefaults().author };
+  const defaults = clientDefaults();
+  const client: ClientArgs = { server: args.server, timeout: args.timeout, author: defaults.author };
+  const token = args.token ?? (args['token-file'] === undefined ? defaults.readToken : undefined);
+  const file = args['token-file'] ?? (token === undefined ? defaults.readTokenFile : undefined);
+  if (token !== undefined) client.token = token;
+  else if (file !== undefined) client['token-file'] = file;
+  return client;
 }
 
 export const statusCommand: CommandModule<object, ReadArgs> = {

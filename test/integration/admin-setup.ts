@@ -134,7 +134,8 @@ export interface ApiMember {
 }
 
 export async function apiMembers(mxlb: MxlbProcess): Promise<ApiMember[]> {
-  const response = await fetch(`${serverUrl(mxlb)}/api/members`);
+  // With the token, as an operator reads it: unauthenticated reads hide authors' host names (docs/security.md).
+  const response = await fetch(`${serverUrl(mxlb)}/api/members`, { headers: { authorization: `Bearer ${TOKEN}` } });
   return ((await response.json()) as { members: ApiMember[] }).members;
 }
 

@@ -112,7 +112,8 @@ test.serial('/metrics is Prometheus text: content type, strict parse, HELP and T
   t.is(build.length, 1);
   t.is(build[0]!.value, 1);
   t.is(build[0]!.labels.version, '0.1.0');
-  t.is(build[0]!.labels.node, process.versions.node);
+  // The Node version is a host detail: only a client with a token sees it (docs/security.md, "Exposure model").
+  t.is(build[0]!.labels.node, undefined);
   // Default process metrics, on this server's own registry and prefix.
   t.true(valueOf(families, 'mxlb_process_start_time_seconds') > 0);
   t.is(valueOf(families, 'mxlb_zones'), 1);
