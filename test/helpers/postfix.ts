@@ -44,7 +44,14 @@ function masterCf(): string {
     .join('\n');
 }
 
-export async function startPostfix(relay: { host: string; port: number }, extra: Record<string, string> = {}): Promise<PrivatePostfix> {
+/**
+ * `options.nameserver`: an IPv4 loopback address whose port 53 answers DNS. Postfix resolves through
+ * the C library, which reads /etc/resolv.conf and knows no ports; so the instance is started in a
+ * private mount namespace (`unshare --mount`) where a resolv.conf naming that address is
+ * bind-mounted over /etc/resolv.conf. The master and every child it forks (smtp, …) see it; nothing
+ * else on the machine does.
+ */
+export async function startPostfix(relay: { host: string; port: number }, extra: Record<string, string> = {}, options: { nameserver?: string } = {}): Promise<PrivatePostfix> {
   const dir = mkdtempSync(join(tmpdir(), 'mxlb-postfix-'));
   chmodSync(dir, 0o755);
   const queue = join(dir, 'queue');
@@ -91,7 +98,13 @@ export async function startPostfix(relay: { host: string; port: number }, extra:
   };
   try {
     await run(POSTFIX, ['-c', dir, 'check']).catch(() => undefined);
-    await run(POSTFIX, ['-c', dir, 'start'], { timeout: 30_000 });
+    if (options.nameserver) {
+      const resolvConf = join(dir, 'resolv.conf');
+      writeFileSync(resolvConf, `nameserver ${options.nameserver}\noptions attempts:2 timeout:2\n`);
+      await run('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount --bind "$1" /etc/resolv.conf && exec "$2" -c "$3" start', 'sh', resolvConf, POSTFIX, dir], { timeout: 30_000 });
+    } else {
+      await run(POSTFIX, ['-c', dir, 'start'], { timeout: 30_000 });
+    }
     running = true;
   } catch (error) {
     const log = existsSync(maillog) ? readFileSync(maillog, 'utf8').slice(-2000) : '';
