@@ -15,7 +15,7 @@ import { ProbeHistory, ProbeScheduler, smtpCheck } from './probe/index.ts';
 import type { Snapshot } from './snapshot.ts';
 import { recordExpiries } from './override-expiry.ts';
 import { SnapshotKeeper } from './snapshot-keeper.ts';
-import { MemoryStateStore, openCluster, persistableHealth, restoredHealth, type StateStore } from './state/index.ts';
+import { MemoryStateStore, openCluster, persistableHealth, restoredHealth, shareOutcomes, type StateStore } from './state/index.ts';
 import { openRedisConnections } from './redis/index.ts';
 import { dnsblTargets, probeTargets, RedisZoneFollower, zoneKeys, ZoneLoader, type ZoneReloadReport } from './zone/index.ts';
 
@@ -72,8 +72,8 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   // Delivery outcomes from the MTAs (POST /api/signals): /status shows them, /metrics exports them.
   const outcomes = new OutcomeStore({ now: Date.now });
   metrics.delivery.source(() => outcomes.totals());
-  // DNSBL monitoring of members whose pool has `reputation: dnsbl:` (per instance, even with Redis).
-  const dnsbl = new DnsblMonitor({ logger });
+  // DNSBL monitoring of members whose pool has `reputation: dnsbl:` (with Redis: by each member's lease holder).
+  const dnsbl = new DnsblMonitor({ logger, ...(cluster ? { owns: (member: string) => cluster.owns(member) } : {}) });
   new DnsblMetrics(metrics.registry).source(dnsbl);
   // The reputation model: outcomes, response rules and DNSBL listings → automatic quarantines and weight factors.
   const reputation = new ReputationKeeper({
@@ -83,7 +83,12 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     defaults: { ...DEFAULT_REPUTATION, rules: parseRules(DEFAULT_RULES_YAML, 'default rules') },
     dnsbl: { listings: (member) => listedLists(dnsbl.verdicts().get(member)), onChange: (listener) => dnsbl.onChange(listener) },
     logger: logger.child({ module: 'reputation' }),
+    ...(cluster ? { mayWrite: (member: string) => cluster.owns(member) } : {}),
   });
+  // With Redis, outcomes accepted by any instance are counted by every instance.
+  const outcomeShare = cluster
+    ? shareOutcomes({ connections: cluster.connections, instanceId: config.instanceId, outcomes, logger: logger.child({ module: 'outcomes' }), members: () => new Set(configuredMembers(keeper.current().zones).keys()) })
+    : undefined;
   new ReputationMetrics(metrics.registry).source(reputation);
 
   // --zones redis: a follower mirrors the zones published in Redis into the folder the loader
@@ -140,6 +145,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     scheduler.stop();
     dnsbl.stop();
     reputation.stop();
+    await outcomeShare?.close();
     sharesClock.stop();
     keeper.close();
     await (cluster ? cluster.close() : store.close());
