@@ -42,6 +42,8 @@ export interface ServeConfig {
   httpHosts: readonly string[];
   /** `--read-token`, `--read-token-file`: tokens GET routes require; none = reads need no token. */
   readTokens: readonly AdminToken[];
+  /** `--http-max-connections`: most simultaneous HTTP connections; undefined = the HTTP layer's default (256). */
+  httpMaxConnections?: number;
 }
 
 /** `--rrl-*` flags (docs/security.md "Response rate limiting"). */
@@ -126,6 +128,7 @@ export interface ServeFlags {
   tcpMaxConnections?: number;
   tcpMaxPerSource?: number;
   zoneSettle?: string;
+  httpMaxConnections?: number;
   httpHost?: string[];
   readToken?: string;
   readTokenFile?: string;
@@ -158,6 +161,7 @@ export function serveConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.
     rrl: rrlOption(flags),
     tcp: tcpOption(flags),
     ...exposureOptions(flags, env),
+    ...httpLimit(flags.httpMaxConnections),
   });
 }
 
@@ -404,6 +408,13 @@ export function formatEndpoint(endpoint: Endpoint): string {
 
 function stateFilePath(text: string): string {
   return text === '' ? '' : resolvePath(text);
+}
+
+/** `--http-max-connections` (docs/security.md "HTTP connection limit"). */
+function httpLimit(value: number | undefined): Pick<ServeConfig, 'httpMaxConnections'> {
+  if (value === undefined) return {};
+  if (!Number.isInteger(value) || value < 1 || value > 1_000_000) throw new MxlbError('usage', `--http-max-connections expects a whole number from 1 to 1000000, not ${value}`);
+  return { httpMaxConnections: value };
 }
 
 /** `--zone-settle`, `--http-host`, `--read-token` / MXLB_READ_TOKEN, `--read-token-file` / MXLB_READ_TOKEN_FILE. */

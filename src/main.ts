@@ -153,15 +153,15 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   const adminAuth = new AdminAuth(config.adminTokens);
   try {
     const bound = await dns.listen(config.dns);
-    const context: ServerContext = { keeper, scheduler, store, zoneReport: () => lastReport, startedAt: Date.now(), now: Date.now, dnsMetrics, shares, history, adminAuth, logger, metrics, outcomes, ringPositions: (name, qtype, version) => dns.ringPositions(name, qtype, version), refreshDns: () => dns.flush() };
+    const context: ServerContext = { keeper, scheduler, store, zoneReport: () => lastReport, startedAt: Date.now(), now: Date.now, dnsMetrics, shares, history, adminAuth, logger, metrics, outcomes, ringPositions: (name, qtype, version) => dns.ringPositions(name, qtype, version), refreshDns: () => dns.flush(), served: () => dns.serving() ?? keeper.current() };
     context.dnsbl = dnsbl;
     context.reputation = reputation;
     if (cluster) context.cluster = () => cluster.status();
-    http = await startHttp(config.http, allRoutes(context, { listen: config.http, hosts: config.httpHosts, readTokens: config.readTokens, zonesDir: config.zonesDir }), logger.child({ module: 'http' }));
+    http = await startHttp(config.http, allRoutes(context, { listen: config.http, hosts: config.httpHosts, readTokens: config.readTokens, zonesDir: config.zonesDir }), logger.child({ module: 'http' }), { maxConnections: config.httpMaxConnections });
     return {
       dnsEndpoints: bound.map((b) => ({ host: b.udp.address, port: b.udp.port })),
       httpEndpoint: http.endpoint,
-      snapshot: () => keeper.current(),
+      snapshot: () => dns.serving() ?? keeper.current(),
       reload: (reason) => {
         zones.reload(reason).catch((error: unknown) => logger.error({ err: error, reason }, 'zone reload failed'));
         if (config.adminTokenSource.file) reloadAdminTokens(adminAuth, config.adminTokenSource, logger);

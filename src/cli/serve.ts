@@ -35,6 +35,7 @@ interface ServeArgs {
   'tcp-max-per-source'?: number;
   'zone-settle'?: string;
   'http-host'?: string[];
+  'http-max-connections'?: number;
   'read-token'?: string;
   'read-token-file'?: string;
 }
@@ -75,6 +76,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('tcp-max-per-source', { type: 'number', describe: 'Most TCP connections from one client address (0: no cap)', defaultDescription: '16' })
       .option('zone-settle', { type: 'string', describe: 'Load a changed zone file once it has not changed for this long; 0s loads at once (env MXLB_ZONE_SETTLE)', defaultDescription: '500ms' })
       .option('http-host', { type: 'string', array: true, describe: 'Host name the HTTP listener answers to besides its address and localhost, repeatable (env MXLB_HTTP_HOSTS, comma list)' })
+      .option('http-max-connections', { type: 'number', describe: 'Most simultaneous HTTP connections; more are refused at once', defaultDescription: '256' })
       .option('read-token', { type: 'string', describe: 'Token GET /status, /explain, /metrics, /api and the dashboard require (env MXLB_READ_TOKEN)' })
       .option('read-token-file', { type: 'string', describe: 'File of read tokens, one TOKEN or HOLDER TOKEN per line (env MXLB_READ_TOKEN_FILE)' })
       .option('log-level', { type: 'string', describe: 'fatal|error|warn|info|debug|trace|silent (env MXLB_LOG_LEVEL)', defaultDescription: 'info' })
@@ -89,7 +91,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       rrlIpv4Prefix: args['rrl-ipv4-prefix'], rrlIpv6Prefix: args['rrl-ipv6-prefix'], rrlWhitelist: args['rrl-whitelist'], rrlAmplification: args['rrl-amplification'],
       tcpIdleTimeout: args['tcp-idle-timeout'], tcpQueryTimeout: args['tcp-query-timeout'], tcpLifetime: args['tcp-lifetime'],
       tcpMaxConnections: args['tcp-max-connections'], tcpMaxPerSource: args['tcp-max-per-source'],
-      zoneSettle: args['zone-settle'], httpHost: args['http-host'], readToken: args['read-token'], readTokenFile: args['read-token-file'],
+      zoneSettle: args['zone-settle'], httpHost: args['http-host'], httpMaxConnections: args['http-max-connections'], readToken: args['read-token'], readTokenFile: args['read-token-file'],
     });
     const logger = createLogger(config.logLevel);
     const running = await startMxlb(config, logger);

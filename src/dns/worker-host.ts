@@ -48,6 +48,9 @@ export class DnsWorker {
   #worker: Worker | undefined;
   #endpoints: Endpoint[] | undefined;
   #last: Snapshot | undefined;
+  /** Snapshots handed over and not yet acknowledged, by version; the one acknowledged last. */
+  readonly #pending = new Map<number, Snapshot>();
+  #serving: Snapshot | undefined;
   /** Zone ids by object identity (a changed zone is a new object), and the ids the worker holds. */
   readonly #zoneIds = new WeakMap<Zone, number>();
   #nextZoneId = 1;
@@ -128,6 +131,7 @@ export class DnsWorker {
       if (chunks.length > 1) this.#log.debug({ zone: origin, chunks: chunks.length, serializeMs: Math.round(ms) }, 'zone handed to the answering worker');
     }
     this.#held = new Set(refs.map((r) => r.id));
+    this.#pending.set(snapshot.version, snapshot);
     this.#post({ type: 'snapshot', version: snapshot.version, zones: refs, members: new Map(snapshot.members) });
   }
 
@@ -137,6 +141,14 @@ export class DnsWorker {
    */
   onSwapped(listener: (version: number) => void): void {
     this.#swapListeners.push(listener);
+  }
+
+  /**
+   * The snapshot the worker answers from now (undefined before its first swap): what /status and
+   * /explain show, so they never disagree with the answers while a hand-over is under way.
+   */
+  serving(): Snapshot | undefined {
+    return this.#serving;
   }
 
   /** The snapshot version the worker answers from (as of its last batch). */
@@ -229,6 +241,9 @@ export class DnsWorker {
     if (message.type === 'metrics') this.#absorb(message.batch);
     if (message.type === 'swapped') {
       this.#log.debug({ version: message.version, assembleMs: message.assembleMs }, 'answering worker swapped the snapshot in');
+      const serving = this.#pending.get(message.version);
+      for (const version of [...this.#pending.keys()]) if (version <= message.version) this.#pending.delete(version);
+      if (serving) this.#serving = serving;
       for (const listener of this.#swapListeners) listener(message.version);
     }
     for (const waiter of [...this.#requests.values()]) waiter.offer(message);

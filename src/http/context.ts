@@ -10,6 +10,7 @@ import type { ProbeHistory, ProbeScheduler } from '../probe/index.ts';
 import type { DnsblMemberVerdict } from '../reputation/index.ts';
 import type { BatchLedger, OutcomeStore } from '../signals/index.ts';
 import type { ReputationKeeper } from '../reputation-keeper.ts';
+import type { Snapshot } from '../snapshot.ts';
 import type { SnapshotKeeper } from '../snapshot-keeper.ts';
 import type { ClusterStatus, StateStore } from '../state/index.ts';
 import type { ZoneReloadReport } from '../zone/index.ts';
@@ -56,4 +57,9 @@ export interface ServerContext {
    * them in batches; /metrics asks for one before it renders. Resolves within a bounded time.
    */
   refreshDns?: () => Promise<void>;
+  /**
+   * The snapshot DNS answers from right now (the answering worker's, which may trail
+   * `keeper.current()` while a hand-over is under way); /status and /explain show this one.
+   */
+  served?: () => Snapshot;
 }

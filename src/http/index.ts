@@ -2,7 +2,7 @@
  * http/'s public entry: the listener and its routes for the composition root, and the pure
  * documents the CLI renders (`/status`, `/explain`, admin member views).
  */
-export { startHttp, type HttpListener, type HttpReply, type RouteHandler, type Routes } from './server.ts';
+export { DEFAULT_HTTP_MAX_CONNECTIONS, startHttp, type HttpListener, type HttpOptions, type HttpReply, type RouteHandler, type Routes } from './server.ts';
 export { allRoutes } from './routes.ts';
 export type { ServerContext } from './context.ts';
 export { AdminAuth } from './auth.ts';

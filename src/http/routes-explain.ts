@@ -30,7 +30,7 @@ export function explainRoutes(ctx: ServerContext): [string, RouteHandler][] {
       if (clientIssue) return bad(clientIssue);
     }
     const query = client === undefined ? { name, type } : { name, type, client };
-    const snapshot = ctx.keeper.current();
+    const snapshot = ctx.served?.() ?? ctx.keeper.current();
     const positions = (await ctx.ringPositions?.(name, type, snapshot.version)) ?? [];
     return { status: 200, body: explain(query, snapshot, positions), headers: { 'cache-control': 'no-store' } };
   };

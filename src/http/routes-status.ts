@@ -1,30 +1,61 @@
 import type { ServerContext } from './context.ts';
 import type { RouteHandler } from './server.ts';
-import { buildStatus } from './status-model.ts';
+import type { SharesReport } from './shares.ts';
+import type { Snapshot } from '../snapshot.ts';
+import { buildStatus, type StatusDocument } from './status-model.ts';
+import { parseStatusQuery, selectStatus } from './status-page.ts';
 import { packageVersion } from '../version.ts';
+
+/**
+ * How long a built document is reused while nothing it shows changed: the snapshot version, the
+ * answers counted, the probe results seen. Polling clients (the dashboard every second, 50 of
+ * them in the abuse bench) then share one build; anything else is at most this stale.
+ */
+export const STATUS_CACHE_MS = 1_000;
 
 /** The package version: status reports which build is answering. */
 const VERSION = packageVersion();
 
 /**
  * `GET /status`: every zone, balanced name, tier, pool and member with observed, override and
- * effective state, the last probe and the answer shares (shape: docs/http-api.md). Read-only and
- * synchronous: it reads the current snapshot, the prober's health and the in-memory windows.
+ * effective state, the last probe and the answer shares (shape: docs/http-api.md), paged or
+ * summarised on request and by default beyond 1,000 members (./status-page.ts). Read-only: it
+ * reads the snapshot DNS answers from, the prober's health and the in-memory windows.
  */
 export function statusRoutes(ctx: ServerContext): [string, RouteHandler][] {
-  const status: RouteHandler = () => {
+  let probes = 0;
+  if (typeof ctx.scheduler.onResult === 'function') ctx.scheduler.onResult(() => (probes += 1));
+  let cached: { key: string; at: number; body: StatusDocument } | undefined;
+  const status: RouteHandler = async (_request, url) => {
+    const query = parseStatusQuery(url.searchParams);
+    if (typeof query === 'string') return { status: 400, body: { error: query } };
+    // DNS answers in a worker: bring its counters (answer shares) up to date first.
+    await ctx.refreshDns?.();
+    const snapshot = ctx.served?.() ?? ctx.keeper.current();
+    const shares = ctx.shares.report();
+    const now = ctx.now();
+    const key = `${snapshot.version} ${shares.total} ${probes}`;
+    if (!cached || cached.key !== key || now - cached.at >= STATUS_CACHE_MS || now < cached.at) {
+      cached = { key, at: now, body: build(snapshot, shares, now) };
+    }
+    const body = selectStatus(cached.body, query);
+    // Cluster mode: Redis connection, probing mode (leases or quorum) and leases held here.
+    if (ctx.cluster) return { status: 200, body: { ...body, cluster: ctx.cluster() }, headers: { 'cache-control': 'no-store' } };
+    return { status: 200, body, headers: { 'cache-control': 'no-store' } };
+  };
+  const build = (snapshot: Snapshot, shares: SharesReport, now: number): StatusDocument => {
     const view = ctx.store.view();
     const dnsbl = ctx.dnsbl?.verdicts();
     const reputation = ctx.reputation?.states();
-    const body = buildStatus({
-      now: ctx.now(),
+    return buildStatus({
+      now,
       version: VERSION,
       startedAt: ctx.startedAt,
-      snapshot: ctx.keeper.current(),
+      snapshot,
       health: ctx.scheduler.snapshot(),
       stored: view.health,
       history: ctx.history,
-      shares: ctx.shares.report(),
+      shares,
       store: { kind: ctx.store.kind, ...ctx.store.health() },
       zoneErrors: ctx.zoneReport()?.errors.map((e) => e.message) ?? [],
       firstRoundDone: ctx.scheduler.isFirstRoundDone(),
@@ -32,9 +63,6 @@ export function statusRoutes(ctx: ServerContext): [string, RouteHandler][] {
       ...(reputation ? { reputation: (member: string) => reputation.get(member) } : {}),
       ...(ctx.outcomes ? { delivery: (member: string, windowMs: number) => ctx.outcomes!.counts(member, windowMs) } : {}),
     });
-    // Cluster mode: Redis connection, probing mode (leases or quorum) and leases held here.
-    if (ctx.cluster) return { status: 200, body: { ...body, cluster: ctx.cluster() }, headers: { 'cache-control': 'no-store' } };
-    return { status: 200, body, headers: { 'cache-control': 'no-store' } };
   };
   return [['GET /status', status]];
 }

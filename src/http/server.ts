@@ -30,13 +30,33 @@ export interface HttpListener {
 }
 
 /**
- * The HTTP edge: a small router over node:http. Handlers only read the current snapshot, so a slow
- * or failing handler never touches DNS. Errors become a 500 with a JSON body and a log line.
+ * Most simultaneous HTTP connections (docs/security.md "HTTP connection limit"). A dashboard, a
+ * Prometheus scraper and a few CLIs hold a handful; beyond the limit node:http closes a new
+ * connection at once (the client sees a reset), so 1,000 concurrent requests cost a bounded
+ * amount of memory and work on the control plane instead of queueing without end.
  */
-export async function startHttp(endpoint: Endpoint, routes: Routes, logger: Logger): Promise<HttpListener> {
+export const DEFAULT_HTTP_MAX_CONNECTIONS = 256;
+
+export interface HttpOptions {
+  /** Default DEFAULT_HTTP_MAX_CONNECTIONS. */
+  maxConnections?: number;
+}
+
+/**
+ * The HTTP edge: a small router over node:http, on the control plane: DNS answers in its own
+ * worker thread, so a slow or failing handler never delays an answer. Errors become a 500 with
+ * a JSON body and a log line.
+ */
+export async function startHttp(endpoint: Endpoint, routes: Routes, logger: Logger, options: HttpOptions = {}): Promise<HttpListener> {
   const router = compileRoutes(routes);
   const server: Server = createServer((request, response) => {
     void handle(router, request, response, logger);
+  });
+  server.maxConnections = options.maxConnections ?? DEFAULT_HTTP_MAX_CONNECTIONS;
+  let refused = 0;
+  server.on('drop', () => {
+    // Node ≥ 18.6 emits 'drop' for each connection refused at maxConnections; one log line per 1,000.
+    if (refused++ % 1000 === 0) logger.warn({ maxConnections: server.maxConnections, refused }, 'HTTP connection limit reached: connections refused');
   });
   server.keepAliveTimeout = 5_000;
   server.headersTimeout = 10_000;
