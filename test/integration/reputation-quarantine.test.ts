@@ -7,18 +7,18 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
-import { answers, ORIGIN, serve, serverUrl, setUp, TOKEN, zoneYaml } from './admin-setup.ts';
+import { answers, opsCli, ORIGIN, serve, serverUrl, setUp, TOKEN, zoneYaml } from './admin-setup.ts';
 import { eventually } from '../helpers/poll.ts';
 
 const THROTTLE = '421-4.7.28 [127.0.0.1] Our system has detected an unusual rate of unsolicited mail originating from your IP address. 421 4.7.28 To protect our users from spam, mail sent from your IP address has been temporarily rate limited.';
 
 /** The admin set-up's zone plus a reputation block: one inline rule, short hold and cool-down. */
-function zoneWithReputation(base: string, minHealthy = 1): string {
+function zoneWithReputation(base: string, minHealthy = 1, hold = '2s'): string {
   return base
     .replace('    tiers: [[primary]]', `    tiers: [[primary]]\n    min-healthy: ${minHealthy}`)
     .replace('pools:\n', [
       'reputation:',
-      '  hold: 2s',
+      `  hold: ${hold}`,
       '  cool-down: 1s',
       '  rules:',
       '    - name: test-throttle',
@@ -87,4 +87,38 @@ test('a quarantine that would break min-healthy is held back and says so', async
   t.like(held, { effective: 'up', reputation: { level: 'quarantined' } });
   t.regex(held.reputation!.heldBack!, /tier 0 of smtp\.relay\.test would keep 2 eligible member\(s\), below its min-healthy 3/);
   t.deepEqual(await answers(mxlb), all, 'never fails closed by accident');
+});
+
+test('an operator releases an automatic quarantine: the member is pinned for the hold; a pin can be set and cleared', async (t) => {
+  const setup = await setUp(t, 200);
+  writeFileSync(join(setup.zonesDir, `${ORIGIN}.yaml`), zoneWithReputation(zoneYaml(setup.mtas), 1, '1h'));
+  const mxlb = await serve(t, setup);
+  const base = serverUrl(mxlb);
+  const ops = opsCli(mxlb);
+  const mta1 = setup.mtas[0]!.host;
+  const all = setup.mtas.map((m) => m.host).sort();
+  await eventually(async () => JSON.stringify(await answers(mxlb)) === JSON.stringify(all), { timeoutMs: 30_000, what: 'all three members served' });
+  await postThrottles(base, 'throttle-1', 'primary/mta1', 3);
+  await eventually(async () => !(await answers(mxlb)).includes(mta1), { timeoutMs: 10_000, what: 'mta1 quarantined' });
+
+  const release = await ops(['member', 'release', 'primary/mta1']);
+  t.is(release.code, 0, release.stderr);
+  await eventually(async () => (await answers(mxlb)).includes(mta1), { timeoutMs: 10_000, what: 'mta1 back after the release' });
+  // More throttling would quarantine it again, but the release pinned it for the hold (1 h).
+  await postThrottles(base, 'throttle-2', 'primary/mta1', 3);
+  const pinned = await eventually(async () => { const m = await member(base, 'primary/mta1'); return m?.reputation?.applied === false ? m : false; }, { timeoutMs: 10_000, what: 'the verdict shown but not applied' });
+  t.is(pinned.reputation?.level, 'quarantined');
+  t.true((await answers(mxlb)).includes(mta1));
+
+  // Clearing the pin lets the model act again; a new pin lifts the automatic quarantine at once.
+  const clear = await ops(['reputation', 'pin', 'primary/mta1', '--clear']);
+  t.is(clear.code, 0, clear.stderr);
+  await eventually(async () => !(await answers(mxlb)).includes(mta1), { timeoutMs: 10_000, what: 'quarantined again after the pin ended' });
+  const pin = await ops(['reputation', 'pin', 'primary/mta1', '--expires', '30m', '--reason', 'migration']);
+  t.is(pin.code, 0, pin.stderr);
+  t.regex(pin.stdout, /primary\/mta1: reputation pinned until \d{4}-\d\d-\d\dT.* \(migration\)/);
+  await eventually(async () => (await answers(mxlb)).includes(mta1), { timeoutMs: 10_000, what: 'back under the pin' });
+  const usage = await ops(['reputation', 'pin', 'primary/mta1']);
+  t.is(usage.code, 2);
+  t.regex(usage.stderr, /--expires is required/);
 });
