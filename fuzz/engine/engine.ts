@@ -173,7 +173,14 @@ export function fuzz(target: FuzzTarget, opts: FuzzOptions): FuzzReport {
       }
     }
     const took = performance.now() - t0;
-    if (took > report.slowestMs) report.slowestMs = took;
+    if (took > report.slowestMs) {
+      report.slowestMs = took;
+      // Kept to replay: a slow input may be a pathological case (or only a GC pause; replay tells).
+      if (took > 250) {
+        mkdirSync(opts.crashDir, { recursive: true });
+        writeFileSync(join(opts.crashDir, `${target.name}-slow`), data);
+      }
+    }
     report.execs++;
     return true;
   };
