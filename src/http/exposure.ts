@@ -129,12 +129,17 @@ const HOST_KEYS = new Set(['instanceId', 'instance', 'hostname']);
  */
 export function redact(zonesDir: string): (reply: HttpReply) => HttpReply {
   const prefix = zonesDir.endsWith(sep) ? zonesDir : zonesDir + sep;
-  const text = (s: string): string => s.split(prefix).join('').replace(/(^|[\s"'(=:,])\/[^\s"'(),;:]*\/[^\s"'(),;:]+/g, '$1[path]');
+  const text = (s: string): string =>
+    s
+      .split(prefix)
+      .join('')
+      .replace(/\b(rediss?|https?):\/\/[^@\s/"]*@/g, '$1://[credentials]@')
+      .replace(/(^|[\s"'(=,])\/(?!\/)[^\s"'(),;:]*\/[^\s"'(),;:]+/g, '$1[path]');
   const walk = (value: unknown, key: string): unknown => {
     if (typeof value === 'string') {
       if (HOST_KEYS.has(key)) return HIDDEN;
       if (key === 'author') return text(value).replace(/@[^\s()]+/g, '');
-      return text(value).replace(/\b(rediss?|https?):\/\/[^@\s/"]*@/g, '$1://[credentials]@');
+      return text(value);
     }
     if (Array.isArray(value)) return value.map((v) => walk(v, key));
     if (value !== null && typeof value === 'object') {
