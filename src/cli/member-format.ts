@@ -67,6 +67,9 @@ export function memberTable(members: readonly MemberView[], now: number): string
     if (m.override) notes.push(`${m.override.kind}: ${describeOverride(m.override, now)}`);
     if (m.weightOverride) notes.push(`weight ${m.weightOverride.weight} (configured ${m.configuredWeight}): ${describeOverride(m.weightOverride, now)}`);
     if (!m.override && m.observed === 'down' && m.observedReason) notes.push(`probe: ${m.observedReason}`);
+    const r = m.reputation;
+    if (r && r.level !== 'good') notes.push(`reputation ${r.level}${r.applied ? '' : ' (pinned)'}${r.heldBack ? ' (held back)' : ''}: ${r.why}`);
+    for (const l of r?.dnsbl ?? []) if (l.state === 'listed') notes.push(`listed on ${l.list} ${l.codes?.join(',') ?? ''}`.trimEnd());
     return [
       m.id,
       m.pool,

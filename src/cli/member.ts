@@ -1,3 +1,4 @@
+import { memberShowCommand } from './member-show.ts';
 import type { Argv, CommandModule } from 'yargs';
 import { memberAuditCommand } from './member-audit.ts';
 import { memberDrainCommand } from './member-drain.ts';
@@ -19,6 +20,7 @@ export const memberCommand: CommandModule = {
   builder: (y: Argv) =>
     y
       .command(memberListCommand)
+      .command(memberShowCommand)
       .command(memberDrainCommand)
       .command(memberUndrainCommand)
       .command(memberQuarantineCommand)

@@ -7,6 +7,7 @@ import { isLive, type EffectiveStateName, type MemberId, type ObservedState, typ
 import { memberStates } from '../snapshot.ts';
 import type { StateView } from '../state/index.ts';
 import type { Name, ZoneSet } from '../zone/index.ts';
+import { reputationStatus, type ReputationStatus, type ReputationView } from './status-reputation.ts';
 
 export interface MemberView {
   id: MemberId;
@@ -34,10 +35,18 @@ export interface MemberView {
    * for this many seconds.
    */
   cacheSeconds: number;
+  /** The reputation model's verdict (docs/reputation.md) and the member's DNSBL lists, when known. */
+  reputation?: ReputationStatus & { dnsbl?: Array<{ list: string; state: string; codes?: string[]; reason?: string }> };
 }
 
 /** Every member of every balanced zone, sorted by id. */
-export function memberViews(zones: ZoneSet, view: StateView, now: number): MemberView[] {
+/** Per-member extras the server knows beside the store: reputation verdicts and DNSBL verdicts. */
+export interface MemberExtras {
+  reputation?: (id: MemberId) => ReputationView | undefined;
+  dnsbl?: (id: MemberId) => { lists: ReadonlyArray<{ list: string; state: string; codes?: readonly string[]; reason?: string }> } | undefined;
+}
+
+export function memberViews(zones: ZoneSet, view: StateView, now: number, extras: MemberExtras = {}): MemberView[] {
   const states = memberStates(view, now);
   const out: MemberView[] = [];
   for (const zone of zones.zones.values()) {
@@ -72,6 +81,14 @@ export function memberViews(zones: ZoneSet, view: StateView, now: number): Membe
         if (since !== undefined) item.since = since;
         if (state?.override) item.override = state.override;
         if (state?.weight) item.weightOverride = state.weight;
+        const rep = extras.reputation?.(member.id);
+        const lists = extras.dnsbl?.(member.id)?.lists;
+        if (rep) {
+          item.reputation = reputationStatus(rep);
+          if (lists && lists.length > 0) {
+            item.reputation.dnsbl = lists.map((l) => ({ list: l.list, state: l.state, ...(l.codes ? { codes: [...l.codes] } : {}), ...(l.reason !== undefined ? { reason: l.reason } : {}) }));
+          }
+        }
         out.push(item);
       }
     }

@@ -56,7 +56,14 @@ const conflict = (message: string): HttpReply => ({ status: 409, body: { error: 
 export function adminRoutes(ctx: ServerContext): [string, RouteHandler][] {
   const auth = ctx.adminAuth;
   const log = ctx.logger.child({ module: 'admin' });
-  const members = () => memberViews(ctx.keeper.current().zones, ctx.store.view(), ctx.now());
+  const members = () => {
+    const reputation = ctx.reputation?.states();
+    const dnsbl = ctx.dnsbl?.verdicts();
+    return memberViews(ctx.keeper.current().zones, ctx.store.view(), ctx.now(), {
+      ...(reputation ? { reputation: (id: string) => reputation.get(id) } : {}),
+      ...(dnsbl ? { dnsbl: (id: string) => dnsbl.get(id) } : {}),
+    });
+  };
   const find = (id: MemberId) => members().find((m) => m.id === id);
 
   const result = async (req: WriteRequest, kind: 'override' | 'weight', entry: AuditEntry | undefined): Promise<HttpReply> => {

@@ -65,6 +65,8 @@ export interface ReputationState {
   lastTroubleAt?: number;
   /** Findings of the latest step; empty while holding or cooling down. */
   findings: Finding[];
+  /** While quarantined: the findings that asked for the quarantine (kept through the hold). */
+  causes?: Finding[];
   /** Why the level is what it is when no finding asks for it: `hold` or `cool-down`. */
   lingering?: 'hold' | 'cool-down';
   /** Weight factor from `scale` rules in force (1 = none). */
@@ -124,7 +126,7 @@ export function reputationStep(previous: ReputationState | undefined, evidence: 
     findings.push(...rateFindings(rates, settings));
   }
   const wanted = worst(findings);
-  const prev: Pick<ReputationState, 'level' | 'since' | 'quarantinedAt' | 'lastTroubleAt'> = previous ?? { level: 'good', since: now };
+  const prev: Pick<ReputationState, 'level' | 'since' | 'quarantinedAt' | 'lastTroubleAt' | 'causes'> = previous ?? { level: 'good', since: now };
   let level: ReputationLevel = wanted;
   let lingering: ReputationState['lingering'];
   // Leaving a quarantine starts the cool-down: a released member is suspect for `coolDownMs`.
@@ -152,7 +154,11 @@ export function reputationStep(previous: ReputationState | undefined, evidence: 
     providers: {},
     applied: evidence.pinnedUntil === undefined || evidence.pinnedUntil <= now,
   };
-  if (level === 'quarantined') next.quarantinedAt = prev.level === 'quarantined' ? (prev.quarantinedAt ?? prev.since) : now;
+  if (level === 'quarantined') {
+    next.quarantinedAt = prev.level === 'quarantined' ? (prev.quarantinedAt ?? prev.since) : now;
+    const causes = findings.filter((f) => f.level === 'quarantined');
+    next.causes = causes.length > 0 ? causes : (prev.causes ?? []);
+  }
   const trouble = findings.length > 0 ? now : cooldownFrom;
   if (trouble !== undefined) next.lastTroubleAt = trouble;
   if (lingering) next.lingering = lingering;
@@ -181,9 +187,12 @@ export function findingText(f: Finding): string {
 }
 
 /** The reason an automatic quarantine or scale carries: its findings, or why it lingers. */
-export function stateReason(state: ReputationState): string {
+export function stateReason(state: Pick<ReputationState, 'findings' | 'lingering' | 'causes'>): string {
   if (state.findings.length > 0) return state.findings.map(findingText).join('; ');
-  if (state.lingering === 'hold') return 'holding the quarantine for its minimum time';
+  if (state.lingering === 'hold') {
+    const causes = (state.causes ?? []).map(findingText).join('; ');
+    return causes ? `${causes} (over; holding the quarantine for its minimum time)` : 'holding the quarantine for its minimum time';
+  }
   if (state.lingering === 'cool-down') return 'cooling down after trouble';
   return 'no findings';
 }

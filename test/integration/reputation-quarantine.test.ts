@@ -100,6 +100,13 @@ test('an operator releases an automatic quarantine: the member is pinned for the
   await eventually(async () => JSON.stringify(await answers(mxlb)) === JSON.stringify(all), { timeoutMs: 30_000, what: 'all three members served' });
   await postThrottles(base, 'throttle-1', 'primary/mta1', 3);
   await eventually(async () => !(await answers(mxlb)).includes(mta1), { timeoutMs: 10_000, what: 'mta1 quarantined' });
+  const show = await ops(['member', 'show', 'primary/mta1']);
+  t.is(show.code, 0, show.stderr);
+  t.regex(show.stdout, /reputation quarantined since /);
+  t.regex(show.stdout, /why +rule test-throttle: 3 matches in 1h/);
+  t.regex(show.stdout, /gmail +good: 3 samples, bounces 0 %, deferrals 100 %/);
+  const list = await ops(['member', 'list']);
+  t.regex(list.stdout, /primary\/mta1 .*quarantined \(up\).*reputation quarantined: rule test-throttle: 3 matches in 1h/);
 
   const release = await ops(['member', 'release', 'primary/mta1']);
   t.is(release.code, 0, release.stderr);
