@@ -4,7 +4,7 @@
  * `POST /api/signals`, and the log follower of `mxlb signals follow`.
  */
 export { OUTCOME_SOURCES, OUTCOME_STATUSES, PROVIDER_GROUPS, recipientDomain, type LogOutcome, type Outcome, type OutcomeSource, type OutcomeStatus, type ProviderGroup } from './outcome.ts';
-export { classifyDomain, DEFAULT_PROVIDERS, providerTable, type ProviderTable } from './providers.ts';
+export { classifyDomain, classifyMx, DEFAULT_MX_SUFFIXES, DEFAULT_PROVIDERS, providerTable, type ProviderTable } from './providers.ts';
 export { parsePostfixLine, type PostfixOutcome, type PostfixParseOptions } from './postfix-log.ts';
 export { kumoRecord, parseKumoLine, type KumoOutcome } from './kumomta-log.ts';
 export { BUCKET_MS, BUCKETS, emptyCounts, OutcomeStore, type OutcomeTotal, type StatusCounts, type StatusSeries } from './outcome-store.ts';

@@ -16,7 +16,7 @@
  * throws. A line must be cheap to reject: a line without `status=` costs one substring search.
  */
 import { recipientDomain, type LogOutcome, type OutcomeStatus } from './outcome.ts';
-import { classifyDomain, DEFAULT_PROVIDERS, type ProviderTable } from './providers.ts';
+import { classifyDomain, classifyMx, DEFAULT_PROVIDERS, type ProviderTable } from './providers.ts';
 
 export interface PostfixOutcome extends LogOutcome {
   source: 'postfix';
@@ -80,6 +80,8 @@ export function parsePostfixLine(line: string, options: PostfixParseOptions = {}
   }
   const relay = RELAY.exec(fields);
   if (relay) outcome.relay = relay[1]!;
+  // A company domain hosted by Google or Microsoft: the MX it went to names the provider.
+  if (outcome.provider === 'other' && relay) outcome.provider = classifyMx(relay[1]);
   const delay = DELAY.exec(fields);
   if (delay) outcome.delay = Number(delay[1]);
   const delays = DELAYS.exec(fields);

@@ -43,3 +43,26 @@ export function classifyDomain(domain: string | undefined, table: ProviderTable 
   }
   return 'other';
 }
+
+/**
+ * MX host suffixes of the providers' receiving servers: a recipient domain hosted by Google
+ * Workspace or Microsoft 365 (a company's own domain) is throttled by that provider like its
+ * consumer domains, and the MTA's log names the MX it talked to (Postfix `relay=`, KumoMTA
+ * `peer_address.name`/`site`).
+ */
+const MX_SUFFIXES: Record<Exclude<ProviderGroup, 'other'>, string[]> = {
+  gmail: ['google.com', 'googlemail.com'],
+  microsoft: ['outlook.com', 'hotmail.com', 'outlook.cn'],
+  yahoo: ['yahoodns.net', 'yahoo.com', 'aol.com'],
+  apple: ['icloud.com', 'me.com'],
+};
+
+export const DEFAULT_MX_SUFFIXES: ProviderTable = providerTable(MX_SUFFIXES);
+
+/** The group of the MX host an MTA delivered to (`gmail-smtp-in.l.google.com` → gmail); `other` when none matches. */
+export function classifyMx(host: string | undefined, table: ProviderTable = DEFAULT_MX_SUFFIXES): ProviderGroup {
+  if (!host) return 'other';
+  const name = host.replace(/\[.*$/, '').replace(/:\d+$/, '').toLowerCase().replace(/\.$/, '');
+  if (name === '' || name === 'none') return 'other';
+  return classifyDomain(name, table);
+}
