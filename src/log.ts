@@ -2,13 +2,18 @@ import { pino, type Logger, type LevelWithSilent } from 'pino';
 
 export type { Logger };
 
+export type LogFormat = 'json' | 'pretty';
+export const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty'];
+
 /**
- * Root logger. JSON lines on stdout for machines; when stdout is a terminal, pino-pretty makes them
- * readable for people. Modules take `logger.child({ module })` and never log per query above debug.
+ * Root logger. JSON lines on stdout for machines (`json`); pino-pretty makes them readable for
+ * people (`pretty`). Without a format: pretty when stdout is a terminal, else JSON. Modules take
+ * `logger.child({ module })` and never log per query above debug. The events: docs/logs.md.
  */
-export function createLogger(level: LevelWithSilent = 'info', pretty = process.stdout.isTTY === true): Logger {
+export function createLogger(level: LevelWithSilent = 'info', format?: LogFormat | boolean): Logger {
+  const pretty = format === undefined ? process.stdout.isTTY === true : format === true || format === 'pretty';
   if (pretty) {
-    return pino({ level, transport: { target: 'pino-pretty', options: { colorize: true } } });
+    return pino({ level, transport: { target: 'pino-pretty', options: { colorize: process.stdout.isTTY === true } } });
   }
   return pino({ level });
 }

@@ -1,7 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { serveConfig, formatEndpoint } from '../config.ts';
-import { createLogger } from '../log.ts';
+import { createLogger, LOG_FORMATS, type LogFormat } from '../log.ts';
 import { startMxlb } from '../main.ts';
+import { checkZonesFolder } from './serve-preflight.ts';
 
 interface ServeArgs {
   zones?: string;
@@ -9,6 +10,7 @@ interface ServeArgs {
   dns?: string[];
   http?: string;
   'log-level'?: string;
+  'log-format'?: LogFormat;
   'state-file'?: string;
   'ehlo-name'?: string;
   'admin-token'?: string;
@@ -79,6 +81,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('http-max-connections', { type: 'number', describe: 'Most simultaneous HTTP connections; more are refused at once', defaultDescription: '256' })
       .option('read-token', { type: 'string', describe: 'Token GET /status, /explain, /metrics, /api and the dashboard require (env MXLB_READ_TOKEN)' })
       .option('read-token-file', { type: 'string', describe: 'File of read tokens, one TOKEN or HOLDER TOKEN per line (env MXLB_READ_TOKEN_FILE)' })
+      .option('log-format', { choices: LOG_FORMATS, describe: 'json (one JSON object per line) or pretty (for people); events: docs/logs.md', defaultDescription: 'pretty on a terminal, else json' })
       .option('log-level', { type: 'string', describe: 'fatal|error|warn|info|debug|trace|silent (env MXLB_LOG_LEVEL)', defaultDescription: 'info' })
       .example('$0 serve --zones ./zones --dns 127.0.0.1:53 --dns [::1]:53', 'Serve on port 53 over IPv4 and IPv6'),
   handler: async (args) => {
@@ -93,7 +96,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       tcpMaxConnections: args['tcp-max-connections'], tcpMaxPerSource: args['tcp-max-per-source'],
       zoneSettle: args['zone-settle'], httpHost: args['http-host'], httpMaxConnections: args['http-max-connections'], readToken: args['read-token'], readTokenFile: args['read-token-file'],
     });
-    const logger = createLogger(config.logLevel);
+    if (!config.sharedZones) checkZonesFolder(config.zonesDir);
+    const logger = createLogger(config.logLevel, args['log-format']);
     const running = await startMxlb(config, logger);
     logger.info(
       { dns: running.dnsEndpoints.map(formatEndpoint), http: formatEndpoint(running.httpEndpoint), zones: config.zonesDir },

@@ -9,6 +9,8 @@
  * API acknowledged is exactly what a restart shows. On open the file is checked entry by entry
  * (state-file.ts); refused entries are reported through `health()` until the next restart.
  */
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
 import type { MemberId, Override, WeightOverride } from '../pool/index.ts';
@@ -67,6 +69,10 @@ export class MemoryStateStore implements StateStore {
   async open(): Promise<void> {
     if (!this.#file) return;
     const file = this.#file;
+    // A missing file in a folder that already existed is usually a lost file (a wiped volume, a
+    // wrong path), and it silently ends every drain and quarantine: say so loudly (docs/logs.md).
+    const folderExisted = existsSync(dirname(file));
+    const fileExisted = existsSync(file);
     await ensureStateDir(file);
     for (const stale of await removeStaleTemporaries(file)) this.#log.warn({ file: stale }, 'removed a temporary state file left by an interrupted write');
     const { data, refused, keptAt } = await loadStateFile(file, this.#now);
@@ -78,7 +84,13 @@ export class MemoryStateStore implements StateStore {
     this.#weights = new Map(Object.entries(data.weights));
     this.#audit = data.audit.slice(-this.#auditLimit);
     this.#view = this.#makeView();
-    this.#log.info({ file: this.#file, members: this.#health.size, overrides: this.#overrides.size }, 'state file loaded');
+    if (fileExisted) this.#log.info({ file: this.#file, members: this.#health.size, overrides: this.#overrides.size }, 'state file loaded');
+    else if (folderExisted) {
+      this.#log.warn(
+        { file },
+        'state file not found: starting without saved state (no drains, quarantines or weight overrides; expected on a first start only, else restore it from a backup: docs/install.md)',
+      );
+    } else this.#log.info({ file }, 'state file is new: first start in this folder');
   }
 
   view(): StateView {

@@ -56,6 +56,8 @@ export class ZoneLoader {
   readonly #settleMs: number;
   #set: ZoneSet = { zones: new Map() };
   #lastGood = new Map<string, LastGood>();
+  /** Files whose last reload reported an error (kept or failed): a later clean load is a recovery. */
+  #failing = new Set<string>();
   readonly #listeners = new Set<ZoneChangeListener>();
   /** Watched folder → watcher and the folder's inode, to notice a folder replaced by another. */
   readonly #watchers = new Map<string, { watcher: FSWatcher; ino: number }>();
@@ -178,6 +180,7 @@ export class ZoneLoader {
     for (const f of report.files) {
       if (f.status !== 'loaded') continue;
       log.info({ file: f.file, origin: f.origin, serial: f.serial, records: f.records }, `zone ${f.origin}. loaded`);
+      if (this.#failing.has(f.file)) log.info({ file: f.file, origin: f.origin, serial: f.serial }, `zone ${f.origin}. recovered: ${f.file} loads again`);
       const before = previous.get(f.file)?.zone;
       if (before && before.origin === f.origin && before.soa.serial === f.serial) {
         // RFC 1996 / RFC 1034 §4.3.5: secondaries only transfer a zone whose serial went up.
@@ -185,7 +188,13 @@ export class ZoneLoader {
       }
     }
     for (const file of report.removed) log.info({ file }, 'zone file removed; its zone is no longer served');
-    log.debug({ reason: report.reason, changed: report.changed, zones: report.zones.size }, 'zones reloaded');
+    // What a reload found, in one line: at info for an operator's SIGHUP (they asked), else debug.
+    const count = (status: string) => report.files.filter((f) => f.status === status).length;
+    const summary = { reason: report.reason, changed: report.changed, zones: report.zones.size, loaded: count('loaded'), unchanged: count('unchanged'), failing: count('kept') + count('failed'), removed: report.removed.length };
+    const text = `zones reloaded (${report.reason}): ${summary.loaded} loaded, ${summary.unchanged} unchanged, ${summary.failing} failing, ${summary.removed} removed`;
+    if (report.reason === 'SIGHUP') log.info(summary, text);
+    else log.debug(summary, text);
+    this.#failing = new Set(report.files.filter((f) => f.status === 'kept' || f.status === 'failed').map((f) => f.file));
   }
 }
 
