@@ -1,6 +1,11 @@
 // The mxlb dashboard: polls GET /status every second (and GET /api/audit every few seconds) and
-// updates the page in place, without reloads. Vanilla JS, no dependencies, no build step.
+// updates the page in place, without reloads. Vanilla JS modules, no build step; the only library
+// is uPlot for the deliverability charts, served by mxlb itself (/uPlot.iife.min.js).
 // Every piece of server data reaches the page through textContent or attributes, never as HTML.
+// The deliverability panel (deliverability.js) polls GET /api/delivery itself, every 10 s.
+
+import { $, clock, el } from './dom.js';
+import { startDeliverability, updateDeliverability } from './deliverability.js';
 
 const POLL_MS = 1000;
 const AUDIT_EVERY = 5; // polls
@@ -20,27 +25,11 @@ let polls = 0;
 let lastOk = 0;
 let lastKeys = { transitions: '', overrides: '', audit: '' };
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === 'class') node.className = value;
-    else node.setAttribute(key, value === true ? '' : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === undefined || child === null || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
 function svg(tag, attrs = {}) {
   const node = document.createElementNS(SVG, tag);
   for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
   return node;
 }
-
-const $ = (id) => document.getElementById(id);
 
 function badge(state) {
   const known = STATES.includes(state) ? state : 'unknown';
@@ -55,10 +44,6 @@ function ago(iso, now) {
   if (seconds < 90) return `${seconds} s ago`;
   if (seconds < 5400) return `${Math.round(seconds / 60)} min ago`;
   return `${Math.round(seconds / 3600)} h ago`;
-}
-
-function clock(iso) {
-  return new Date(iso).toLocaleTimeString([], { hour12: false });
 }
 
 const pct = (fraction) => `${Math.round(fraction * 100)} %`;
@@ -330,6 +315,7 @@ function render(doc) {
   }
   renderTransitions(doc);
   renderOverrides(doc);
+  updateDeliverability(doc);
   document.body.dataset.snapshot = String(doc.server.snapshotVersion);
 }
 
@@ -352,4 +338,5 @@ async function poll() {
   }
 }
 
+startDeliverability();
 void poll();
