@@ -74,6 +74,11 @@ async function serveAndQuery(t: import('ava').ExecutionContext, command: string[
   t.true(reply.answer.length > 0);
   const metrics = await (await fetch(`http://${mxlb.http.host}:${mxlb.http.port}/metrics`)).text();
   t.regex(metrics, new RegExp(`mxlb_build_info\\{[^}]*version="0\\.1\\.0"[^}]*commit="${pkg.commit}"`));
+  // The dashboard's chart library is found in the installed package's node_modules, not only in a checkout.
+  const uplot = await fetch(`http://${mxlb.http.host}:${mxlb.http.port}/uPlot.iife.min.js`);
+  t.is(uplot.status, 200);
+  t.regex(await uplot.text(), /^\/\*! https:\/\/github\.com\/leeoniya\/uPlot/);
+  t.is((await fetch(`http://${mxlb.http.host}:${mxlb.http.port}/deliverability.js`)).status, 200);
   t.is(await mxlb.stop(), 0, 'SIGTERM ends it with exit code 0');
   t.true(existsSync(state), 'the state file was written on the way out');
   return mxlb;
@@ -82,7 +87,7 @@ async function serveAndQuery(t: import('ava').ExecutionContext, command: string[
 test('the tarball holds compiled JavaScript, bin, example zones, docs, deploy files and the dashboard; no sources or tests', async (t) => {
   const { stdout } = await run('tar', ['-tzf', pkg.tarball]);
   const files = stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
-  for (const want of ['bin/mxlb.js', 'dist/cli/main.js', 'dist/build-info.json', 'dist/http/dashboard/index.html', 'zones/relay.example.com.zone', 'docs/install.md', 'deploy/mxlb.service', 'docker/Dockerfile', 'README.md']) {
+  for (const want of ['bin/mxlb.js', 'dist/cli/main.js', 'dist/build-info.json', 'dist/http/dashboard/index.html', 'dist/http/dashboard/deliverability.js', 'zones/relay.example.com.zone', 'docs/install.md', 'deploy/mxlb.service', 'docker/Dockerfile', 'README.md']) {
     t.true(files.includes(want), want);
   }
   t.false(files.some((f) => f.startsWith('src/') || f.startsWith('test/') || f.endsWith('.ts')));
