@@ -2,6 +2,7 @@ import yargs, { type Argv } from 'yargs';
 import { MxlbError } from '../errors.ts';
 import { explainCommand } from './explain.ts';
 import { initCommand } from './init.ts';
+import { flagSuggestions } from './suggest.ts';
 import { memberCommand } from './member.ts';
 import { probeCommand } from './probe.ts';
 import { reputationCommand } from './reputation.ts';
@@ -37,9 +38,12 @@ export function buildCli(argv: string[]): Argv {
     .alias('h', 'help')
     .version(versionLine())
     .wrap(Math.min(100, process.stdout.columns || 100))
-    .fail((message, error) => {
+    .fail((message, error, usage) => {
       if (error && !(error instanceof MxlbError && error.code === 'usage')) throw error;
-      process.stderr.write(`mxlb: ${message ?? error?.message}\nRun "mxlb --help" for usage.\n`);
+      // yargs hands its usage object here: its descriptions are the failing command's options.
+      const known = Object.keys((usage as unknown as { getDescriptions?: () => Record<string, unknown> }).getDescriptions?.() ?? {});
+      const hints = message ? flagSuggestions(message, known).map((h) => `${h}\n`).join('') : '';
+      process.stderr.write(`mxlb: ${message ?? error?.message}\n${hints}Run "mxlb --help" for usage.\n`);
       process.exit(2);
     });
 }

@@ -99,3 +99,9 @@ test('a zone file that recovers is logged as recovered; a SIGHUP reload logs wha
   t.like(summary, { reason: 'SIGHUP', zones: 1, failing: 0, removed: 0 });
   t.is(String(summary.msg), 'zones reloaded (SIGHUP): 0 loaded, 1 unchanged, 0 failing, 0 removed');
 });
+
+test('a mistyped flag gets a suggestion and exit code 2', async (t) => {
+  const result = await serveFails(['--zone', 'zones']);
+  t.is(result.code, 2);
+  t.regex(result.stderr, /Unknown argument: zone\n--zone: did you mean --zones\?\n/);
+});
