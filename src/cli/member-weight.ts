@@ -1,7 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { MxlbError } from '../errors.ts';
 import { changeOptions, overrideBody, type ChangeArgs } from './member-options.ts';
-import { changeMember, checkMemberId, runServerCommand } from './member-run.ts';
+import { call, type ClientOptions } from './client.ts';
+import { changeMember, checkMemberId, runServerCommand, type MemberCommandIo } from './member-run.ts';
 
 interface WeightArgs extends ChangeArgs {
   weight: string;
@@ -37,7 +38,35 @@ export const memberWeightCommand: CommandModule<object, WeightArgs> = {
       body = { weight, ...overrideBody(args) };
     }
     return runServerCommand(args, async (client, io) => {
-      await changeMember(client, io, args.member, 'weight', body, args.json);
+      const result = await changeMember(client, io, args.member, 'weight', body, args.json);
+      if (result.changed && body.weight !== undefined && body.weight > 0) await noteRoundRobin(client, io, args.member);
     });
   },
 };
+
+interface StatusNames {
+  zones?: Array<{ names?: Array<{ owner: string; policy: string; tiers?: Array<{ pools: string[] }> }> }>;
+}
+
+/**
+ * A weight counts only under `policy: weighted`; round-robin names rotate every usable member
+ * equally (weight 0, standby, is honoured by both). Says so on stderr when some or all names that
+ * serve the member's pool are round-robin, so an operator does not wait for a shift that never
+ * comes. Best effort: a status read that fails prints nothing (the change itself succeeded).
+ */
+async function noteRoundRobin(client: ClientOptions, io: MemberCommandIo, member: string): Promise<void> {
+  const pool = member.split('/')[0]!;
+  let doc: StatusNames;
+  try {
+    doc = await call<StatusNames>(client, 'GET', `/status?pool=${encodeURIComponent(pool)}&limit=1`);
+  } catch {
+    return;
+  }
+  const names = (doc.zones ?? []).flatMap((z) => z.names ?? []).filter((n) => (n.tiers ?? []).some((t) => t.pools.includes(pool)));
+  const roundRobin = names.filter((n) => n.policy !== 'weighted').map((n) => n.owner);
+  if (roundRobin.length === 0) return;
+  const where = roundRobin.length === names.length ? 'every name that serves it is' : 'some names that serve it are';
+  io.err.write(
+    `mxlb: note: ${where} round-robin (${roundRobin.join(', ')}): weights other than 0 are ignored there; set "policy: weighted" on the name to use them (docs/zone-format.md)\n`,
+  );
+}
