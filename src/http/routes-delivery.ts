@@ -10,7 +10,8 @@
  * summed (per-provider counts are in /status `reputation.providers` and /metrics). Without
  * `member`, every configured member is listed (zeros when nothing was reported); with one or more
  * `member` parameters only those, and an unknown id is a 404. A bad `minutes` is a 400. Guarded
- * like /status (Host allowlist, read token: exposure.ts, applied in routes.ts).
+ * like /status (Host allowlist, read token: exposure.ts, applied in routes.ts); the body holds
+ * member ids and counts only, nothing redaction would hide, and is sent compact (a Buffer).
  */
 import { configuredMembers } from '../metrics/index.ts';
 import { BUCKET_MS, BUCKETS, OUTCOME_STATUSES, type StatusSeries } from '../signals/index.ts';
@@ -46,7 +47,10 @@ export function deliveryRoutes(ctx: ServerContext): [string, RouteHandler][] {
     const members: Record<string, StatusSeries> = {};
     for (const id of asked.length > 0 ? asked : all) members[id] = ctx.outcomes?.series(id, minutes) ?? emptySeries(minutes);
     const start = (Math.floor(now / BUCKET_MS) - minutes + 1) * BUCKET_MS;
-    return { status: 200, body: { bucketMs: BUCKET_MS, now, start, minutes, members }, headers: { 'cache-control': 'no-store' } };
+    // Compact JSON, not the server's pretty-printed default: 100 members × 5 statuses × 60 counts
+    // are ~350 KB indented and ~65 KB compact, fetched every 10 s by each open dashboard.
+    const body = Buffer.from(JSON.stringify({ bucketMs: BUCKET_MS, now, start, minutes, members }));
+    return { status: 200, body, contentType: 'application/json', headers: { 'cache-control': 'no-store' } };
   };
   return [['GET /api/delivery', handler]];
 }

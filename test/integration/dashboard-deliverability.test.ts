@@ -213,3 +213,47 @@ test('GET /api/delivery is guarded like /status: read token, Host allowlist; the
   t.true(statuses.includes('200 /uPlot.iife.min.js'), statuses.join(', '));
   t.true(statuses.includes('200 /api/delivery'), statuses.join(', '));
 });
+
+test('with 100 members only the charts on screen are drawn; one scrolled into view is drawn then', async (t) => {
+  const setup = await setUp(t, 247);
+  const ids = Array.from({ length: 100 }, (_, i) => `big/m${i + 1}`);
+  // Nothing listens on 127.0.3.x: the members are down (refused), which the charts do not care about.
+  writeFileSync(join(setup.zonesDir, `${ORIGIN}.yaml`), [
+    'records: |',
+    '  @ 300 IN SOA ns1 hostmaster 1 3600 900 604800 60',
+    '  @ 300 IN NS ns1',
+    '  ns1 300 IN A 127.0.0.1',
+    'probe: { interval: 5s }',
+    'pools:',
+    '  big:',
+    '    members:',
+    ...ids.map((_, i) => `      - { name: m${i + 1}, address: 127.0.3.${i + 1}, port: 2525 }`),
+    'names:',
+    '  smtp: { tiers: [[big]] }',
+    '',
+  ].join('\n'));
+  const mxlb = await serve(t, setup);
+  const base = serverUrl(mxlb);
+  const now = Date.now();
+  await post(base, 'big-1', ids.flatMap((member, i) => Array.from({ length: 20 }, (_, k) => ({ member, status: k % 10 === 0 ? 'deferred' : 'sent', at: now - ((i + k) % 50) * MINUTE }))));
+  for (let round = 1; round <= 3; round++) {
+    const started = performance.now();
+    const response = await fetch(`${base}/api/delivery?minutes=60`);
+    const body = await response.text();
+    t.is(response.headers.get('content-type'), 'application/json');
+    t.is(Object.keys((JSON.parse(body) as Delivery).members).length, 100);
+    t.log(`/api/delivery for 100 members, request ${round}: ${body.length} bytes in ${(performance.now() - started).toFixed(1)} ms`);
+  }
+
+  const page = await browser!.newPage({ viewport: { width: 1400, height: 1000 } });
+  t.teardown(() => page.close());
+  await page.goto(`${base}/`);
+  await page.waitForSelector('#delivery-grid .dm[data-member="big/m1"] .chart canvas', { timeout: 20_000 });
+  t.is(await page.locator('#delivery-grid .dm').count(), 100);
+  const drawn = await page.locator('#delivery-grid .dm .chart canvas').count();
+  t.log(`charts drawn with the top of the page on screen: ${drawn} of 100`);
+  t.true(drawn > 0 && drawn <= 40, `${drawn} charts drawn`);
+  await page.locator('#delivery-grid .dm[data-member="big/m100"]').scrollIntoViewIfNeeded();
+  await page.waitForSelector('#delivery-grid .dm[data-member="big/m100"] .chart canvas', { timeout: 10_000 });
+  t.true((await page.locator('#delivery-grid .dm .chart canvas').count()) < 100, 'the middle ones still not drawn');
+});
