@@ -3,6 +3,7 @@ import { basename, extname } from 'node:path';
 import { SourceError } from '../errors.ts';
 import { type EditOutcome, editYamlZone, formatSourceError, type MemberEdit, parseYamlZoneFile, type ReadBack, setMember, writeAtomically, YAML_EXTENSIONS, type ZoneFileContext } from '../zone/index.ts';
 import { locateZone } from './zone-locate.ts';
+import { raiseSerial } from './zone-serial.ts';
 import { failed, unifiedDiff, usage, type CommandOutput } from './zone-output.ts';
 
 /**
@@ -17,6 +18,8 @@ import { failed, unifiedDiff, usage, type CommandOutput } from './zone-output.ts
 
 export interface EditOptions {
   dryRun?: boolean;
+  /** The date the new SOA serial is based on (tests); default now. */
+  today?: Date;
 }
 
 export function editZoneFile(dir: string, originText: string, request: MemberEdit, opts: EditOptions = {}): CommandOutput {
@@ -43,15 +46,29 @@ export function editZoneFile(dir: string, originText: string, request: MemberEdi
     if (!(error instanceof SourceError)) throw error;
     return failed(`${formatSourceError(error)}\nnothing written: the edit would leave ${basename(file)} invalid or cannot be made`);
   }
+  // A changed zone gets a new SOA serial (src/cli/zone-serial.ts), validated like the edit itself.
+  let serialNote = '';
+  const raised = outcome.text !== before ? raiseSerial(outcome.text, opts.today ?? new Date()) : undefined;
+  if (raised) {
+    try {
+      validate(raised.text);
+      outcome = { ...outcome, text: raised.text };
+      serialNote = `; SOA serial ${raised.from} → ${raised.to}`;
+    } catch {
+      // Leave the serial alone: the edit itself is valid, and the loader warns about the serial.
+    }
+  } else if (outcome.text !== before) {
+    serialNote = '; raise the SOA serial where the zone\'s records are (no records block in this file)';
+  }
   if (opts.dryRun) {
-    return { exitCode: 0, stdout: unifiedDiff(`a/${basename(file)}`, `b/${basename(file)}`, before, outcome.text), stderr: `dry run: ${outcome.summary}; nothing written\n` };
+    return { exitCode: 0, stdout: unifiedDiff(`a/${basename(file)}`, `b/${basename(file)}`, before, outcome.text), stderr: `dry run: ${outcome.summary}${serialNote}; nothing written\n` };
   }
   try {
     writeAtomically(file, outcome.text, before);
   } catch (error) {
     return failed(`${file}: ${(error as Error).message}; nothing written`);
   }
-  return { exitCode: 0, stdout: `${file}: ${outcome.summary}\n`, stderr: '' };
+  return { exitCode: 0, stdout: `${file}: ${outcome.summary}${serialNote}\n`, stderr: '' };
 }
 
 /** The loader's YAML zone parser over `text` instead of the file's content; answers how members read back. */

@@ -6,6 +6,9 @@ import { editZoneFile } from '../../../src/cli/zone-edit-file.ts';
 import { listZones } from '../../../src/cli/zone-list.ts';
 import { showZone } from '../../../src/cli/zone-show.ts';
 
+/** Edits raise the SOA serial to the next date-based one (src/cli/zone-serial.ts): a fixed day. */
+const TODAY = new Date('2026-05-02T10:00:00Z');
+
 /** `zone list`, `zone show` and the file side of `zone member …` over a temporary zones folder. */
 const dirs: string[] = [];
 test.after.always(() => {
@@ -75,10 +78,10 @@ test('zone show: records, members, balanced names and MX; --json; unknown zone e
 test('member edits write the file atomically and leave no temporary file behind', (t) => {
   const dir = zonesFolder();
   const file = join(dir, 'relay.test.yaml');
-  const out = editZoneFile(dir, 'relay.test', { op: 'add', pool: 'primary', member: 'mta4', fields: { address: '192.0.2.13' } });
+  const out = editZoneFile(dir, 'relay.test', { op: 'add', pool: 'primary', member: 'mta4', fields: { address: '192.0.2.13' } }, { today: TODAY });
   t.is(out.exitCode, 0, out.stderr);
-  t.is(out.stdout, `${file}: added member primary/mta4 (address 192.0.2.13)\n`);
-  t.is(readFileSync(file, 'utf8'), readFileSync('test/fixtures/yaml-edit/add-after-flow-item.yaml', 'utf8'));
+  t.is(out.stdout, `${file}: added member primary/mta4 (address 192.0.2.13); SOA serial 2024060101 → 2026050201\n`);
+  t.is(readFileSync(file, 'utf8'), readFileSync('test/fixtures/yaml-edit/add-after-flow-item.yaml', 'utf8').replace('2024060101', '2026050201'));
   t.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.')), []);
 });
 
@@ -111,11 +114,20 @@ test('--dry-run prints a unified diff and writes nothing; master-file zones are 
   const dir = zonesFolder();
   const file = join(dir, 'relay.test.yaml');
   const before = readFileSync(file, 'utf8');
-  const out = editZoneFile(dir, 'relay.test', { op: 'set', pool: 'primary', member: 'mta1', fields: { weight: 70 } }, { dryRun: true });
+  const out = editZoneFile(dir, 'relay.test', { op: 'set', pool: 'primary', member: 'mta1', fields: { weight: 70 } }, { dryRun: true, today: TODAY });
   t.is(out.exitCode, 0);
   t.is(out.stdout, [
     '--- a/relay.test.yaml',
     '+++ b/relay.test.yaml',
+    '@@ -2,7 +2,7 @@',
+    ' # Edited by hand and by `mxlb zone member`: keep these comments.',
+    ' ',
+    ' records: |',
+    '-  @    3600 IN SOA ns1 hostmaster 2024060101 3600 600 86400 30',
+    '+  @    3600 IN SOA ns1 hostmaster 2026050201 3600 600 86400 30',
+    '   @    3600 IN NS  ns1',
+    '   ns1  3600 IN A   192.0.2.53',
+    ' ',
     '@@ -16,7 +16,7 @@',
     '     members:',
     '       - name: mta1          # the oldest box',
