@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import type { CommandModule } from 'yargs';
 import { MxlbError } from '../errors.ts';
+import { MEMBER_ID, memberProbeTarget } from './probe-member.ts';
+import { clientDefaults } from '../config.ts';
 import { smtpCheck, type ProbeCheck, type ProbeResult, type ProbeTarget, type StartTlsMode } from '../probe/index.ts';
 
 /**
@@ -18,6 +20,7 @@ export interface ProbeArgs {
   servername?: string;
   'min-cert-days'?: number;
   json: boolean;
+  zones?: string;
 }
 
 /** Anything with write(): process.stdout, or a collector in tests. */
@@ -113,18 +116,22 @@ export function formatResult(target: ProbeTarget, result: ProbeResult, now = Dat
 
 /** Runs one probe and prints it; resolves with the exit code (0 healthy, 1 not). */
 export async function runProbeCommand(args: ProbeArgs, out: Output, check: ProbeCheck = smtpCheck): Promise<number> {
-  const target = probeTarget(args);
+  // POOL/MEMBER: the member's own settings from the zones folder, as the server probes it.
+  const member = MEMBER_ID.test(args.target) ? memberProbeTarget(args.zones ?? clientDefaults().zones, args.target, args.ehlo) : undefined;
+  const target = member?.target ?? probeTarget(args);
   const result = await check(target);
-  out.write(args.json ? `${JSON.stringify(result, null, 2)}\n` : formatResult(target, result));
+  const source = member ? row('member', `${args.target}, settings from ${member.file}`) : '';
+  out.write(args.json ? `${JSON.stringify(result, null, 2)}\n` : source + formatResult(target, result));
   return result.ok ? 0 : 1;
 }
 
 export const probeCommand: CommandModule<object, ProbeArgs> = {
   command: 'probe <target>',
-  describe: 'Run one SMTP health probe against HOST[:PORT] and show each phase',
+  describe: 'Run one SMTP health probe against HOST[:PORT], or a zone member POOL/MEMBER with its own settings, and show each phase',
   builder: (y) =>
     y
-      .positional('target', { type: 'string', demandOption: true, describe: 'MTA as HOST[:PORT] or [IPv6]:PORT (port 25 by default)' })
+      .positional('target', { type: 'string', demandOption: true, describe: 'MTA as HOST[:PORT] or [IPv6]:PORT (port 25 by default), or POOL/MEMBER of a zone' })
+      .option('zones', { type: 'string', describe: 'With POOL/MEMBER: the zones folder (env MXLB_ZONES)', defaultDescription: './zones' })
       .option('starttls', { choices: STARTTLS_MODES, default: 'off' as StartTlsMode, describe: 'off, try (if offered) or require STARTTLS' })
       .option('ehlo', { type: 'string', describe: 'Name sent in EHLO', defaultDescription: 'this host name' })
       .option('timeout', { type: 'number', default: 10_000, describe: 'Timeout of each phase in ms' })
@@ -132,7 +139,8 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
       .option('min-cert-days', { type: 'number', describe: 'Fail when the certificate expires in fewer days' })
       .option('json', { type: 'boolean', default: false, describe: 'Print the probe result as JSON' })
       .example('$0 probe mx1.example.com --starttls require --servername mx1.example.com --min-cert-days 14', 'Check a relay like the health loop does')
-      .example('$0 probe [::1]:2525 --json', 'A local test MTA on IPv6, machine-readable'),
+      .example('$0 probe [::1]:2525 --json', 'A local test MTA on IPv6, machine-readable')
+      .example('$0 probe primary/mta1 --zones /etc/mxlb/zones', "A member with its zone's port, EHLO, STARTTLS, timeouts and certificate checks"),
   handler: async (args) => {
     process.exitCode = await runProbeCommand(args, process.stdout);
   },
