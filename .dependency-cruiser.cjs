@@ -7,6 +7,7 @@
  *   redis/        Redis plumbing (connections, keys, readiness)
  *   signals/      delivery outcomes: record, log parsers, provider groups, outcome store, batches, log follower
  *   reputation/   DNSBL names, answers and test points (pure), lookups through the operator's resolver
+ *   shaping/      traffic shaping models (pure): slow start, warm-up schedules, latency, load
  *   probe/        SMTP check, health machine, probe settings, scheduler
  *   pool/         pool model and selection (pure)
  *   zone/         zone model, parsers, zones folders, published zones
@@ -17,7 +18,7 @@
  *   cli/, main.ts commands and the composition root
  */
 const LEAVES = '^src/(errors|log|config|name|version)[.]ts$';
-const CORE = '^src/(signals|reputation|probe|pool|zone)/';
+const CORE = '^src/(signals|reputation|shaping|probe|pool|zone)/';
 const EDGE = '^src/(state|dns|metrics|http|cli)/|^src/(main|snapshot|snapshot-keeper|override-expiry)[.]ts$';
 
 module.exports = {
@@ -77,6 +78,13 @@ module.exports = {
       comment: 'reputation/ judges members from signals/ outcomes and DNSBL answers: it imports only the root leaves and signals/.',
       from: { path: '^src/reputation/' },
       to: { path: '^src/', pathNot: [LEAVES, '^src/reputation/', '^src/signals/index[.]ts$'] },
+    },
+    {
+      name: 'shaping-above-signals-and-probe',
+      severity: 'error',
+      comment: 'shaping/ holds pure models over outcomes and probe timings: it imports only the root leaves, signals/ and probe/.',
+      from: { path: '^src/shaping/' },
+      to: { path: '^src/', pathNot: [LEAVES, '^src/shaping/', '^src/signals/index[.]ts$', '^src/probe/index[.]ts$'] },
     },
     {
       name: 'probe-below-pool-and-zone',

@@ -10,6 +10,7 @@ import type { Logger } from './log.ts';
 import { configuredMembers, DnsblMetrics, MxlbMetrics, ReputationMetrics } from './metrics/index.ts';
 import { DEFAULT_REPUTATION, DEFAULT_RULES_YAML, DnsblMonitor, listedLists, parseRules } from './reputation/index.ts';
 import { ReputationKeeper } from './reputation-keeper.ts';
+import { ShapingKeeper } from './shaping-keeper.ts';
 import { OutcomeStore } from './signals/index.ts';
 import { ProbeHistory, ProbeScheduler, smtpCheck } from './probe/index.ts';
 import type { Snapshot } from './snapshot.ts';
@@ -90,6 +91,8 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     ? shareOutcomes({ connections: cluster.connections, instanceId: config.instanceId, outcomes, logger: logger.child({ module: 'outcomes' }), members: () => new Set(configuredMembers(keeper.current().zones).keys()) })
     : undefined;
   new ReputationMetrics(metrics.registry).source(reputation);
+  // Traffic shaping (docs/shaping.md): slow start, warm-up, latency and load factors into the snapshot.
+  const shaping = new ShapingKeeper({ keeper, logger: logger.child({ module: 'shaping' }) });
 
   // --zones redis: a follower mirrors the zones published in Redis into the folder the loader
   // serves (its own connections); with Redis down at start, the cached zones are served.
@@ -115,6 +118,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     dnsbl.setTargets(dnsblTargets(zoneSet));
     keeper.setZones(zoneSet);
     reputation.setZones(zoneSet);
+    shaping.setZones(zoneSet);
     const members = new Set(keeper.current().members.keys());
     history.retain(members);
     outcomes.retain(new Set(configuredMembers(zoneSet).keys()));
@@ -123,6 +127,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   });
   const first = await zones.start();
   reputation.start();
+  shaping.start();
   logger.info({ zones: first.zones.size, errors: first.errors.length, dir: config.zonesDir }, 'zones loaded');
 
   // DNS answers in a worker thread (src/dns/worker-host.ts): it gets each snapshot handed over
@@ -145,6 +150,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     scheduler.stop();
     dnsbl.stop();
     reputation.stop();
+    shaping.stop();
     await outcomeShare?.close();
     sharesClock.stop();
     keeper.close();

@@ -13,7 +13,7 @@
  * weight leaves the member's effective state (which is what lets override-expiry sweep it).
  */
 import type { Logger } from './log.ts';
-import type { MemberId, ReputationScale } from './pool/index.ts';
+import type { MemberId, ReputationScale, ShapingFactor } from './pool/index.ts';
 import { memberStates, nextExpiry, sameMemberStates, type Snapshot } from './snapshot.ts';
 import type { StateStore } from './state/index.ts';
 import type { ZoneSet } from './zone/index.ts';
@@ -22,6 +22,7 @@ export class SnapshotKeeper {
   #snapshot: Snapshot;
   #zones: ZoneSet = { zones: new Map() };
   #reputation: ReadonlyMap<MemberId, ReputationScale> = new Map();
+  #shaping: ReadonlyMap<MemberId, readonly ShapingFactor[]> = new Map();
   #expiryTimer: NodeJS.Timeout | undefined;
   readonly #store: StateStore;
   readonly #now: () => number;
@@ -32,7 +33,7 @@ export class SnapshotKeeper {
     this.#store = store;
     this.#now = now;
     this.#log = logger;
-    this.#snapshot = { version: 0, zones: this.#zones, members: new Map() };
+    this.#snapshot = { version: 0, zones: this.#zones, members: new Map(), at: now() };
     store.onChange(() => this.rebuild());
   }
 
@@ -51,6 +52,15 @@ export class SnapshotKeeper {
     this.rebuild();
   }
 
+  /**
+   * The shaping keeper's factors (slow start, warm-up, latency, load) evaluated at the keeper's
+   * clock; swaps only when some member's factors differ (values are quantised by their models).
+   */
+  setShaping(factors: ReadonlyMap<MemberId, readonly ShapingFactor[]>): void {
+    this.#shaping = factors;
+    this.rebuild();
+  }
+
   /** Called after each swap with the new snapshot (not after a rebuild that changed nothing). */
   onSwap(listener: (snapshot: Snapshot) => void): () => void {
     this.#listeners.add(listener);
@@ -61,11 +71,11 @@ export class SnapshotKeeper {
   rebuild(): boolean {
     const now = this.#now();
     const view = this.#store.view();
-    const members = memberStates(view, now, this.#reputation);
+    const members = memberStates(view, now, this.#reputation, this.#shaping);
     const current = this.#snapshot;
     const swapped = this.#zones !== current.zones || !sameMemberStates(members, current.members);
     if (swapped) {
-      this.#snapshot = { version: current.version + 1, zones: this.#zones, members };
+      this.#snapshot = { version: current.version + 1, zones: this.#zones, members, at: now };
       this.#log.debug({ version: this.#snapshot.version }, 'snapshot swapped');
       for (const listener of this.#listeners) listener(this.#snapshot);
     } else {

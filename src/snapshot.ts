@@ -6,6 +6,7 @@ import {
   type MemberStateInputs,
   type Override,
   type ReputationScale,
+  type ShapingFactor,
   type WeightOverride,
 } from './pool/index.ts';
 import type { StateView } from './state/index.ts';
@@ -30,6 +31,13 @@ export interface Snapshot {
    * verdict or an override. A member absent here has no verdict yet: `UNKNOWN_STATE`, usable.
    */
   members: ReadonlyMap<MemberId, EffectiveState>;
+  /**
+   * The snapshot's time (epoch ms): when its member states, shaping factors included, were
+   * evaluated. Time-dependent weight factors are read as of this time (`composeWeight`'s `now`).
+   * Absent in snapshots built by hand (tests, benches) and in the DNS worker's copy, which needs
+   * no clock: the factors' values travel in `members`.
+   */
+  at?: number;
 }
 
 /**
@@ -37,8 +45,13 @@ export interface Snapshot {
  * on top, and the reputation model's weight scales. Expired overrides are dropped here, so a
  * rebuild at the expiry time releases them.
  */
-export function memberStates(view: StateView, now: number, reputation: ReadonlyMap<MemberId, ReputationScale> = new Map()): Map<MemberId, EffectiveState> {
-  const ids = new Set<MemberId>([...view.health.keys(), ...view.overrides.keys(), ...view.weights.keys(), ...reputation.keys()]);
+export function memberStates(
+  view: StateView,
+  now: number,
+  reputation: ReadonlyMap<MemberId, ReputationScale> = new Map(),
+  shaping: ReadonlyMap<MemberId, readonly ShapingFactor[]> = new Map(),
+): Map<MemberId, EffectiveState> {
+  const ids = new Set<MemberId>([...view.health.keys(), ...view.overrides.keys(), ...view.weights.keys(), ...reputation.keys(), ...shaping.keys()]);
   const states = new Map<MemberId, EffectiveState>();
   for (const id of ids) {
     const health = view.health.get(id);
@@ -50,6 +63,8 @@ export function memberStates(view: StateView, now: number, reputation: ReadonlyM
     if (weight) inputs.weight = weight;
     const scale = reputation.get(id);
     if (scale) inputs.reputation = scale;
+    const factors = shaping.get(id);
+    if (factors && factors.length > 0) inputs.shaping = factors;
     states.set(id, effectiveState(inputs, now));
   }
   return states;
@@ -57,8 +72,9 @@ export function memberStates(view: StateView, now: number, reputation: ReadonlyM
 
 /**
  * Whether two member-state maps give the same answers (pure): the same members, each with the
- * same state, observed state and reason, override (kind, author, reason, at, expiresAt) and weight
- * override (weight, author, reason, at, expiresAt). Everything an answer, `/explain` or `/status`
+ * same state, observed state and reason, override (kind, author, reason, at, expiresAt), weight
+ * override (weight, author, reason, at, expiresAt), reputation scale and shaping factors (name,
+ * value, reason, in order). Everything an answer, `/explain` or `/status`
  * reads from a snapshot member is compared; probe timestamps and counters are not in it.
  */
 export function sameMemberStates(a: ReadonlyMap<MemberId, EffectiveState>, b: ReadonlyMap<MemberId, EffectiveState>): boolean {
@@ -87,7 +103,17 @@ const STATE_FIELDS: { [K in keyof Required<EffectiveState>]: (a: EffectiveState[
   override: (a, b) => sameFields(a, b, OVERRIDE_FIELDS),
   weight: (a, b) => sameFields(a, b, WEIGHT_FIELDS),
   reputation: (a, b) => sameFields(a, b, REPUTATION_FIELDS),
+  shaping: (a, b) => sameShaping(a, b),
 };
+
+const SHAPING_FIELDS = fields<ShapingFactor>({ name: true, value: true, reason: true });
+
+function sameShaping(a: readonly ShapingFactor[] | undefined, b: readonly ShapingFactor[] | undefined): boolean {
+  if (a === b) return true;
+  const x = a ?? [];
+  const y = b ?? [];
+  return x.length === y.length && x.every((f, i) => sameFields(f, y[i], SHAPING_FIELDS));
+}
 const STATE_KEYS = Object.keys(STATE_FIELDS) as (keyof EffectiveState)[];
 
 function sameState(a: EffectiveState, b: EffectiveState): boolean {

@@ -3,7 +3,7 @@
  * predicate selection is built on. The clock is a parameter (DESIGN principle 5).
  */
 import { isLive } from './live.ts';
-import type { EffectiveState, Member, ObservedState, Override, ReputationScale, WeightOverride } from './model.ts';
+import type { EffectiveState, Member, ObservedState, Override, ReputationScale, ShapingFactor, WeightOverride } from './model.ts';
 import { composeWeight } from './weight.ts';
 
 /** Inputs the state store holds for one member. */
@@ -13,6 +13,8 @@ export interface MemberStateInputs {
   override?: Override;
   weight?: WeightOverride;
   reputation?: ReputationScale;
+  /** Shaping factors evaluated at the snapshot's time (none: absent or empty). */
+  shaping?: readonly ShapingFactor[];
 }
 
 /** Combine observed health and overrides at time `now`; expired overrides no longer count. */
@@ -26,6 +28,7 @@ export function effectiveState(inputs: MemberStateInputs, now: number): Effectiv
   }
   if (weight && isLive(weight, now)) state.weight = weight;
   if (inputs.reputation) state.reputation = inputs.reputation;
+  if (inputs.shaping && inputs.shaping.length > 0) state.shaping = inputs.shaping;
   return state;
 }
 

@@ -10,6 +10,10 @@
 import type { MemberId, Name } from '../name.ts';
 import type { ObservedState, ProbeSettings } from '../probe/index.ts';
 import type { DnsblConfig, ReputationSettings } from '../reputation/index.ts';
+import type { PoolShaping, ShapingFactor, WarmUpPlan } from '../shaping/index.ts';
+
+/** The shaping vocabulary pools and effective states carry (docs/shaping.md). */
+export type { PoolShaping, ShapingFactor, ShapingFactorName, WarmUpPlan } from '../shaping/index.ts';
 
 export { memberId, type MemberId } from '../name.ts';
 /** The probe's vocabulary that pools carry (`Pool.probe`) and effective state reads (`observed`). */
@@ -32,10 +36,15 @@ export interface Member {
   weight: number;
   /** Host name published as MX exchange (RFC 1035 §3.3.9), canonical. Members may share a host (A + AAAA). */
   host: Name;
+  /** The member's `warm-up:` opt-in (schedule resolved by the parser), if any. */
+  warmUp?: WarmUpPlan;
 }
 
-/** Rotation of healthy members, or weighted random sampling without replacement (Efraimidis–Spirakis). */
-export type Policy = 'round-robin' | 'weighted';
+/**
+ * Rotation of healthy members, or weighted random sampling without replacement (Efraimidis–Spirakis);
+ * `latency` draws like `weighted` with each member's `latency` factor in its weight (docs/shaping.md).
+ */
+export type Policy = 'round-robin' | 'weighted' | 'latency';
 
 /**
  * What a balanced name answers when no tier has a usable member:
@@ -102,6 +111,8 @@ export interface Pool {
   probe: ProbeSettings;
   /** The pool's `reputation:` settings (zone block ← pool override); absent: none configured. */
   reputation?: PoolReputation;
+  /** The pool's shaping keys (`slow-start:`, `latency:`, `agent:`, `load:`); absent: none. */
+  shaping?: PoolShaping;
 }
 
 /** What a pool's `reputation:` block configures; the reputation model's settings join it here. */
@@ -157,6 +168,11 @@ export interface EffectiveState {
   weight?: WeightOverride;
   /** A weight scale the reputation model applies (a `scale` response rule in force), if any. */
   reputation?: ReputationScale;
+  /**
+   * Time- and load-dependent scales (slow start, warm-up, latency, load) the shaping keeper
+   * evaluated at the snapshot's time, in composition order; absent or empty: none in force.
+   */
+  shaping?: readonly ShapingFactor[];
 }
 
 /** The reputation model's weight scale for a member: a factor in [0, 1] and why. */

@@ -14,7 +14,7 @@
  */
 import { degradedTtl, rotate, type Decision, type MemberDecision, type Outcome } from './decision.ts';
 import type { BalancedName, Member, MxBinding } from './model.ts';
-import { drawFor, WEIGHTED_VARIANTS, type DrawOptions } from './select.ts';
+import { byWeightPolicy, drawFor, WEIGHTED_VARIANTS, type DrawOptions } from './select.ts';
 import { planTiers, type StateLookup, type TierPlan } from './tiers.ts';
 import { weightedRingSlot } from './weighted.ts';
 
@@ -94,7 +94,7 @@ export function selectMx(binding: MxBinding, name: BalancedName, states: StateLo
   const decision = plan.decision;
   const max = Math.max(1, Math.floor(name.max));
   const step = Math.max(1, Math.floor(binding.step));
-  const byWeight = name.policy === 'weighted' && decision.mode !== 'fail-open';
+  const byWeight = byWeightPolicy(name) && decision.mode !== 'fail-open';
   const published = new Map<string, number>();
   const records: MxEntry[] = [];
   const tiers = tiersToPublish(plan);

@@ -9,6 +9,7 @@
  *   the other places are weighted random draws without replacement. The policy owns its
  *   randomness: a generator seeded by (`seed`, owner, family, variant) and a ring phase seeded by
  *   (`seed`, owner, family) (`random.ts`), so the same inputs give the same answer.
+ * - `latency`: as `weighted`; the composed weights include each member's `latency` factor.
  * - fail-open (all down, policy `all`): rotation whatever the policy, so standbys (weight 0) and
  *   every member get their turn.
  *
@@ -77,9 +78,14 @@ export function drawFor(owner: string, family: number, opts: DrawOptions): { ran
   return { random, ring: { slot: opts.variant, slots: WEIGHTED_VARIANTS, phase } };
 }
 
+/** `weighted` and `latency` both draw by composed weight (`latency` adds its factor there). */
+export function byWeightPolicy(name: BalancedName): boolean {
+  return name.policy === 'weighted' || name.policy === 'latency';
+}
+
 /** Order `pick` by policy; `k` caps the result. */
 function order(pick: readonly MemberDecision[], name: BalancedName, failOpen: boolean, k: number, opts: SelectOptions): MemberDecision[] {
-  if (name.policy === 'weighted' && !failOpen) {
+  if (byWeightPolicy(name) && !failOpen) {
     const { random, ring } = drawFor(name.owner, opts.family, opts);
     return weightedRingSlot(pick, (c) => c.weight.weight, k, random, ring);
   }
@@ -91,7 +97,7 @@ export function selectMembers(name: BalancedName, states: StateLookup, opts: Sel
   const decision = plan.decision;
   const max = Math.max(1, Math.floor(name.max));
   const failOpen = decision.mode === 'fail-open';
-  const byWeight = name.policy === 'weighted' && !failOpen;
+  const byWeight = byWeightPolicy(name) && !failOpen;
   const ordered = decision.outcome === 'answer' ? order(plan.pick, name, failOpen, max, opts) : [];
   ordered.forEach((c, position) => {
     c.verdict = 'selected';

@@ -53,7 +53,7 @@ function weigh(name: BalancedName, states: StateLookup, family: AddressFamily | 
       if (seen.has(member.id)) continue; // listed in an earlier tier or pool: that one counts
       seen.add(member.id);
       const state = states(member.id);
-      const weight = composeWeight(member, state, now);
+      const weight = composeWeight(member, state, now, name.policy);
       const exclusion = exclusionOf(weight);
       const decision: MemberDecision = { member, tier: index, state, weight, verdict: 'excluded', reason: exclusion ?? 'serving', share: 0 };
       if (exclusion !== undefined) decision.exclusion = exclusion;

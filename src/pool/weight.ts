@@ -11,16 +11,22 @@
  *   from a `scale` response rule (an automatic quarantine is an override, so it is `state`);
  * - `state` (scale, 0 or 1): 1 while the member is usable (up, or unknown before its first verdict),
  *   0 while it is down, drained or quarantined.
- * Later factors (reputation, warm-up, slow start, latency, load) are further scales, each with its
- * reason. `serving` is the product without the state factor: the weight the member carries while
+ * - `slow-start`, `warm-up`, `latency`, `load` (scales, 0–1, present only while in force): the
+ *   shaping factors (`state.shaping`, docs/shaping.md), each with its own reason code. They depend
+ *   on time, probes and load, so the shaping keeper evaluates them at the snapshot's time
+ *   (`Snapshot.at`) and the snapshot carries the values: answers stay a function of the snapshot.
+ *   `latency` counts only under the `latency` policy (`policy` argument); the others always.
+ * `serving` is the product without the state factor: the weight the member carries while
  * it is usable (what `/status` calls `effectiveWeight` and weighted draws use). `now` is the
- * snapshot's clock for time-dependent factors (DESIGN principle 5); today's factors do not read it.
+ * snapshot's clock (`Snapshot.at`, DESIGN principle 5): a shaping factor evaluated for a time
+ * after `now` would be from the future, so callers pass the snapshot's time, never the wall clock.
  */
-import type { EffectiveState, Member, OverrideKind } from './model.ts';
+import type { EffectiveState, Member, OverrideKind, Policy, ShapingFactorName } from './model.ts';
+import type { ShapingReason } from '../shaping/index.ts';
 
-export type WeightFactorName = 'configured' | 'operator' | 'reputation' | 'state';
+export type WeightFactorName = 'configured' | 'operator' | 'reputation' | ShapingFactorName | 'state';
 
-export type WeightReason = 'configured' | 'operator-weight' | 'reputation-scale' | 'usable' | 'down' | OverrideKind;
+export type WeightReason = 'configured' | 'operator-weight' | 'reputation-scale' | 'usable' | 'down' | OverrideKind | ShapingReason;
 
 export interface WeightFactor {
   name: WeightFactorName;
@@ -41,9 +47,13 @@ export interface MemberWeight {
 /** Why a member cannot carry traffic: its state (override first, then health), or weight 0 (standby). */
 export type Exclusion = 'down' | OverrideKind | 'standby';
 
-export function composeWeight(member: Member, state: EffectiveState, _now = 0): MemberWeight {
+export function composeWeight(member: Member, state: EffectiveState, _now = 0, policy?: Policy): MemberWeight {
   const factors: WeightFactor[] = [{ name: 'configured', kind: 'base', value: member.weight, reason: 'configured' }];
   if (state.weight) factors.push({ name: 'operator', kind: 'base', value: state.weight.weight, reason: 'operator-weight' });
+  for (const f of state.shaping ?? []) {
+    if (f.name === 'latency' && policy !== 'latency') continue;
+    factors.push({ name: f.name, kind: 'scale', value: f.value, reason: f.reason });
+  }
   if (state.reputation) factors.push({ name: 'reputation', kind: 'scale', value: state.reputation.factor, reason: 'reputation-scale' });
   const usable = state.state === 'up' || state.state === 'unknown';
   const stateReason: WeightReason = usable ? 'usable' : state.override ? state.override.kind : 'down';

@@ -12,7 +12,7 @@ import type { PoolDraft } from './yaml-pools.ts';
 export const NAME_KEYS = ['tiers', 'policy', 'max', 'ttl', 'degraded-ttl', 'host-ttl', 'min-healthy', 'all-down'] as const;
 export const TIER_KEYS = ['pools', 'min-healthy'] as const;
 export const MX_KEYS = ['from', 'step', 'ttl'] as const;
-const POLICIES: readonly Policy[] = ['round-robin', 'weighted'];
+const POLICIES: readonly Policy[] = ['round-robin', 'weighted', 'latency'];
 const ALL_DOWN: readonly AllDownPolicy[] = ['all', 'nodata', 'servfail'];
 
 export const DEFAULT_MX_STEP = 10;

@@ -8,13 +8,14 @@ import { parseName } from '../master/rdata-parser.ts';
 import { entries, fields, int, items, str, type Entry, type YamlSource } from './yaml-nodes.ts';
 import { readProbe } from './yaml-probe.ts';
 import { mergeReputation, readReputation, type ReputationDraft } from './yaml-reputation.ts';
+import { readPoolShaping, SHAPING_POOL_KEYS } from './yaml-shaping.ts';
 
 /**
  * The `pools:` section: pool name → probe overrides and members. Pool and member names become the
  * member id `<pool>/<member>` (health, overrides, metrics labels, CLI arguments), so both must be
  * DNS-safe labels; a member's `host` defaults to `<member>.<origin>`.
  */
-export const POOL_KEYS = ['probe', 'reputation', 'members'] as const;
+export const POOL_KEYS = ['probe', 'reputation', ...SHAPING_POOL_KEYS, 'members'] as const;
 export const MEMBER_KEYS = ['name', 'address', 'port', 'weight', 'host'] as const;
 
 export const DEFAULT_PORT = 25;
@@ -55,7 +56,8 @@ export function readPools(src: YamlSource, node: Node | null, origin: Name, zone
     const probe = mergeProbeSettings(zoneProbe, readProbe(src, f.get('probe')?.value ?? null, `pool ${name} probe`));
     const reputation = mergeReputation(src, zoneReputation, readReputation(src, f.get('reputation')?.value ?? null, `pool ${name} reputation`), `pool ${name}`);
     const members = f.has('members') ? readMembers(src, f.get('members')!, name, origin) : [];
-    const pool: Pool = { name, members: members.map((d) => d.member), probe, ...(reputation ? { reputation } : {}) };
+    const shaping = readPoolShaping(src, f, `pool ${name}`);
+    const pool: Pool = { name, members: members.map((d) => d.member), probe, ...(reputation ? { reputation } : {}), ...(shaping ? { shaping } : {}) };
     pools.set(name, { pool, line: src.line(entry.keyNode), members });
   }
   return pools;

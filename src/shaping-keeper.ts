@@ -1,0 +1,120 @@
+/**
+ * Applies the traffic-shaping models (edge: one timer; docs/shaping.md). It watches every snapshot
+ * swap for members coming back (slow start), and on a short tick evaluates each configured
+ * member's shaping factors — slow start, warm-up, latency, load — at its clock, handing them to
+ * the SnapshotKeeper (`setShaping`). The models quantise their values, so the snapshot (and the
+ * answer cache) is rebuilt only when a factor moved by a step, never on the DNS path.
+ *
+ * Contract: `setZones` tells it the configured members and their pools' settings; `start` arms
+ * the tick (default 1 s) and `stop` disarms it. Factors are pushed only when some member's list
+ * differs from the last one pushed. A factor of 0 makes the member a standby (`weight.ts`), which
+ * tiers, min-healthy and the all-down policy treat like any other standby.
+ */
+import type { Logger } from './log.ts';
+import type { Member, MemberId, Pool, ShapingFactor } from './pool/index.ts';
+import { SlowStartTracker } from './shaping/index.ts';
+import type { SnapshotKeeper } from './snapshot-keeper.ts';
+import type { ZoneSet } from './zone/index.ts';
+
+export interface ShapingKeeperOptions {
+  keeper: SnapshotKeeper;
+  logger: Logger;
+  now?: () => number;
+  /** Evaluation period, default 1 s (slow-start and warm-up steps are coarser than this). */
+  tickMs?: number;
+}
+
+/** One configured member with its pool (the first pool that lists it wins, as in tiers). */
+interface Configured {
+  member: Member;
+  pool: Pool;
+}
+
+export class ShapingKeeper {
+  readonly #o: Required<ShapingKeeperOptions>;
+  readonly #slow = new SlowStartTracker();
+  #members = new Map<MemberId, Configured>();
+  #pushed = new Map<MemberId, readonly ShapingFactor[]>();
+  #timer: NodeJS.Timeout | undefined;
+  #pending = false;
+  #stops: Array<() => void> = [];
+
+  constructor(options: ShapingKeeperOptions) {
+    this.#o = { now: Date.now, tickMs: 1000, ...options };
+    this.#stops.push(options.keeper.onSwap(() => this.#observe()));
+  }
+
+  /** The members to shape: every member of the served zones, with its pool's settings. */
+  setZones(zones: ZoneSet): void {
+    const members = new Map<MemberId, Configured>();
+    for (const zone of zones.zones.values()) {
+      for (const pool of zone.balancing?.pools.values() ?? []) {
+        for (const member of pool.members) if (!members.has(member.id)) members.set(member.id, { member, pool });
+      }
+    }
+    this.#members = members;
+    this.#slow.retain(new Set(members.keys()));
+    this.#observe();
+  }
+
+  start(): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => this.evaluate(), this.#o.tickMs);
+    this.#timer.unref();
+    this.evaluate();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    for (const stop of this.#stops.splice(0)) stop();
+  }
+
+  /** The factors last handed to the snapshot keeper (for /status and tests). */
+  factors(): ReadonlyMap<MemberId, readonly ShapingFactor[]> {
+    return this.#pushed;
+  }
+
+  /** Evaluates every member's factors now and hands them over when any changed; returns whether. */
+  evaluate(): boolean {
+    const now = this.#o.now();
+    const next = new Map<MemberId, readonly ShapingFactor[]>();
+    for (const [id, { pool }] of this.#members) {
+      const list: ShapingFactor[] = [];
+      const slow = this.#slow.factor(id, pool.shaping?.slowStart, now);
+      if (slow) list.push(slow);
+      if (list.length > 0) next.set(id, list);
+    }
+    if (sameFactors(next, this.#pushed)) return false;
+    this.#pushed = next;
+    this.#o.logger.debug({ members: next.size }, 'shaping factors changed');
+    this.#o.keeper.setShaping(next);
+    return true;
+  }
+
+  /** After a swap: note each member's state (slow start), then evaluate outside the swap's call. */
+  #observe(): void {
+    const now = this.#o.now();
+    const states = this.#o.keeper.current().members;
+    for (const id of this.#members.keys()) this.#slow.observe(id, states.get(id)?.state ?? 'unknown', now);
+    this.#soon();
+  }
+
+  #soon(): void {
+    if (this.#pending) return;
+    this.#pending = true;
+    queueMicrotask(() => {
+      this.#pending = false;
+      this.evaluate();
+    });
+  }
+}
+
+function sameFactors(a: ReadonlyMap<MemberId, readonly ShapingFactor[]>, b: ReadonlyMap<MemberId, readonly ShapingFactor[]>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [id, x] of a) {
+    const y = b.get(id);
+    if (!y || x.length !== y.length || x.some((f, i) => f.name !== y[i]!.name || f.value !== y[i]!.value || f.reason !== y[i]!.reason)) return false;
+  }
+  return true;
+}

@@ -1,0 +1,115 @@
+/**
+ * Traffic-shaping settings and factors (pure data): what a pool's `slow-start:`, `latency:`,
+ * `agent:` and `load:` keys and a member's `warm-up:` key configure (docs/shaping.md), and the
+ * factor the shaping models hand to the weight composition (`pool/weight.ts`).
+ */
+import type { MemberId } from '../name.ts';
+import type { ProviderGroup } from '../signals/index.ts';
+
+/** The shaping factors of the weight composition, in the order they multiply. */
+export type ShapingFactorName = 'slow-start' | 'warm-up' | 'latency' | 'load';
+
+/** Why a shaping factor has its value (docs/shaping.md lists each). */
+export type ShapingReason =
+  | 'slow-start-ramp'
+  | 'warm-up-open-loop'
+  | 'warm-up-under-cap'
+  | 'warm-up-near-cap'
+  | 'warm-up-cap-reached'
+  | 'warm-up-signals-stale'
+  | 'warm-up-paused-suspect'
+  | 'warm-up-paused-operator'
+  | 'latency-relative'
+  | 'latency-over-limit'
+  | 'agent-weight'
+  | 'agent-drain'
+  | 'agent-maint'
+  | 'agent-down'
+  | 'load-between-watermarks'
+  | 'load-above-high';
+
+/**
+ * One scale a shaping model evaluated at the snapshot's time: a value in [0, 1] (0 = standby, used
+ * only by fail-open) and a machine-readable reason code (e.g. `slow-start-ramp`, `warm-up-cap-reached`).
+ */
+export interface ShapingFactor {
+  name: ShapingFactorName;
+  value: number;
+  reason: ShapingReason;
+}
+
+/** Per-member factors, in `ShapingFactorName` order. */
+export type ShapingFactors = ReadonlyMap<MemberId, readonly ShapingFactor[]>;
+
+/** Pool `slow-start:` (HAProxy `slowstart`, Envoy `slow_start_config`): a linear ramp after recovery. */
+export interface SlowStartSettings {
+  windowMs: number;
+  /** Share of full weight at the start of the ramp (Envoy `min_weight_percent`), 0 < floor ≤ 1. */
+  floor: number;
+}
+
+/** Pool `latency:` settings for the `latency` policy. */
+export interface LatencySettings {
+  /** EWMA smoothing of each probe's SMTP-phase latency, 0 < alpha ≤ 1. */
+  alpha: number;
+  /** The factor is quantised to this step and only changes when it moved by more than one step. */
+  step: number;
+  /** Exponent of the relative-latency penalty (factor = (fastest / own)^exponent). */
+  exponent: number;
+  /** A member whose EWMA is above this is a standby (factor 0, used only when needed); absent: none. */
+  limitMs?: number;
+}
+
+/** Pool `agent:` (HAProxy `agent-check`): a TCP port on the MTA that answers one line. */
+export interface AgentSettings {
+  port: number;
+  intervalMs: number;
+  timeoutMs: number;
+}
+
+/** Pool `load:` watermarks: load ≤ low full weight, falling linearly to 0 at high and above. */
+export interface LoadSettings {
+  /** Which reported value the watermarks read. */
+  metric: 'queue' | 'connections';
+  low: number;
+  high: number;
+  /** A load report older than this is ignored (the member gets its full weight back). */
+  staleMs: number;
+}
+
+/** Everything a pool configures for shaping; absent keys are off. */
+export interface PoolShaping {
+  slowStart?: SlowStartSettings;
+  latency?: LatencySettings;
+  agent?: AgentSettings;
+  load?: LoadSettings;
+}
+
+/** One day of a warm-up schedule: a daily cap (total and/or per provider group), or a weight percent. */
+export interface WarmUpDay {
+  /** Messages per day across all providers. */
+  cap?: number;
+  /** Messages per day per provider group. */
+  providers?: Partial<Record<ProviderGroup, number>>;
+  /** Share of full weight (0–100) for a percent curve; a cap day's open-loop share is cap / last cap. */
+  percent?: number;
+}
+
+/** A named warm-up schedule (zone `warm-up-schedules:` or a preset). */
+export interface WarmUpSchedule {
+  name: string;
+  /** IANA time zone whose midnight starts a warm-up day (default UTC). */
+  timeZone: string;
+  /** Day 1 first; after the last day the warm-up is complete. */
+  days: readonly WarmUpDay[];
+}
+
+/** A member's `warm-up:` opt-in: which schedule, from which local date (YYYY-MM-DD, day 1). */
+export interface WarmUpPlan {
+  schedule: WarmUpSchedule;
+  start: string;
+}
+
+export const DEFAULT_SLOW_START_FLOOR = 0.1;
+export const DEFAULT_LATENCY: LatencySettings = Object.freeze({ alpha: 0.3, step: 0.05, exponent: 2 });
+export const DEFAULT_AGENT_INTERVAL_MS = 5000;
