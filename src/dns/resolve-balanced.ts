@@ -13,7 +13,7 @@
  * other family serves gets NODATA whose SOA TTL is capped at the degraded TTL (RFC 2308 §5:
  * resolvers cache NODATA for min(SOA TTL, MINIMUM)), so senders ask again soon after it recovers.
  */
-import { selectMembers, selectMx, type AddressFamily, type BalancedName, type MemberHost, type MxBinding, type Outcome } from '../pool/index.ts';
+import { rotateSlice, selectMembers, selectMx, type AddressFamily, type Selection, type BalancedName, type MemberHost, type MxBinding, type Outcome } from '../pool/index.ts';
 import { RRType, type Name, type ResourceRecord, type RRSet, type Zone } from '../zone/index.ts';
 import { addressData, hostAddressSet, hostAddressSets, memberHosts } from './resolve-hosts.ts';
 import { recordsOf } from './resolve-lookup.ts';
@@ -112,8 +112,29 @@ function hostAnswer(inputs: SelectionInputs, zone: Zone, host: MemberHost, famil
   return result;
 }
 
+/**
+ * Plans per snapshot: a rotation policy's answer for ring slot `v` is the same plan rotated by `v`
+ * (`rotateSlice`), so a name with thousands of members plans once per snapshot and each reply
+ * orders `max` members, instead of planning every member again for every slot beyond the answer
+ * cache's ring. Keyed by the snapshot's (immutable) member map and the zone's (immutable) name.
+ */
+const plans = new WeakMap<object, WeakMap<BalancedName, Array<Selection | undefined>>>();
+
+function selectionFor(inputs: SelectionInputs, balanced: BalancedName, family: AddressFamily): Selection {
+  const full = () => selectMembers(balanced, inputs.states, { variant: inputs.variant, family, seed: inputs.version });
+  if (inputs.explain) return full();
+  let byName = plans.get(inputs.members);
+  if (!byName) plans.set(inputs.members, (byName = new WeakMap()));
+  let byFamily = byName.get(balanced);
+  if (!byFamily) byName.set(balanced, (byFamily = []));
+  let planned = byFamily[family];
+  if (!planned) byFamily[family] = planned = selectMembers(balanced, inputs.states, { variant: 0, family, seed: inputs.version });
+  if (planned.byWeight || planned.variants <= 1 || planned.outcome !== 'answer') return inputs.variant === 0 ? planned : full();
+  return { ...planned, members: rotateSlice(planned.pick, inputs.variant, balanced.max) };
+}
+
 function addressSet(inputs: SelectionInputs, balanced: BalancedName, family: AddressFamily, owner: Name): { outcome: Outcome; rrset: RRSet; negativeTtl?: number; selected: Selected } {
-  const selection = selectMembers(balanced, inputs.states, { variant: inputs.variant, family, seed: inputs.version });
+  const selection = selectionFor(inputs, balanced, family);
   const type = family === 4 ? RRType.A : RRType.AAAA;
   const members = selection.outcome === 'answer' ? selection.members.map((m) => m.id) : [];
   const rrset = { owner, type, ttl: selection.ttl, rdata: addressData(type, selection.members) };

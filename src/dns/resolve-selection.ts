@@ -17,6 +17,10 @@ export interface SelectionInputs {
   readonly variant: number;
   /** Snapshot member states; a member without a verdict is UNKNOWN_STATE (usable, cold start). */
   readonly states: StateLookup;
+  /** The snapshot's member map: immutable per snapshot, so plans made from it may be cached by it. */
+  readonly members: ReadonlyMap<MemberId, unknown>;
+  /** True when someone reads the decisions (/explain): every selection is then made in full. */
+  readonly explain: boolean;
 }
 
 export interface Selected {
@@ -30,12 +34,14 @@ export interface Selected {
 
 export const NOTHING_SELECTED: Selected = Object.freeze({ variants: 1, members: Object.freeze([]), decisions: Object.freeze([]) });
 
-export function selectionInputs(snapshot: Snapshot, variant: number): SelectionInputs {
+export function selectionInputs(snapshot: Snapshot, variant: number, explain = false): SelectionInputs {
   const members = snapshot.members;
   return {
     version: snapshot.version,
     variant: Number.isFinite(variant) ? Math.floor(variant) : 0,
     states: (id) => members.get(id) ?? UNKNOWN_STATE,
+    members,
+    explain,
   };
 }
 

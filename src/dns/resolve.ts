@@ -96,7 +96,7 @@ export function resolve(question: Question, snapshot: Snapshot, variant = 0, obs
   const zone = authorityFor(snapshot, qname, qtype);
   if (!zone) return bare(Rcode.REFUSED);
   // Static zones get no selection inputs: no selection state, and `variants` stays 1.
-  const inputs = zone.balancing ? selectionInputs(snapshot, variant) : undefined;
+  const inputs = zone.balancing ? selectionInputs(snapshot, variant, observe !== undefined) : undefined;
   const { resolution, selected } = answerFrom(zone, qname, qtype, inputs);
   resolution.variants = selected.variants;
   // Only members whose records made it into the reply: a selection an ANY query tried and

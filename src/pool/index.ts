@@ -6,7 +6,7 @@ export { MAX_EXPIRY_MS, parseExpiry } from './expiry.ts';
 export { composeWeight, exclusionOf, type Exclusion, type MemberWeight, type WeightFactor, type WeightFactorName, type WeightReason } from './weight.ts';
 export type { Decision, DegradedReason, MemberDecision, MemberReason, Outcome, Rule, SelectionMode, TierDecision, TierRecord } from './decision.ts';
 export { planTiers, type StateLookup, type TierPlan } from './tiers.ts';
-export { selectMembers, WEIGHTED_VARIANTS, type DrawOptions, type SelectOptions, type Selection } from './select.ts';
+export { rotateSlice, selectMembers, WEIGHTED_VARIANTS, type DrawOptions, type SelectOptions, type Selection } from './select.ts';
 export { selectHost, type MemberHost, type HostSelection } from './host.ts';
 export { selectMx, type MxEntry, type MxSelection } from './mx.ts';
 export { seededRandom, ringPhase } from './random.ts';

@@ -67,7 +67,24 @@ export interface Selection {
   ttl: number;
   /** How many distinct answers the cache should prebuild for this name and family (≥ 1). */
   variants: number;
+  /**
+   * The ring's candidates in configured order (empty unless outcome is `answer`), and whether they
+   * are drawn by weight: under rotation, answer `v` is `rotateSlice(pick, v, max)` for every v, so
+   * a caller may plan once per snapshot and order per reply (`resolve-balanced.ts`).
+   */
+  pick: readonly Member[];
+  byWeight: boolean;
   decision: Decision;
+}
+
+/** Answer `variant` of a rotation over `pick`: `max` members starting at `variant mod n` (O(max), not O(n)). */
+export function rotateSlice<T>(pick: readonly T[], variant: number, max: number): T[] {
+  const n = pick.length;
+  if (n === 0) return [];
+  const start = ((Math.floor(variant) % n) + n) % n;
+  const out: T[] = [];
+  for (let i = 0; i < Math.min(n, Math.max(1, Math.floor(max))); i++) out.push(pick[(start + i) % n]!);
+  return out;
 }
 
 /** The weighted policy's draw for one ring slot: its generator and ring position. */
@@ -121,6 +138,8 @@ export function selectMembers(name: BalancedName, states: StateLookup, opts: Sel
     otherFamilyServes: plan.otherFamilyServes,
     ttl: decision.ttl,
     variants,
+    pick: decision.outcome === 'answer' ? plan.pick.map((c) => c.member) : [],
+    byWeight,
     decision,
   };
 }
