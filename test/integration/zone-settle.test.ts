@@ -33,7 +33,7 @@ test('an in-place write that pauses at a record boundary keeps the old zone serv
   const file = join(dir, 'settle.test.zone');
   const v1 = zone(1, '192.0.2.53');
   writeFileSync(file, v1.head + v1.tail);
-  const mxlb = await startMxlb(['--zones', dir, '--state-file', '', '--zone-settle', '1500ms']);
+  const mxlb = await startMxlb(['--zones', dir, '--state-file', '', '--zone-settle', '3s']);
   t.teardown(async () => {
     await mxlb.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -44,7 +44,7 @@ test('an in-place write that pauses at a record boundary keeps the old zone serv
   const v2 = zone(2, '192.0.2.54');
   const fd = openSync(file, 'w');
   writeSync(fd, v2.head);
-  const pauseUntil = Date.now() + 900; // under the 1.5 s settle time
+  const pauseUntil = Date.now() + 900; // well under the 3 s settle time, even if a poll is slow on a loaded machine
   let polls = 0;
   while (Date.now() < pauseUntil) {
     const answer = await smtpAnswer(mxlb);
@@ -56,8 +56,13 @@ test('an in-place write that pauses at a record boundary keeps the old zone serv
   writeSync(fd, v2.tail);
   closeSync(fd);
   await eventually(async () => (await smtpAnswer(mxlb)).addresses[0] === '192.0.2.54', { timeoutMs: 10_000, what: 'the new zone served after it settled' });
+  await mxlb.waitForLog((l) => l.msg === 'zone settle.test. loaded' && l.serial === 2);
   t.falsy(mxlb.logs.find((l) => String(l.msg).includes('content changed but serial')), 'the serial went up: no warning');
-  const loaded = mxlb.logs.filter((l) => l.msg === 'zone settle.test. loaded').map((l) => l.records);
+  // The log line may trail the answer (stdout is read asynchronously): wait for it.
+  const loaded = await eventually(() => {
+    const lines = mxlb.logs.filter((l) => l.msg === 'zone settle.test. loaded').map((l) => l.records);
+    return lines.length >= 2 ? lines : undefined;
+  }, { timeoutMs: 10_000, what: 'two zone loads logged' });
   t.deepEqual(loaded, [15, 15], 'only whole files were loaded');
 });
 

@@ -1,5 +1,5 @@
 import { readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
-import { join } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import type { Logger } from '../../log.ts';
 import { defaultParsers, formatSourceError, scanZoneDir, type LastGood, type ZoneDirResult } from './scan-dir.ts';
 import type { ZoneFileParser } from './zone-files.ts';
@@ -123,24 +123,29 @@ export class ZoneLoader {
   #schedule(): void {
     if (this.#closed) return;
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#settle(undefined), this.#debounceMs);
+    this.#timer = setTimeout(() => this.#settle(undefined, 0), this.#debounceMs);
     this.#timer.unref();
   }
 
-  /** Reloads once two looks `settleMs` apart saw the same files; a new file event starts over. */
-  #settle(before: string | undefined): void {
+  /**
+   * Reloads once two looks `settleMs` apart saw the same files. A file that never stops changing
+   * does not hold reloads back for ever: after MAX_SETTLE_LOOKS looks the reload runs anyway (a
+   * file that does not parse then keeps its last good zone, as always).
+   */
+  #settle(before: string | undefined, looks = 0): void {
     if (this.#closed) return;
     if (this.#settleMs <= 0) {
       void this.reload('file change');
       return;
     }
-    const now = look([...this.#watchers.keys(), this.#dir]);
-    if (before === now) {
+    const now = look(this.#dir, [...this.#watchers.keys()], this.#parsers);
+    if (before === now || looks >= MAX_SETTLE_LOOKS) {
+      if (before !== now) this.#logger.warn({ settleMs: this.#settleMs, looks }, 'zone files kept changing; reloading without waiting longer');
       void this.reload('file change');
       return;
     }
     if (before !== undefined) this.#logger.debug({ settleMs: this.#settleMs }, 'zone files still changing; waiting for them to settle');
-    this.#timer = setTimeout(() => this.#settle(now), this.#settleMs);
+    this.#timer = setTimeout(() => this.#settle(now, looks + 1), this.#settleMs);
     this.#timer.unref();
   }
 
@@ -198,10 +203,18 @@ export class ZoneLoader {
   }
 }
 
-/** Names, sizes and mtimes of the files in `folders`: equal strings mean nothing changed between two looks. */
-function look(folders: readonly string[]): string {
+/** Looks before a reload runs anyway, so a file rewritten every few hundred ms cannot stall reloads. */
+const MAX_SETTLE_LOOKS = 20;
+
+/**
+ * Names, sizes and mtimes of the zone files in `dir` (dot-files, editor swap files and other
+ * extensions left out) and of every file in the folders of included files: equal strings mean
+ * nothing changed between two looks.
+ */
+function look(dir: string, includeFolders: readonly string[], parsers: ReadonlyMap<string, ZoneFileParser>): string {
   const parts: string[] = [];
-  for (const folder of [...new Set(folders)].sort()) {
+  const zonesFolder = resolve(dir);
+  for (const folder of [...new Set([zonesFolder, ...includeFolders])].sort()) {
     let names: string[];
     try {
       names = readdirSync(folder).sort();
@@ -210,6 +223,7 @@ function look(folders: readonly string[]): string {
       continue;
     }
     for (const name of names) {
+      if (name.startsWith('.') || (folder === zonesFolder && !parsers.has(extname(name)))) continue;
       try {
         const st = statSync(join(folder, name));
         if (st.isFile()) parts.push(`${folder}/${name}:${st.size}:${st.mtimeMs}`);
