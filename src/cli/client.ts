@@ -68,7 +68,10 @@ export function resolveClient(args: ClientArgs, defaults: ClientDefaults = clien
   if (!/^[\x20-\x7e]{1,100}$/.test(args.author)) throw new MxlbError('usage', '--author must be 1-100 printable ASCII characters');
   const options: ClientOptions = { server: url.href.replace(/\/+$/, ''), author: args.author, timeoutMs: Math.round(args.timeout * 1000) };
   const tokenFile = args['token-file'] ?? (args.token === undefined ? defaults.tokenFile : undefined);
-  const token = args.token ?? (tokenFile !== undefined ? readToken(tokenFile) : defaults.token);
+  // No admin token: a read token of the environment still opens reads (member list, audit) on a
+  // server started with --read-token.
+  const readFallback = () => defaults.readToken ?? (defaults.readTokenFile !== undefined ? readToken(defaults.readTokenFile) : undefined);
+  const token = args.token ?? (tokenFile !== undefined ? readToken(tokenFile) : (defaults.token ?? readFallback()));
   if (token !== undefined && token !== '') {
     if (!/^[\x21-\x7e]+$/.test(token)) throw new MxlbError('usage', 'the token must be printable ASCII without spaces');
     options.token = token;

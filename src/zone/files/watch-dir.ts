@@ -189,7 +189,7 @@ export class ZoneLoader {
       const before = previous.get(f.file)?.zone;
       if (before && before.origin === f.origin && before.soa.serial === f.serial) {
         // RFC 1996 / RFC 1034 §4.3.5: secondaries only transfer a zone whose serial went up.
-        log.warn({ file: f.file, origin: f.origin, serial: f.serial }, `zone ${f.origin}. content changed but serial ${f.serial} did not: raise the SOA serial with every change`);
+        log.warn({ file: f.file, origin: f.origin, serial: f.serial }, `zone content changed but serial ${f.serial} did not (${f.origin}.): raise the SOA serial with every change`);
       }
     }
     for (const file of report.removed) log.info({ file }, 'zone file removed; its zone is no longer served');
