@@ -151,6 +151,16 @@ export function redact(zonesDir: string): (reply: HttpReply) => HttpReply {
   };
   return (reply) => {
     const body = reply.body;
+    if ((Buffer.isBuffer(body) || typeof body === 'string') && reply.contentType?.includes('json')) {
+      // JSON a route serialised itself (compact, e.g. /api/delivery): redacted like any other.
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body.toString());
+      } catch {
+        return { ...reply, body: text(body.toString()) };
+      }
+      return { ...reply, body: Buffer.from(JSON.stringify(walk(parsed, ''))) };
+    }
     if (Buffer.isBuffer(body)) return reply; // static dashboard files: nothing of the host in them
     if (typeof body === 'string') {
       const shown = text(body).replace(/^.*nodejs_version_info.*\n/gm, '').replace(/,?node="[^"]*"/g, '').replace(/\{,/g, '{');

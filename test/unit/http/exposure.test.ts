@@ -36,3 +36,12 @@ test('redaction: zone files relative, other paths hidden, author host cut, insta
   const metrics = 'mxlb_build_info{version="0.1.0",commit="abc",node="20.20.2"} 1\nmxlb_nodejs_version_info{version="v20.20.2",major="20"} 1\nmxlb_up 1\n';
   t.is(r({ status: 200, body: metrics }).body, 'mxlb_build_info{version="0.1.0",commit="abc"} 1\nmxlb_up 1\n');
 });
+
+test('redaction of JSON a route serialised itself (a Buffer with a JSON content type)', (t) => {
+  const r = redact('/srv/mxlb/zones');
+  const body = Buffer.from(JSON.stringify({ file: '/srv/mxlb/zones/a.zone', author: 'ops (bob@host.example)', n: 3 }));
+  const out = r({ status: 200, body, contentType: 'application/json' });
+  t.deepEqual(JSON.parse(String(out.body)), { file: 'a.zone', author: 'ops (bob)', n: 3 });
+  const page = Buffer.from('<html>/srv/x/y</html>');
+  t.is(r({ status: 200, body: page, contentType: 'text/html' }).body, page, 'static files untouched');
+});
