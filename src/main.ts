@@ -92,7 +92,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     : undefined;
   new ReputationMetrics(metrics.registry).source(reputation);
   // Traffic shaping (docs/shaping.md): slow start, warm-up, latency and load factors into the snapshot.
-  const shaping = new ShapingKeeper({ keeper, logger: logger.child({ module: 'shaping' }) });
+  const shaping = new ShapingKeeper({ keeper, store, outcomes, suspect: (member) => reputation.states().get(member)?.level === 'suspect', logger: logger.child({ module: 'shaping' }) });
 
   // --zones redis: a follower mirrors the zones published in Redis into the folder the loader
   // serves (its own connections); with Redis down at start, the cached zones are served.
@@ -162,6 +162,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     const context: ServerContext = { keeper, scheduler, store, zoneReport: () => lastReport, startedAt: Date.now(), now: Date.now, dnsMetrics, shares, history, adminAuth, logger, metrics, outcomes, ringPositions: (name, qtype, version) => dns.ringPositions(name, qtype, version), refreshDns: () => dns.flush(), served: () => dns.serving() ?? keeper.current() };
     context.dnsbl = dnsbl;
     context.reputation = reputation;
+    context.shaping = shaping;
     if (cluster) context.cluster = () => cluster.status();
     http = await startHttp(config.http, allRoutes(context, { listen: config.http, hosts: config.httpHosts, readTokens: config.readTokens, zonesDir: config.zonesDir }), logger.child({ module: 'http' }), { maxConnections: config.httpMaxConnections });
     return {

@@ -12,12 +12,21 @@
  */
 import type { Logger } from './log.ts';
 import type { Member, MemberId, Pool, ShapingFactor } from './pool/index.ts';
-import { SlowStartTracker } from './shaping/index.ts';
+import { SlowStartTracker, type WarmUpPlan, type WarmUpStatus } from './shaping/index.ts';
+import { WarmUps, type WarmUpAction } from './shaping-warmups.ts';
+import type { OutcomeStore } from './signals/index.ts';
 import type { SnapshotKeeper } from './snapshot-keeper.ts';
+import type { AuditEntry, StateStore } from './state/index.ts';
 import type { ZoneSet } from './zone/index.ts';
 
 export interface ShapingKeeperOptions {
   keeper: SnapshotKeeper;
+  store: StateStore;
+  outcomes: OutcomeStore;
+  /** Whether the reputation model holds the member `suspect` now (a warm-up pauses meanwhile). */
+  suspect?: (member: MemberId) => boolean;
+  /** Delivery signals older than this count as stopped (warm-ups fall back to open loop); default 15 min. */
+  signalsStaleMs?: number;
   logger: Logger;
   now?: () => number;
   /** Evaluation period, default 1 s (slow-start and warm-up steps are coarser than this). */
@@ -31,8 +40,9 @@ interface Configured {
 }
 
 export class ShapingKeeper {
-  readonly #o: Required<ShapingKeeperOptions>;
+  readonly #o: Required<Pick<ShapingKeeperOptions, 'keeper' | 'logger' | 'now' | 'tickMs'>>;
   readonly #slow = new SlowStartTracker();
+  readonly #warmUps: WarmUps;
   #members = new Map<MemberId, Configured>();
   #pushed = new Map<MemberId, readonly ShapingFactor[]>();
   #timer: NodeJS.Timeout | undefined;
@@ -41,7 +51,17 @@ export class ShapingKeeper {
 
   constructor(options: ShapingKeeperOptions) {
     this.#o = { now: Date.now, tickMs: 1000, ...options };
+    this.#warmUps = new WarmUps({
+      store: options.store,
+      outcomes: options.outcomes,
+      logger: options.logger,
+      now: this.#o.now,
+      ...(options.suspect ? { suspect: options.suspect } : {}),
+      ...(options.signalsStaleMs === undefined ? {} : { staleMs: options.signalsStaleMs }),
+    });
     this.#stops.push(options.keeper.onSwap(() => this.#observe()));
+    // A cap can be reached by the outcomes just recorded: look again now, not at the next tick.
+    this.#stops.push(options.outcomes.onRecord(() => this.#soon()));
   }
 
   /** The members to shape: every member of the served zones, with its pool's settings. */
@@ -54,6 +74,7 @@ export class ShapingKeeper {
     }
     this.#members = members;
     this.#slow.retain(new Set(members.keys()));
+    this.#warmUps.setMembers([...members.values()].map((c) => c.member));
     this.#observe();
   }
 
@@ -68,6 +89,29 @@ export class ShapingKeeper {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     for (const stop of this.#stops.splice(0)) stop();
+    this.#warmUps.stop();
+  }
+
+  /** A member's warm-up now (undefined: it has none). */
+  warmUp(member: MemberId): WarmUpStatus | undefined {
+    return this.#warmUps.status(member, this.#o.now());
+  }
+
+  /** A member's warm-up plan as its zone writes it (undefined: none). */
+  warmUpPlan(member: MemberId): WarmUpPlan | undefined {
+    return this.#members.get(member)?.member.warmUp;
+  }
+
+  /** Members with a warm-up in the served zones. */
+  warmUpMembers(): MemberId[] {
+    return this.#warmUps.members();
+  }
+
+  /** An operator's pause, resume, restart or finish of a warm-up (audited); the factors follow at once. */
+  async warmUpAction(member: MemberId, action: WarmUpAction, author: string, reason: string): Promise<AuditEntry> {
+    const entry = await this.#warmUps.act(member, action, author, reason);
+    this.evaluate();
+    return entry;
   }
 
   /** The factors last handed to the snapshot keeper (for /status and tests). */
@@ -83,6 +127,8 @@ export class ShapingKeeper {
       const list: ShapingFactor[] = [];
       const slow = this.#slow.factor(id, pool.shaping?.slowStart, now);
       if (slow) list.push(slow);
+      const warm = this.#warmUps.factor(id, now);
+      if (warm) list.push(warm);
       if (list.length > 0) next.set(id, list);
     }
     if (sameFactors(next, this.#pushed)) return false;

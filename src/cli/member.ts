@@ -7,6 +7,7 @@ import { memberQuarantineCommand } from './member-quarantine.ts';
 import { memberReleaseCommand } from './member-release.ts';
 import { memberUndrainCommand } from './member-undrain.ts';
 import { memberWeightCommand } from './member-weight.ts';
+import { memberWarmupCommand } from './member-warmup.ts';
 
 /**
  * `mxlb member <subcommand>`: operator state of members on a running server, through the admin
@@ -27,6 +28,7 @@ export const memberCommand: CommandModule = {
       .command(memberReleaseCommand)
       .command(memberWeightCommand)
       .command(memberAuditCommand)
+      .command(memberWarmupCommand)
       .demandCommand(1, 'Name a member subcommand.')
       .epilog('Exit status: 0 ok, 1 refused or failed (wrong token, unknown member, …), 2 usage error, 3 server unreachable.'),
   handler: () => {},

@@ -10,6 +10,7 @@ import type { ProbeHistory, ProbeScheduler } from '../probe/index.ts';
 import type { DnsblMemberVerdict } from '../reputation/index.ts';
 import type { BatchLedger, OutcomeStore } from '../signals/index.ts';
 import type { ReputationKeeper } from '../reputation-keeper.ts';
+import type { ShapingKeeper } from '../shaping-keeper.ts';
 import type { Snapshot } from '../snapshot.ts';
 import type { SnapshotKeeper } from '../snapshot-keeper.ts';
 import type { ClusterStatus, StateStore } from '../state/index.ts';
@@ -39,6 +40,8 @@ export interface ServerContext {
   logger: Logger;
   /** The reputation model's verdicts per member, and operator pins. */
   reputation?: Pick<ReputationKeeper, 'states' | 'pin' | 'unpin'>;
+  /** Traffic shaping (docs/shaping.md): warm-ups and their operator actions, load reports. */
+  shaping?: Pick<ShapingKeeper, 'warmUp' | 'warmUpMembers' | 'warmUpAction' | 'warmUpPlan'>;
   /** Delivery outcomes reported through POST /api/signals (shown in /status, exported in /metrics). */
   outcomes?: OutcomeStore;
   /** Batch ids of POST /api/signals already applied (a retry is acknowledged, not counted twice). */

@@ -4,6 +4,7 @@ import type { SharesReport } from './shares.ts';
 import type { Snapshot } from '../snapshot.ts';
 import { buildStatus, type StatusDocument } from './status-model.ts';
 import { parseStatusQuery, selectStatus } from './status-page.ts';
+import { warmUpOf } from './routes-shaping.ts';
 import { packageVersion } from '../version.ts';
 
 /**
@@ -62,6 +63,7 @@ export function statusRoutes(ctx: ServerContext): [string, RouteHandler][] {
       ...(dnsbl ? { dnsbl: (member: string) => dnsbl.get(member) } : {}),
       ...(reputation ? { reputation: (member: string) => reputation.get(member) } : {}),
       ...(ctx.outcomes ? { delivery: (member: string, windowMs: number) => ctx.outcomes!.counts(member, windowMs) } : {}),
+      ...(ctx.shaping ? { warmUp: (member: string) => warmUpOf(ctx, member) } : {}),
     });
   };
   return [['GET /status', status]];

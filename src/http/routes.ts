@@ -2,6 +2,7 @@ import type { ServerContext } from './context.ts';
 import { guardRoutes, type ExposureOptions } from './exposure.ts';
 import { adminRoutes } from './routes-admin.ts';
 import { reputationRoutes } from './routes-reputation.ts';
+import { shapingRoutes } from './routes-shaping.ts';
 import { dashboardRoutes } from './routes-dashboard.ts';
 import { deliveryRoutes } from './routes-delivery.ts';
 import { healthRoutes } from './routes-health.ts';
@@ -16,6 +17,6 @@ import type { RouteHandler, Routes } from './server.ts';
  * `exposure`, each is guarded by the Host allowlist, the read token and redaction (exposure.ts).
  */
 export function allRoutes(ctx: ServerContext, exposure?: Omit<ExposureOptions, 'adminAuth'>): Routes {
-  const routes = new Map<string, RouteHandler>([...healthRoutes(ctx), ...adminRoutes(ctx), ...reputationRoutes(ctx), ...signalRoutes(ctx), ...deliveryRoutes(ctx), ...metricsRoutes(ctx), ...statusRoutes(ctx), ...explainRoutes(ctx), ...dashboardRoutes()]);
+  const routes = new Map<string, RouteHandler>([...healthRoutes(ctx), ...adminRoutes(ctx), ...reputationRoutes(ctx), ...shapingRoutes(ctx), ...signalRoutes(ctx), ...deliveryRoutes(ctx), ...metricsRoutes(ctx), ...statusRoutes(ctx), ...explainRoutes(ctx), ...dashboardRoutes()]);
   return exposure ? guardRoutes(routes, { ...exposure, adminAuth: ctx.adminAuth }) : routes;
 }

@@ -26,6 +26,7 @@ import {
 import type { MemberHealth, ProbeResult, ProbeSample, ProbeSettings, TransitionEvent } from '../probe/index.ts';
 import type { DnsblListVerdict, DnsblMemberVerdict } from '../reputation/index.ts';
 import { reputationStatus, type ReputationStatus, type ReputationView } from './status-reputation.ts';
+import type { WarmUpView } from './status-shaping.ts';
 import type { Snapshot } from '../snapshot.ts';
 import type { PersistedHealth, StoreHealth } from '../state/index.ts';
 import type { Zone } from '../zone/index.ts';
@@ -55,6 +56,8 @@ export interface StatusInputs {
   dnsbl?: (member: MemberId) => DnsblMemberVerdict | undefined;
   /** The reputation model's verdict per member; absent, or none for a member: no `reputation` object. */
   reputation?: (member: MemberId) => ReputationView | undefined;
+  /** A member's warm-up (the shaping keeper); absent, or none for a member: no `warmUp` object. */
+  warmUp?: (member: MemberId) => WarmUpView | undefined;
 }
 
 export interface StatusDocument {
@@ -151,6 +154,8 @@ export interface MemberStatus {
   dnsbl?: { lists: DnsblListStatus[] };
   /** The reputation model's verdict (docs/reputation.md): level, why, rates, per provider, whether applied. */
   reputation?: ReputationStatus;
+  /** Its warm-up (docs/shaping.md): day N of M, today's cap, attempts so far, factor, finish date. */
+  warmUp?: WarmUpView;
 }
 
 export interface DnsblListStatus {
@@ -293,7 +298,8 @@ function probeSummary(s: ProbeSettings): PoolStatus['probe'] {
 function memberStatus(member: Member, inputs: StatusInputs, state: EffectiveState): MemberStatus {
   const health = inputs.health.get(member.id);
   const stored = inputs.stored.get(member.id);
-  const weight = composeWeight(member, state, inputs.now);
+  // The snapshot's time; `latency` so a latency factor in force shows (names' shares apply each name's policy).
+  const weight = composeWeight(member, state, inputs.snapshot.at ?? inputs.now, 'latency');
   const status: MemberStatus = {
     id: member.id,
     name: member.name,
@@ -337,6 +343,8 @@ function memberStatus(member: Member, inputs: StatusInputs, state: EffectiveStat
   if (dnsbl) status.dnsbl = { lists: dnsbl.lists.map(dnsblListStatus) };
   const rep = inputs.reputation?.(member.id);
   if (rep) status.reputation = reputationStatus(rep);
+  const warmUp = inputs.warmUp?.(member.id);
+  if (warmUp) status.warmUp = warmUp;
   if (inputs.delivery) status.delivery = { last15m: { ...inputs.delivery(member.id, 15 * 60_000) }, last1h: { ...inputs.delivery(member.id, 3_600_000) } };
   return status;
 }

@@ -19,6 +19,7 @@ export type ShapingReason =
   | 'warm-up-signals-stale'
   | 'warm-up-paused-suspect'
   | 'warm-up-paused-operator'
+  | 'warm-up-not-started'
   | 'latency-relative'
   | 'latency-over-limit'
   | 'agent-weight'
@@ -108,6 +109,11 @@ export interface WarmUpSchedule {
 export interface WarmUpPlan {
   schedule: WarmUpSchedule;
   start: string;
+  /**
+   * Messages a day the member carries at full weight: a cap day's open-loop share is cap / this
+   * (default: the schedule's last cap, so the share reaches 1 on the last day).
+   */
+  fullVolume?: number;
 }
 
 export const DEFAULT_SLOW_START_FLOOR = 0.1;

@@ -124,6 +124,10 @@ export class MemoryStateStore implements StateStore {
     });
   }
 
+  async appendAudit(entry: AuditEntry): Promise<AuditEntry> {
+    return this.#commit(() => ({ entry }));
+  }
+
   audit(limit = 100): AuditEntry[] {
     return this.#audit.slice(-limit).reverse();
   }

@@ -286,6 +286,23 @@ export class RedisStateStore implements StateStore {
     }
   }
 
+  async appendAudit(entry: AuditEntry): Promise<AuditEntry> {
+    this.#mutate(() => this.#pushAudit(entry));
+    const { client, keys } = this.#redis;
+    if (this.#isConnected()) {
+      try {
+        const replies = await client.multi().lpush(keys.audit, encode(entry)).ltrim(keys.audit, 0, this.#auditLimit - 1).exec();
+        if (replies && replies.every(([error]) => !error)) return entry;
+        throw replies?.find(([error]) => error)?.[0] ?? new Error('transaction aborted');
+      } catch (error) {
+        this.#markDown(error);
+      }
+    }
+    // Cut off: shared by the next resync, like an operator change made meanwhile.
+    this.#dirtyAudit.push(entry);
+    return entry;
+  }
+
   async #writeOperator<T>(key: string, member: MemberId, value: T | undefined, entry: AuditEntry, message: ChangeMessage, dirty: Set<MemberId>): Promise<void> {
     const { client, keys } = this.#redis;
     if (this.#isConnected()) {

@@ -62,6 +62,11 @@ export interface StateStore {
   /** Sets (or with `undefined` clears) an override; returns the audit entry written. */
   setOverride(member: MemberId, override: Override | undefined, author: string): Promise<AuditEntry>;
   setWeight(member: MemberId, weight: WeightOverride | undefined, author: string): Promise<AuditEntry>;
+  /**
+   * Records an operator action that is not an override or a weight (a warm-up paused, resumed,
+   * restarted or finished: docs/shaping.md) in the same audit log, persisted like the others.
+   */
+  appendAudit(entry: AuditEntry): Promise<AuditEntry>;
   /** Newest first. */
   audit(limit?: number): AuditEntry[];
   onChange(listener: () => void): () => void;

@@ -47,6 +47,11 @@ export class FakeStore implements StateStore {
     return this.#record({ at: this.#now(), author, action: weight ? 'weight' : 'clear-weight', member, previous, next: weight });
   }
 
+  async appendAudit(entry: AuditEntry): Promise<AuditEntry> {
+    this.#audit.push(entry);
+    return entry;
+  }
+
   audit(limit = 100): AuditEntry[] {
     return this.#audit.slice(-limit).reverse();
   }

@@ -10,12 +10,13 @@ import { fields, str, syntaxErrorOffset, YamlSource, type Entry } from './yaml-n
 import { readPools } from './yaml-pools.ts';
 import { readProbe } from './yaml-probe.ts';
 import { readReputation } from './yaml-reputation.ts';
+import { readSchedules } from './yaml-warm-up.ts';
 import { checkApex, checkCollisions, hostRecords, readStaticRecords, type SiblingText } from './yaml-static.ts';
 
 export type { SiblingText } from './yaml-static.ts';
 
 /** The top-level keys of a YAML zone (docs/zone-format.md, "Balanced zones"). */
-export const TOP_KEYS = ['origin', 'records', 'probe', 'reputation', 'pools', 'names', 'mx'] as const;
+export const TOP_KEYS = ['origin', 'records', 'probe', 'reputation', 'warm-up-schedules', 'pools', 'names', 'mx'] as const;
 
 export interface YamlZoneOptions {
   /** Shown in errors as `file:line: reason`; the zone's `source`. */
@@ -56,7 +57,8 @@ export function parseYamlZone(text: string, opts: YamlZoneOptions): ParsedYamlZo
   const stat = readStaticRecords(src, top.get('records'), opts.sibling, origin, opts.include);
   const zoneProbe = readProbe(src, top.get('probe')?.value ?? null, 'probe');
   const zoneReputation = readReputation(src, top.get('reputation')?.value ?? null, 'reputation');
-  const pools = readPools(src, top.get('pools')?.value ?? null, origin, zoneProbe, zoneReputation);
+  const schedules = readSchedules(src, top.get('warm-up-schedules')?.value ?? null);
+  const pools = readPools(src, top.get('pools')?.value ?? null, origin, zoneProbe, zoneReputation, schedules);
   const names = readNames(src, top.get('names')?.value ?? null, origin, pools);
   const mx = readMx(src, top.get('mx')?.value ?? null, origin, names);
 

@@ -9,6 +9,8 @@ import { entries, fields, int, items, str, type Entry, type YamlSource } from '.
 import { readProbe } from './yaml-probe.ts';
 import { mergeReputation, readReputation, type ReputationDraft } from './yaml-reputation.ts';
 import { readPoolShaping, SHAPING_POOL_KEYS } from './yaml-shaping.ts';
+import { readWarmUp } from './yaml-warm-up.ts';
+import type { WarmUpSchedule } from '../../shaping/index.ts';
 
 /**
  * The `pools:` section: pool name → probe overrides and members. Pool and member names become the
@@ -16,7 +18,7 @@ import { readPoolShaping, SHAPING_POOL_KEYS } from './yaml-shaping.ts';
  * DNS-safe labels; a member's `host` defaults to `<member>.<origin>`.
  */
 export const POOL_KEYS = ['probe', 'reputation', ...SHAPING_POOL_KEYS, 'members'] as const;
-export const MEMBER_KEYS = ['name', 'address', 'port', 'weight', 'host'] as const;
+export const MEMBER_KEYS = ['name', 'address', 'port', 'weight', 'host', 'warm-up'] as const;
 
 export const DEFAULT_PORT = 25;
 export const DEFAULT_WEIGHT = 100;
@@ -48,14 +50,21 @@ export function checkLabel(src: YamlSource, at: Node, text: string, what: string
   return text;
 }
 
-export function readPools(src: YamlSource, node: Node | null, origin: Name, zoneProbe: ProbeSettingsOverride, zoneReputation: ReputationDraft = {}): Map<string, PoolDraft> {
+export function readPools(
+  src: YamlSource,
+  node: Node | null,
+  origin: Name,
+  zoneProbe: ProbeSettingsOverride,
+  zoneReputation: ReputationDraft = {},
+  schedules: ReadonlyMap<string, WarmUpSchedule> = new Map(),
+): Map<string, PoolDraft> {
   const pools = new Map<string, PoolDraft>();
   for (const entry of entries(src, node, 'pools')) {
     const name = checkLabel(src, entry.keyNode, entry.key, 'pool name');
     const f = fields(src, entry.value, `pool ${name}`, POOL_KEYS);
     const probe = mergeProbeSettings(zoneProbe, readProbe(src, f.get('probe')?.value ?? null, `pool ${name} probe`));
     const reputation = mergeReputation(src, zoneReputation, readReputation(src, f.get('reputation')?.value ?? null, `pool ${name} reputation`), `pool ${name}`);
-    const members = f.has('members') ? readMembers(src, f.get('members')!, name, origin) : [];
+    const members = f.has('members') ? readMembers(src, f.get('members')!, name, origin, schedules) : [];
     const shaping = readPoolShaping(src, f, `pool ${name}`);
     const pool: Pool = { name, members: members.map((d) => d.member), probe, ...(reputation ? { reputation } : {}), ...(shaping ? { shaping } : {}) };
     pools.set(name, { pool, line: src.line(entry.keyNode), members });
@@ -63,7 +72,7 @@ export function readPools(src: YamlSource, node: Node | null, origin: Name, zone
   return pools;
 }
 
-function readMembers(src: YamlSource, entry: Entry, pool: string, origin: Name): MemberDraft[] {
+function readMembers(src: YamlSource, entry: Entry, pool: string, origin: Name, schedules: ReadonlyMap<string, WarmUpSchedule>): MemberDraft[] {
   const drafts: MemberDraft[] = [];
   const byName = new Map<string, number>();
   const byEndpoint = new Map<string, string>();
@@ -91,8 +100,9 @@ function readMembers(src: YamlSource, entry: Entry, pool: string, origin: Name):
     if (twin !== undefined) src.fail(addressEntry.at, `${what} probes ${endpoint}, like member ${twin} of the same pool`);
     byEndpoint.set(endpoint, name);
 
+    const warmUp = f.has('warm-up') ? readWarmUp(src, f.get('warm-up')!, schedules, `${what} warm-up`) : undefined;
     drafts.push({
-      member: { id: memberId(pool, name), pool, name, address, family, port, weight, host },
+      member: { id: memberId(pool, name), pool, name, address, family, port, weight, host, ...(warmUp ? { warmUp } : {}) },
       line,
       hostLine: hostEntry ? src.line(hostEntry.at) : line,
     });

@@ -1,0 +1,64 @@
+/**
+ * Warm-up routes (docs/http-api.md, docs/shaping.md):
+ * - `GET /api/warmups`: every member with a warm-up in the served zones and its status;
+ * - `GET /api/members/:id/warmup`: one member's (404 when it has none);
+ * - `POST /api/members/:id/warmup` (admin token): `{ action: pause|resume|restart|finish, reason? }`,
+ *   audited as `warmup-<action>` with the token's author; answers the new status.
+ * Reads are guarded like /status (the read token, when one is set).
+ */
+import type { IncomingMessage } from 'node:http';
+import { auditAuthor } from './auth.ts';
+import { BadRequest, readJsonBody } from './admin-body.ts';
+import type { ServerContext } from './context.ts';
+import type { RouteHandler, RouteParams } from './server.ts';
+import { warmUpView, type WarmUpView } from './status-shaping.ts';
+
+const ACTIONS = ['pause', 'resume', 'restart', 'finish'] as const;
+type Action = (typeof ACTIONS)[number];
+
+/** A member's warm-up as shown by /status and these routes (undefined: none). */
+export function warmUpOf(ctx: ServerContext, member: string): WarmUpView | undefined {
+  const status = ctx.shaping?.warmUp(member);
+  const plan = ctx.shaping?.warmUpPlan(member);
+  return status && plan ? warmUpView(status, plan.schedule.name, plan.schedule.timeZone) : undefined;
+}
+
+export function shapingRoutes(ctx: ServerContext): [string, RouteHandler][] {
+  const list: RouteHandler = async () => {
+    const members = (ctx.shaping?.warmUpMembers() ?? []).sort();
+    return { status: 200, body: { warmUps: members.map((member) => ({ member, ...warmUpOf(ctx, member)! })) }, headers: { 'cache-control': 'no-store' } };
+  };
+  const one: RouteHandler = async (_request: IncomingMessage, _url: URL, params: RouteParams) => {
+    const id = params.id ?? '';
+    const view = warmUpOf(ctx, id);
+    if (!view) return { status: 404, body: { error: `member ${id} has no warm-up in the served zones` } };
+    return { status: 200, body: { member: id, ...view }, headers: { 'cache-control': 'no-store' } };
+  };
+  const act: RouteHandler = async (request: IncomingMessage, _url: URL, params: RouteParams) => {
+    const allowed = ctx.adminAuth.authorize(request);
+    if (!allowed.ok) return allowed.reply;
+    const author = auditAuthor(allowed.holder, request);
+    if (typeof author !== 'string') return { status: 400, body: author };
+    const id = params.id ?? '';
+    if (!ctx.shaping || !warmUpOf(ctx, id)) return { status: 404, body: { error: `member ${id} has no warm-up in the served zones` } };
+    try {
+      const body = await readJsonBody(request);
+      const action = body.action;
+      if (typeof action !== 'string' || !(ACTIONS as readonly string[]).includes(action)) throw new BadRequest(`"action" must be one of ${ACTIONS.join(', ')}`);
+      const unknown = Object.keys(body).filter((k) => k !== 'action' && k !== 'reason');
+      if (unknown.length > 0) throw new BadRequest(`unknown field "${unknown[0]}" (expected action, reason)`);
+      if (body.reason !== undefined && typeof body.reason !== 'string') throw new BadRequest('"reason" must be text');
+      const reason = typeof body.reason === 'string' && body.reason.trim() !== '' ? body.reason.trim() : `warm-up ${action} by an operator`;
+      await ctx.shaping.warmUpAction(id, action as Action, author, reason);
+      return { status: 200, body: { member: id, action, author, reason, ...warmUpOf(ctx, id)! } };
+    } catch (error) {
+      if (error instanceof BadRequest) return { status: 400, body: { error: error.message } };
+      throw error;
+    }
+  };
+  return [
+    ['GET /api/warmups', list],
+    ['GET /api/members/:id/warmup', one],
+    ['POST /api/members/:id/warmup', act],
+  ];
+}

@@ -1,0 +1,146 @@
+/**
+ * The warm-ups of the served members (edge helper of the ShapingKeeper): daily attempt counters
+ * fed by the outcome store, delivery-signal freshness, automatic pauses while the reputation
+ * model says `suspect`, and the operators' pause / resume / restart / finish (audited in the
+ * state store's log, which is also where they are read back from after a restart).
+ *
+ * Contract: `factor(member, now)` is the member's `warm-up` factor (undefined: no warm-up or
+ * complete); `status` adds day N of M, today's cap, attempts so far and the projected finish.
+ * Counters: attempts since local midnight in the schedule's zone, counted as outcomes arrive
+ * (`outcomes.onRecord`); at start they are seeded from the outcome store's last hour (all it
+ * keeps), so after a restart today's count is at least the last hour's — the day's earlier
+ * attempts are not known again (docs/shaping.md "Counting sends").
+ */
+import type { Logger } from './log.ts';
+import type { Member, MemberId } from './pool/index.ts';
+import { DailyCounter, pauseControl, resumeControl, startOfDay, localDate, warmUpStatus, type ShapingFactor, type WarmUpControl, type WarmUpStatus } from './shaping/index.ts';
+import { BUCKET_MS, PROVIDER_GROUPS, type OutcomeStore } from './signals/index.ts';
+import type { AuditEntry, StateStore } from './state/index.ts';
+
+export type WarmUpAction = 'pause' | 'resume' | 'restart' | 'finish';
+export const WARM_UP_ACTIONS: readonly WarmUpAction[] = ['pause', 'resume', 'restart', 'finish'];
+
+export interface WarmUpsOptions {
+  store: StateStore;
+  outcomes: OutcomeStore;
+  logger: Logger;
+  now: () => number;
+  /** Members whose reputation is `suspect` now (the ReputationKeeper's states). */
+  suspect?: (member: MemberId) => boolean;
+  /** Delivery signals older than this (from any member) count as stopped: open loop. Default 15 min. */
+  staleMs?: number;
+}
+
+export class WarmUps {
+  readonly #o: WarmUpsOptions;
+  readonly #counter = new DailyCounter();
+  readonly #controls = new Map<MemberId, WarmUpControl>();
+  #members = new Map<MemberId, Member>();
+  #lastSignalAt: number | undefined;
+  #stops: Array<() => void> = [];
+
+  constructor(options: WarmUpsOptions) {
+    this.#o = options;
+    this.#stops.push(options.outcomes.onRecord((batch) => {
+      const now = this.#o.now();
+      this.#lastSignalAt = now;
+      for (const outcome of batch) {
+        const plan = this.#members.get(outcome.member)?.warmUp;
+        if (plan) this.#counter.record(outcome, plan.schedule.timeZone, now);
+      }
+    }));
+    this.#restore();
+  }
+
+  setMembers(members: Iterable<Member>): void {
+    const next = new Map<MemberId, Member>();
+    for (const m of members) if (m.warmUp) next.set(m.id, m);
+    const added = [...next.keys()].filter((id) => !this.#members.has(id));
+    this.#members = next;
+    this.#counter.retain(new Set(next.keys()));
+    for (const id of added) this.#seed(id);
+  }
+
+  has(member: MemberId): boolean {
+    return this.#members.has(member);
+  }
+
+  members(): MemberId[] {
+    return [...this.#members.keys()];
+  }
+
+  factor(member: MemberId, now: number): ShapingFactor | undefined {
+    return this.status(member, now)?.factor;
+  }
+
+  status(member: MemberId, now: number): WarmUpStatus | undefined {
+    const m = this.#members.get(member);
+    if (!m?.warmUp) return undefined;
+    const control = this.#autoPause(member, m, now);
+    const fresh = this.#lastSignalAt !== undefined && now - this.#lastSignalAt <= (this.#o.staleMs ?? 15 * 60_000);
+    return warmUpStatus({ plan: m.warmUp, control, now, today: fresh ? this.#counter.today(member, m.warmUp.schedule.timeZone, now) : undefined });
+  }
+
+  /** An operator's action, audited (`warmup-<action>`); throws when the member has no warm-up. */
+  async act(member: MemberId, action: WarmUpAction, author: string, reason: string): Promise<AuditEntry> {
+    const m = this.#members.get(member);
+    if (!m?.warmUp) throw new Error(`member ${member} has no warm-up in its zone`);
+    const now = this.#o.now();
+    const tz = m.warmUp.schedule.timeZone;
+    const previous = this.#controls.get(member) ?? { pausedDays: 0 };
+    let next: WarmUpControl;
+    if (action === 'pause') next = pauseControl(previous, 'operator', now);
+    else if (action === 'resume') next = resumeControl(previous, now, tz);
+    else if (action === 'restart') next = { pausedDays: 0, start: localDate(now, tz) };
+    else next = { ...resumeControl(previous, now, tz), finished: true };
+    this.#controls.set(member, next);
+    this.#o.logger.info({ member, action, author, reason }, `warm-up ${action}`);
+    return this.#o.store.appendAudit({ at: now, author, action: `warmup-${action}`, member, previous, next: { ...next, reason } });
+  }
+
+  stop(): void {
+    for (const stop of this.#stops.splice(0)) stop();
+  }
+
+  /** Pauses while suspect (unless an operator paused), resumes when it is no longer. */
+  #autoPause(member: MemberId, m: Member, now: number): WarmUpControl {
+    const control = this.#controls.get(member) ?? { pausedDays: 0 };
+    const suspect = this.#o.suspect?.(member) ?? false;
+    let next = control;
+    if (suspect && control.pausedSince === undefined && !control.finished) next = pauseControl(control, 'suspect', now);
+    else if (!suspect && control.pausedBy === 'suspect') next = resumeControl(control, now, m.warmUp!.schedule.timeZone);
+    if (next !== control) {
+      this.#controls.set(member, next);
+      this.#o.logger.info({ member, paused: next.pausedBy === 'suspect' }, next.pausedBy === 'suspect' ? 'warm-up paused: reputation suspect' : 'warm-up resumed: reputation recovered');
+    }
+    return next;
+  }
+
+  /** Operators' controls from the audit log (newest entry per member wins). */
+  #restore(): void {
+    for (const entry of [...this.#o.store.audit(10_000)].reverse()) {
+      if (!entry.action.startsWith('warmup-') || typeof entry.next !== 'object' || entry.next === null) continue;
+      const { reason: _r, ...control } = entry.next as WarmUpControl & { reason?: string };
+      this.#controls.set(entry.member, control);
+    }
+  }
+
+  /** Today's attempts the outcome store still holds (its last hour, not before local midnight). */
+  #seed(member: MemberId): void {
+    const plan = this.#members.get(member)?.warmUp;
+    if (!plan) return;
+    const now = this.#o.now();
+    const since = Math.max(now - 3_600_000, startOfDay(localDate(now, plan.schedule.timeZone), plan.schedule.timeZone));
+    const windowMs = Math.floor((now - since) / BUCKET_MS) * BUCKET_MS;
+    if (windowMs <= 0) return;
+    const providers: Partial<Record<(typeof PROVIDER_GROUPS)[number], number>> = {};
+    let total = 0;
+    for (const group of PROVIDER_GROUPS) {
+      const c = this.#o.outcomes.counts(member, windowMs, group);
+      const n = c.sent + c.deferred + c.bounced;
+      if (n > 0) providers[group] = n;
+      total += n;
+    }
+    if (total > 0) this.#counter.seed(member, plan.schedule.timeZone, now, { total, providers });
+  }
+}
