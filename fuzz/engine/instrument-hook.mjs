@@ -3,7 +3,10 @@
 // The counters live in globalThis.__mxlbFuzzCov of the main thread, where the code runs; the
 // engine (engine.ts) reads them after each input to tell new coverage. Files outside src/ (the
 // engine, the targets, node_modules) are left alone.
+import * as nodeModule from 'node:module';
 import { fileURLToPath } from 'node:url';
+
+const { stripTypeScriptTypes } = nodeModule;
 import { createInstrumenter } from 'istanbul-lib-instrument';
 
 const instrumenter = createInstrumenter({
@@ -20,6 +23,14 @@ export async function load(url, context, nextLoad) {
   if (!url.startsWith('file:') || !url.includes(SRC) || url.includes('/node_modules/')) return result;
   if (result.format !== 'module' || result.source === undefined || result.source === null) return result;
   const code = typeof result.source === 'string' ? result.source : Buffer.from(result.source).toString('utf8');
-  const instrumented = instrumenter.instrumentSync(code, fileURLToPath(url));
+  let instrumented;
+  try {
+    instrumented = instrumenter.instrumentSync(code, fileURLToPath(url));
+  } catch (error) {
+    // Node ≥ 23 runs TypeScript itself: tsx's hook then hands on the TypeScript source unchanged
+    // (seen on Node 24) and Node strips the types after this hook. Strip them here first.
+    if (!(error instanceof SyntaxError) || typeof stripTypeScriptTypes !== 'function' || !url.endsWith('.ts')) throw error;
+    instrumented = instrumenter.instrumentSync(stripTypeScriptTypes(code, { mode: 'transform' }), fileURLToPath(url));
+  }
   return { ...result, source: instrumented };
 }
