@@ -74,6 +74,9 @@ async function serveAndQuery(t: import('ava').ExecutionContext, command: string[
   t.true(reply.answer.length > 0);
   const metrics = await (await fetch(`http://${mxlb.http.host}:${mxlb.http.port}/metrics`)).text();
   t.regex(metrics, new RegExp(`mxlb_build_info\\{[^}]*version="0\\.1\\.0"[^}]*commit="${pkg.commit}"`));
+  const dashboard = await fetch(`http://${mxlb.http.host}:${mxlb.http.port}/`);
+  t.is(dashboard.status, 200, 'the dashboard page is served from the installed package');
+  t.regex(await dashboard.text(), /<html/i);
   // The dashboard's chart library is found in the installed package's node_modules, not only in a checkout.
   const uplot = await fetch(`http://${mxlb.http.host}:${mxlb.http.port}/uPlot.iife.min.js`);
   t.is(uplot.status, 200);
