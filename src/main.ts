@@ -4,7 +4,7 @@
  * state store, override expiry) feed the SnapshotKeeper; the DNS path reads its current snapshot.
  */
 import { loadAdminTokens, type Endpoint, type ServeConfig } from './config.ts';
-import { DnsMetricsHub, DnsWorker } from './dns/index.ts';
+import { DnsMetricsHub, DnsWorker, prepareWorkerSource } from './dns/index.ts';
 import { AdminAuth, allRoutes, AnswerShares, coarseClock, startHttp, type HttpListener, type ServerContext } from './http/index.ts';
 import type { Logger } from './log.ts';
 import { configuredMembers, DnsblMetrics, MxlbMetrics, ReputationMetrics } from './metrics/index.ts';
@@ -31,6 +31,8 @@ export interface RunningMxlb {
 }
 
 export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): Promise<RunningMxlb> {
+  // The answering worker's code is prepared meanwhile (esbuild runs in its own process).
+  void prepareWorkerSource().catch(() => undefined);
   // Cluster mode (--redis): shared state in Redis, probe leases; else the embedded memory store.
   const cluster = config.redis ? openCluster(config.redis, config.instanceId, logger) : undefined;
   const store: StateStore = cluster?.store ?? new MemoryStateStore({ file: config.stateFile, logger });

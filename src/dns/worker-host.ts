@@ -14,6 +14,7 @@
  * - A worker that dies (uncaught error, out of memory) is logged, replaced after a short backoff on
  *   the same bound addresses (its sockets went with its thread), and sent the last snapshot.
  */
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.ts';
 import type { Snapshot } from '../snapshot.ts';
@@ -80,7 +81,7 @@ export class DnsWorker {
     if (this.#options.rrl !== undefined) init.rrl = this.#options.rrl;
     if (this.#options.tcp) init.tcp = this.#options.tcp;
     if (this.#options.cache) init.cache = this.#options.cache;
-    const [entry, how] = workerEntry();
+    const [entry, how] = await prepareWorkerSource();
     const worker = new Worker(entry, { ...how, workerData: init });
     this.#worker = worker;
     this.#held = new Set();
@@ -298,13 +299,29 @@ export class DnsWorker {
 }
 
 /**
- * The worker's entry: the compiled worker-main.js next to this file, or, when running the
- * TypeScript sources (tsx), a small bootstrap that registers tsx in the thread first (a loader
- * registered with module.register() in the main thread does not reach worker threads on Node 20).
+ * The worker's code, built once per process. Compiled (dist/): worker-main.js next to this file.
+ * From the TypeScript sources (development, tests): one CommonJS bundle of worker-main.ts made by
+ * esbuild (which tsx brings), run as an eval worker: 0.3 s to build, in esbuild's own process, and
+ * 0.3 s to start, where registering tsx in the thread and compiling each module took 1.6–1.9 s
+ * (measured) — a loader registered with module.register() in the main thread does not reach
+ * worker threads on Node 20. Without esbuild, the thread registers tsx itself.
  */
-function workerEntry(): [string | URL, { eval?: boolean }] {
+let source: Promise<[string | URL, { eval?: boolean }]> | undefined;
+
+export function prepareWorkerSource(): Promise<[string | URL, { eval?: boolean }]> {
+  source ??= workerSource();
+  return source;
+}
+
+async function workerSource(): Promise<[string | URL, { eval?: boolean }]> {
   if (!import.meta.url.endsWith('.ts')) return [new URL('./worker-main.js', import.meta.url), {}];
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const main = new URL('./worker-main.ts', import.meta.url).href;
-  return [`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(main)}); });`, { eval: true }];
+  const main = new URL('./worker-main.ts', import.meta.url);
+  try {
+    const esbuild = await import('esbuild');
+    const built = await esbuild.build({ entryPoints: [fileURLToPath(main)], bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'silent' });
+    return [built.outputFiles[0]!.text, { eval: true }];
+  } catch {
+    const tsx = import.meta.resolve('tsx/esm/api');
+    return [`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(main.href)}); });`, { eval: true }];
+  }
 }

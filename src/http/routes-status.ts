@@ -9,7 +9,7 @@ import { packageVersion } from '../version.ts';
 
 /**
  * How long a built document is reused while nothing it shows changed: the snapshot version, the
- * answers counted, the probe results seen. Polling clients (the dashboard every second, 50 of
+ * answers counted, the probe results and delivery outcomes seen. Polling clients (the dashboard every second, 50 of
  * them in the abuse bench) then share one build; anything else is at most this stale.
  */
 export const STATUS_CACHE_MS = 1_000;
@@ -24,8 +24,10 @@ const VERSION = packageVersion();
  * reads the snapshot DNS answers from, the prober's health and the in-memory windows.
  */
 export function statusRoutes(ctx: ServerContext): [string, RouteHandler][] {
-  let probes = 0;
-  if (typeof ctx.scheduler.onResult === 'function') ctx.scheduler.onResult(() => (probes += 1));
+  // Events that change what /status shows without a new snapshot: probe results, reported outcomes.
+  let events = 0;
+  if (typeof ctx.scheduler.onResult === 'function') ctx.scheduler.onResult(() => (events += 1));
+  if (typeof ctx.outcomes?.onRecord === 'function') ctx.outcomes.onRecord(() => (events += 1));
   let cached: { key: string; at: number; body: StatusDocument } | undefined;
   const status: RouteHandler = async (_request, url) => {
     const query = parseStatusQuery(url.searchParams);
@@ -35,7 +37,7 @@ export function statusRoutes(ctx: ServerContext): [string, RouteHandler][] {
     const snapshot = ctx.served?.() ?? ctx.keeper.current();
     const shares = ctx.shares.report();
     const now = ctx.now();
-    const key = `${snapshot.version} ${shares.total} ${probes}`;
+    const key = `${snapshot.version} ${shares.total} ${events}`;
     if (!cached || cached.key !== key || now - cached.at >= STATUS_CACHE_MS || now < cached.at) {
       cached = { key, at: now, body: build(snapshot, shares, now) };
     }
