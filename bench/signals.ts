@@ -17,7 +17,11 @@ import { OutcomeStore, parsePostfixLine, validateBatch } from '../src/signals/in
 const args = process.argv.slice(2);
 const at = args.indexOf('--lines');
 const LINES = at >= 0 ? Number(args[at + 1]) : 1_000_000;
-const BIN = fileURLToPath(new URL('../bin/mxlb.js', import.meta.url));
+// --compiled runs the follower from dist/ (after `npm run build`), as an installed package does;
+// without it bin/mxlb.js decides (TypeScript through tsx in a checkout that is not built).
+const BIN = process.argv.includes('--compiled')
+  ? fileURLToPath(new URL('../dist/cli/main.js', import.meta.url))
+  : fileURLToPath(new URL('../bin/mxlb.js', import.meta.url));
 
 function line(i: number, stamp: string): string {
   const status = i % 10 === 0 ? 'deferred' : i % 17 === 0 ? 'bounced' : 'sent';
