@@ -65,8 +65,11 @@ test.serial('a state file with bad entries: answers stay up, good entries work, 
   t.is((await fetch(`${base}/explain?name=${ORIGIN}&type=MX`)).status, 200);
   t.like((await apiMembers(mxlb)).find((m) => m.id === 'primary/mta1'), { state: 'drained', override: { reason: 'disk replacement' } });
 
-  // /readyz: ready, degraded, and says which entries were refused and where the original is.
-  const ready = (await (await fetch(`${base}/readyz`)).json()) as { ready: boolean; degraded: boolean; degradedBecause: string[] };
+  // /readyz: ready, degraded, and says which entries were refused and where the original is
+  // (the path only to a client with a token: anonymous readers get "[path]", docs/security.md).
+  const ready = (await (await fetch(`${base}/readyz`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { ready: boolean; degraded: boolean; degradedBecause: string[] };
+  const anonymous = (await (await fetch(`${base}/readyz`)).json()) as { degradedBecause: string[] };
+  t.regex(anonymous.degradedBecause.join(' '), /\(original kept at \[path\]\)/);
   t.true(ready.ready);
   t.true(ready.degraded);
   t.regex(ready.degradedBecause.join(' '), /state file entries refused on load: health\["primary\/mta3"\]: state: "bogus".*\(original kept at .*state\.json\.corrupt-/);
