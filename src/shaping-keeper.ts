@@ -12,7 +12,9 @@
  */
 import type { Logger } from './log.ts';
 import type { Member, MemberId, Pool, ShapingFactor } from './pool/index.ts';
-import { SlowStartTracker, type WarmUpPlan, type WarmUpStatus } from './shaping/index.ts';
+import { DEFAULT_LATENCY, LatencyTracker, LoadBook, SlowStartTracker, smtpPhaseMs, type LoadReport, type WarmUpPlan, type WarmUpStatus } from './shaping/index.ts';
+import { AgentChecker } from './shaping-agent.ts';
+import type { ProbeResult } from './probe/index.ts';
 import { WarmUps, type WarmUpAction } from './shaping-warmups.ts';
 import type { OutcomeStore } from './signals/index.ts';
 import type { SnapshotKeeper } from './snapshot-keeper.ts';
@@ -43,7 +45,12 @@ export class ShapingKeeper {
   readonly #o: Required<Pick<ShapingKeeperOptions, 'keeper' | 'logger' | 'now' | 'tickMs'>>;
   readonly #slow = new SlowStartTracker();
   readonly #warmUps: WarmUps;
+  readonly #latency = new LatencyTracker();
+  readonly #load = new LoadBook();
+  readonly #agents: AgentChecker;
   #members = new Map<MemberId, Configured>();
+  /** Pools under a name with policy `latency` (their members get latency factors). */
+  #latencyPools = new Map<string, Pool>();
   #pushed = new Map<MemberId, readonly ShapingFactor[]>();
   #timer: NodeJS.Timeout | undefined;
   #pending = false;
@@ -59,6 +66,10 @@ export class ShapingKeeper {
       ...(options.suspect ? { suspect: options.suspect } : {}),
       ...(options.signalsStaleMs === undefined ? {} : { staleMs: options.signalsStaleMs }),
     });
+    this.#agents = new AgentChecker((member, line) => {
+      this.#load.agentLine(member, line, this.#o.now());
+      this.#soon();
+    }, options.logger);
     this.#stops.push(options.keeper.onSwap(() => this.#observe()));
     // A cap can be reached by the outcomes just recorded: look again now, not at the next tick.
     this.#stops.push(options.outcomes.onRecord(() => this.#soon()));
@@ -72,9 +83,24 @@ export class ShapingKeeper {
         for (const member of pool.members) if (!members.has(member.id)) members.set(member.id, { member, pool });
       }
     }
+    const latencyPools = new Map<string, Pool>();
+    for (const zone of zones.zones.values()) {
+      for (const name of zone.balancing?.names.values() ?? []) {
+        if (name.policy !== 'latency') continue;
+        for (const tier of name.tiers) for (const m of tier.members) {
+          const pool = zone.balancing!.pools.get(m.pool);
+          if (pool) latencyPools.set(`${zone.origin} ${pool.name}`, pool);
+        }
+      }
+    }
     this.#members = members;
-    this.#slow.retain(new Set(members.keys()));
+    this.#latencyPools = latencyPools;
+    const ids = new Set(members.keys());
+    this.#slow.retain(ids);
+    this.#latency.retain(ids);
+    this.#load.retain(ids);
     this.#warmUps.setMembers([...members.values()].map((c) => c.member));
+    if (this.#timer) this.#agents.setTargets(this.#agentTargets());
     this.#observe();
   }
 
@@ -82,12 +108,41 @@ export class ShapingKeeper {
     if (this.#timer) return;
     this.#timer = setInterval(() => this.evaluate(), this.#o.tickMs);
     this.#timer.unref();
+    this.#agents.setTargets(this.#agentTargets());
     this.evaluate();
+  }
+
+  /** A probe's result (ProbeScheduler.onResult): its SMTP-phase latency feeds the member's EWMA. */
+  probeResult(member: MemberId, result: ProbeResult): void {
+    const ms = smtpPhaseMs(result);
+    const c = this.#members.get(member);
+    if (ms === undefined || !c) return;
+    this.#latency.observe(member, ms, c.pool.shaping?.latency?.alpha ?? DEFAULT_LATENCY.alpha);
+    this.#soon();
+  }
+
+  /** A load report (POST /api/load); false when the member is not served. */
+  reportLoad(member: MemberId, report: LoadReport): boolean {
+    if (!this.#members.has(member)) return false;
+    this.#load.report(member, report, this.#o.now());
+    this.#soon();
+    return true;
+  }
+
+  /** A member's latency EWMA (ms) and last load report, for /status. */
+  loadOf(member: MemberId): { latencyMs?: number; load?: LoadReport & { at: number } } {
+    const out: { latencyMs?: number; load?: LoadReport & { at: number } } = {};
+    const ewma = this.#latency.ewma(member);
+    if (ewma !== undefined) out.latencyMs = Math.round(ewma * 10) / 10;
+    const load = this.#load.lastReport(member);
+    if (load) out.load = load;
+    return out;
   }
 
   stop(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#agents.stop();
     for (const stop of this.#stops.splice(0)) stop();
     this.#warmUps.stop();
   }
@@ -123,12 +178,20 @@ export class ShapingKeeper {
   evaluate(): boolean {
     const now = this.#o.now();
     const next = new Map<MemberId, readonly ShapingFactor[]>();
+    const latency = new Map<MemberId, ShapingFactor>();
+    for (const pool of this.#latencyPools.values()) {
+      for (const [id, f] of this.#latency.factors(pool.members.map((m) => m.id), pool.shaping?.latency ?? DEFAULT_LATENCY)) latency.set(id, f);
+    }
     for (const [id, { pool }] of this.#members) {
       const list: ShapingFactor[] = [];
       const slow = this.#slow.factor(id, pool.shaping?.slowStart, now);
       if (slow) list.push(slow);
       const warm = this.#warmUps.factor(id, now);
       if (warm) list.push(warm);
+      const lat = latency.get(id);
+      if (lat && lat.value < 1) list.push(lat);
+      const load = this.#load.factor(id, now, pool.shaping?.agent?.intervalMs, pool.shaping?.load);
+      if (load) list.push(load);
       if (list.length > 0) next.set(id, list);
     }
     if (sameFactors(next, this.#pushed)) return false;
@@ -144,6 +207,10 @@ export class ShapingKeeper {
     const states = this.#o.keeper.current().members;
     for (const id of this.#members.keys()) this.#slow.observe(id, states.get(id)?.state ?? 'unknown', now);
     this.#soon();
+  }
+
+  #agentTargets() {
+    return [...this.#members.values()].flatMap(({ member, pool }) => (pool.shaping?.agent ? [{ member, settings: pool.shaping.agent }] : []));
   }
 
   #soon(): void {

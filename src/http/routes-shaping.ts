@@ -4,6 +4,8 @@
  * - `GET /api/members/:id/warmup`: one member's (404 when it has none);
  * - `POST /api/members/:id/warmup` (admin token): `{ action: pause|resume|restart|finish, reason? }`,
  *   audited as `warmup-<action>` with the token's author; answers the new status.
+ * - `POST /api/load` (admin token, like /api/signals): `{ reports: [{ member, queue?, connections? }] }`,
+ *   the MTAs' load against their pool's `load:` watermarks; a bad report refuses the whole batch.
  * Reads are guarded like /status (the read token, when one is set).
  */
 import type { IncomingMessage } from 'node:http';
@@ -56,9 +58,49 @@ export function shapingRoutes(ctx: ServerContext): [string, RouteHandler][] {
       throw error;
     }
   };
+  const load: RouteHandler = async (request: IncomingMessage) => {
+    const allowed = ctx.adminAuth.authorize(request);
+    if (!allowed.ok) return allowed.reply;
+    if (!ctx.shaping) return { status: 404, body: { error: 'traffic shaping is not running' } };
+    try {
+      const body = await readJsonBody(request);
+      const reports = body.reports;
+      if (!Array.isArray(reports) || reports.length === 0 || reports.length > 10_000) throw new BadRequest('"reports" must be a list of 1–10000 { member, queue?, connections? }');
+      const parsed = reports.map((r: unknown, i: number) => loadReport(r, i));
+      let accepted = 0;
+      const refused: string[] = [];
+      for (const r of parsed) {
+        const { member, ...report } = r;
+        if (ctx.shaping.reportLoad(member, report)) accepted++;
+        else refused.push(member);
+      }
+      if (refused.length > 0 && accepted === 0) return { status: 404, body: { error: `unknown members: ${refused.join(', ')}` } };
+      return { status: 200, body: { accepted, ...(refused.length > 0 ? { unknown: refused } : {}) } };
+    } catch (error) {
+      if (error instanceof BadRequest) return { status: 400, body: { error: error.message } };
+      throw error;
+    }
+  };
   return [
+    ['POST /api/load', load],
     ['GET /api/warmups', list],
     ['GET /api/members/:id/warmup', one],
     ['POST /api/members/:id/warmup', act],
   ];
+}
+
+function loadReport(value: unknown, index: number): { member: string; queue?: number; connections?: number } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BadRequest(`reports[${index}] must be an object`);
+  const r = value as Record<string, unknown>;
+  for (const key of Object.keys(r)) if (!['member', 'queue', 'connections'].includes(key)) throw new BadRequest(`reports[${index}]: unknown field "${key}" (expected member, queue, connections)`);
+  if (typeof r.member !== 'string' || r.member === '') throw new BadRequest(`reports[${index}].member must be a member id <pool>/<member>`);
+  const out: { member: string; queue?: number; connections?: number } = { member: r.member };
+  for (const key of ['queue', 'connections'] as const) {
+    const n = r[key];
+    if (n === undefined) continue;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 1e9) throw new BadRequest(`reports[${index}].${key} must be a whole number 0–1000000000`);
+    out[key] = n;
+  }
+  if (out.queue === undefined && out.connections === undefined) throw new BadRequest(`reports[${index}] needs queue or connections`);
+  return out;
 }

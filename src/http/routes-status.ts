@@ -65,7 +65,7 @@ export function statusRoutes(ctx: ServerContext): [string, RouteHandler][] {
       ...(dnsbl ? { dnsbl: (member: string) => dnsbl.get(member) } : {}),
       ...(reputation ? { reputation: (member: string) => reputation.get(member) } : {}),
       ...(ctx.outcomes ? { delivery: (member: string, windowMs: number) => ctx.outcomes!.counts(member, windowMs) } : {}),
-      ...(ctx.shaping ? { warmUp: (member: string) => warmUpOf(ctx, member) } : {}),
+      ...(ctx.shaping ? { warmUp: (member: string) => warmUpOf(ctx, member), load: (member: string) => ctx.shaping!.loadOf(member) } : {}),
     });
   };
   return [['GET /status', status]];

@@ -58,6 +58,8 @@ export interface StatusInputs {
   reputation?: (member: MemberId) => ReputationView | undefined;
   /** A member's warm-up (the shaping keeper); absent, or none for a member: no `warmUp` object. */
   warmUp?: (member: MemberId) => WarmUpView | undefined;
+  /** A member's latency EWMA and last load report (the shaping keeper); absent: neither shown. */
+  load?: (member: MemberId) => { latencyMs?: number; load?: { queue?: number; connections?: number; at: number } };
 }
 
 export interface StatusDocument {
@@ -156,6 +158,10 @@ export interface MemberStatus {
   reputation?: ReputationStatus;
   /** Its warm-up (docs/shaping.md): day N of M, today's cap, attempts so far, factor, finish date. */
   warmUp?: WarmUpView;
+  /** EWMA of the probes' connect + banner + EHLO time (docs/shaping.md "Latency"), ms. */
+  latencyMs?: number;
+  /** The last load report (POST /api/load), time ISO. */
+  load?: { queue?: number; connections?: number; at: string };
 }
 
 export interface DnsblListStatus {
@@ -345,6 +351,9 @@ function memberStatus(member: Member, inputs: StatusInputs, state: EffectiveStat
   if (rep) status.reputation = reputationStatus(rep);
   const warmUp = inputs.warmUp?.(member.id);
   if (warmUp) status.warmUp = warmUp;
+  const shaped = inputs.load?.(member.id);
+  if (shaped?.latencyMs !== undefined) status.latencyMs = shaped.latencyMs;
+  if (shaped?.load) status.load = { ...shaped.load, at: iso(shaped.load.at) };
   if (inputs.delivery) status.delivery = { last15m: { ...inputs.delivery(member.id, 15 * 60_000) }, last1h: { ...inputs.delivery(member.id, 3_600_000) } };
   return status;
 }

@@ -55,8 +55,10 @@ export interface LatencySettings {
   alpha: number;
   /** The factor is quantised to this step and only changes when it moved by more than one step. */
   step: number;
-  /** Exponent of the relative-latency penalty (factor = (fastest / own)^exponent). */
+  /** Exponent of the relative-latency penalty (factor = ((fastest + bias) / (own + bias))^exponent). */
   exponent: number;
+  /** Added to both latencies so differences of a few ms (noise on fast links) barely count; default 20 ms. */
+  biasMs: number;
   /** A member whose EWMA is above this is a standby (factor 0, used only when needed); absent: none. */
   limitMs?: number;
 }
@@ -117,5 +119,5 @@ export interface WarmUpPlan {
 }
 
 export const DEFAULT_SLOW_START_FLOOR = 0.1;
-export const DEFAULT_LATENCY: LatencySettings = Object.freeze({ alpha: 0.3, step: 0.05, exponent: 2 });
+export const DEFAULT_LATENCY: LatencySettings = Object.freeze({ alpha: 0.3, step: 0.05, exponent: 2, biasMs: 20 });
 export const DEFAULT_AGENT_INTERVAL_MS = 5000;

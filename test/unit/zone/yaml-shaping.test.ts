@@ -35,7 +35,7 @@ test('pool shaping keys, schedules and a member opt-in parse to the model', (t) 
   const pool = b.pools.get('p')!;
   t.deepEqual(pool.shaping, {
     slowStart: { windowMs: 30_000, floor: 0.1 },
-    latency: { alpha: 0.3, step: 0.1, exponent: 2, limitMs: 500 },
+    latency: { alpha: 0.3, step: 0.1, exponent: 2, biasMs: 20, limitMs: 500 },
     agent: { port: 4949, intervalMs: 2000, timeoutMs: 2000 },
     load: { metric: 'connections', low: 100, high: 400, staleMs: 60_000 },
   });
