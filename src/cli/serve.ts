@@ -1,7 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { serveConfig, formatEndpoint } from '../config.ts';
 import { createLogger, LOG_FORMATS, type LogFormat } from '../log.ts';
-import { startMxlb } from '../main.ts';
 import { checkZonesFolder } from './serve-preflight.ts';
 
 interface ServeArgs {
@@ -98,6 +97,9 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     });
     if (!config.sharedZones) checkZonesFolder(config.zonesDir);
     const logger = createLogger(config.logLevel, args['log-format']);
+    // Loaded here, not at the top: every other command (the log follower on an MTA host, the
+    // CLI tools) then starts without the whole server (DNS, HTTP, Redis, probes) in memory.
+    const { startMxlb } = await import('../main.ts');
     const running = await startMxlb(config, logger);
     logger.info(
       { dns: running.dnsEndpoints.map(formatEndpoint), http: formatEndpoint(running.httpEndpoint), zones: config.zonesDir },
