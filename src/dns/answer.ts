@@ -7,7 +7,7 @@
 import type { Logger } from '../log.ts';
 import type { Snapshot } from '../snapshot.ts';
 import { AnswerCache, SHAPES, cacheKey, cachedTurn, nextTurn, questionKey, replyShape, type CacheEntry, type Shape } from './cache.ts';
-import { encodeAnswer, encodeError, patchResponse, templateName } from './encode.ts';
+import { encodeError, encodeReply, patchResponse } from './encode.ts';
 import { Rcode, type Question, type Resolution } from './message.ts';
 import { questionName, scanQuery, type ScannedQuery } from './query.ts';
 import { WarnThrottle } from './warn-throttle.ts';
@@ -167,7 +167,7 @@ export class Answerer {
 
   private encode(query: Buffer, scan: ScannedQuery, shape: Shape, resolution: Resolution): Buffer {
     const edns = scan.edns ? { dnssecOk: scan.edns.dnssecOk } : null;
-    return encodeAnswer(templateName(query, scan.qnameEnd), scan.qtype, scan.qclass, resolution, { edns, limit: shape.limit });
+    return encodeReply(query, scan.qnameEnd, scan.qtype, scan.qclass, resolution, { edns, limit: shape.limit });
   }
 
   private question(query: Buffer, scan: ScannedQuery): Question {

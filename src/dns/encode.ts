@@ -1,19 +1,19 @@
 /**
- * Response encoder: Resolution → wire bytes (RFC 1035 §4.1), with name compression from dns2's
- * Packet, OPT echo (RFC 6891 §6.1.1, §7), and truncation (RFC 2181 §9, RFC 9619). Error replies
- * (FORMERR, NOTIMP, BADVERS, SERVFAIL) carry no records and are written directly.
+ * Response encoder: Resolution → wire bytes (RFC 1035 §4.1) with mxlb's byte-level writer
+ * (./writer.ts, ./writer-rdata.ts): name compression, OPT echo (RFC 6891 §6.1.1, §7), and
+ * truncation (RFC 2181 §9, RFC 9619). Error replies (FORMERR, NOTIMP, BADVERS, SERVFAIL) carry no
+ * records and are written directly. dns2 is no longer used here (docs/decisions.md).
  *
  * Answers are encoded with ID 0, RD 0 and the question name lower-cased: the caller patches the
  * query's ID, RD bit and name bytes in (see `patchResponse`), which is what lets one buffer serve
  * every spelling of a name from the answer cache. Owners equal to the question name become
  * compression pointers to it, so the patched question spelling shows in them too (0x20).
  */
-import { Packet } from 'dns2';
 import type { Resolution } from './message.ts';
-import { HEADER_SIZE, skipName, type ScannedQuery } from './query.ts';
+import { HEADER_SIZE, type ScannedQuery } from './query.ts';
+import { WireWriter } from './writer.ts';
+import { writeRecord } from './writer-rdata.ts';
 import { isInOrBelow, RRType, type ResourceRecord } from '../zone/index.ts';
-
-type Dns2Resource = Packet['answers'][number];
 
 /** The UDP payload size we advertise: the DNS flag day 2020 value that avoids fragmentation. */
 export const OUR_UDP_PAYLOAD = 1232;
@@ -21,12 +21,8 @@ export const OUR_UDP_PAYLOAD = 1232;
 export const CLASSIC_UDP_LIMIT = 512;
 /** A TCP answer is limited by its 2-octet length prefix (RFC 1035 §4.2.2). */
 export const TCP_LIMIT = 65535;
-
-/**
- * A type dns2 has no codec for: dns2 then writes the record's `data` bytes verbatim (RFC 3597),
- * and the encoder writes the real type over it afterwards. Used for rdata dns2 cannot express.
- */
-const OPAQUE_TYPE = 0xff00;
+/** Octets of our OPT record: root owner, TYPE, CLASS, TTL, RDLENGTH 0. */
+export const OPT_SIZE = 11;
 
 /** How the reply must look besides its records. */
 export interface ResponseShape {
@@ -43,65 +39,99 @@ export function sizeLimit(tcp: boolean, payload: number | null): number {
   return Math.min(Math.max(CLASSIC_UDP_LIMIT, payload), OUR_UDP_PAYLOAD);
 }
 
+/** One writer per thread: the encoder is synchronous and copies its result out. */
+const writer = new WireWriter();
+
 /**
  * Encodes a resolution as a reply with ID 0 and RD 0, the question name lower-cased, header bits
  * QR=1, opcode 0, AA from the resolution, RA=0, and TC=1 when the required records do not fit.
- * `qname` is the question in dns2 form (see `templateName`). Throws when a record cannot be
- * encoded (a name label over 63 octets, a bad address); the caller turns that into SERVFAIL.
+ * `qname` is the question as `templateName` spells it. Throws when a record cannot be encoded (a
+ * name label over 63 octets, a bad address); the caller turns that into SERVFAIL.
  */
 export function encodeAnswer(qname: string, qtype: number, qclass: number, resolution: Resolution, shape: ResponseShape): Buffer {
-  const { required, optional } = splitAdditional(resolution);
-  const packet = new Packet({ id: 0, qr: 1, opcode: 0, aa: resolution.aa ? 1 : 0, rd: 0, rcode: resolution.rcode } as never);
-  packet.questions.push({ name: qname, type: qtype, class: qclass } as never);
-  const opaque = new Map<number, number>();
-  let index = 0;
-  const add = (list: Dns2Resource[], records: readonly ResourceRecord[]): void => {
-    for (const record of records) {
-      const { resource, realType } = toResource(record);
-      if (realType !== undefined) opaque.set(index, realType);
-      list.push(resource);
-      index++;
-    }
-  };
-  add(packet.answers, resolution.answer);
-  add(packet.authorities, resolution.authority);
-  add(packet.additionals, required);
-  add(packet.additionals, optional);
-  if (shape.edns) packet.additionals.push(Packet.Resource.EDNS([], { udpPayloadSize: OUR_UDP_PAYLOAD, doFlag: shape.edns.dnssecOk }) as never);
-  else if (resolution.rcode > 0xf) throw new Error(`RCODE ${resolution.rcode} needs an OPT record to carry it (RFC 6891 §6.1.3)`);
-
-  const full = packet.toBuffer();
-  const ends = recordEnds(full);
-  for (const [i, type] of opaque) full.writeUInt16BE(type, ends.typeAt[i]!);
-  if (full.length <= shape.limit) return full;
-
-  // RFC 2181 §9: drop optional additional data first, whole RRsets at a time; the OPT stays.
-  const fixed = resolution.answer.length + resolution.authority.length + required.length;
-  const optStart = shape.edns ? ends.recordEnd[index - 1] ?? ends.questionEnd : full.length;
-  const opt = full.subarray(optStart);
-  const endOf = (count: number): number => (count === 0 ? ends.questionEnd : ends.recordEnd[count - 1]!);
-  if (endOf(fixed) + opt.length > shape.limit) return truncated(full, ends.questionEnd, opt);
-  let keep = 0;
-  for (let i = 0; i < optional.length; i++) {
-    const next = optional[i + 1];
-    const rrsetEnds = !next || next.owner !== optional[i]!.owner || next.type !== optional[i]!.type;
-    if (!rrsetEnds) continue;
-    if (endOf(fixed + i + 1) + opt.length > shape.limit) break;
-    keep = i + 1;
+  const labels = qname === '' ? [] : qname.split('.');
+  const wire = Buffer.alloc(HEADER_SIZE + labels.reduce((n, l) => n + l.length + 1, 0) + 1);
+  let at = HEADER_SIZE;
+  for (const label of labels) {
+    wire[at++] = label.length;
+    for (let i = 0; i < label.length; i++) wire[at++] = label.charCodeAt(i) === 0 ? 0x2e : label.charCodeAt(i);
   }
-  const reply = Buffer.concat([full.subarray(0, endOf(fixed + keep)), opt]);
-  reply.writeUInt16BE(required.length + keep + (shape.edns ? 1 : 0), 10);
-  return reply;
+  return encodeReply(wire, wire.length, qtype, qclass, resolution, shape);
 }
 
-/** TC=1 with the question and the OPT only (RFC 2181 §9, RFC 9619 keeps QDCOUNT 1). */
-function truncated(full: Buffer, questionEnd: number, opt: Buffer): Buffer {
-  const reply = Buffer.concat([full.subarray(0, questionEnd), opt]);
-  reply[2] = reply[2]! | 0x02;
-  reply.writeUInt16BE(0, 6);
-  reply.writeUInt16BE(0, 8);
-  reply.writeUInt16BE(opt.length > 0 ? 1 : 0, 10);
-  return reply;
+/** `encodeAnswer` for a question given as the query's bytes (offset 12 up to `qnameEnd`). */
+export function encodeReply(query: Uint8Array, qnameEnd: number, qtype: number, qclass: number, resolution: Resolution, shape: ResponseShape): Buffer {
+  const w = writer;
+  w.reset();
+  w.pos = HEADER_SIZE;
+  w.wireName(query, HEADER_SIZE, qnameEnd);
+  w.u16(qtype);
+  w.u16(qclass);
+  return writeSections(w, resolution, shape);
+}
+
+/**
+ * Writes the header and the records after a question already in `w` (ending at `w.pos`), the
+ * OPT last, trimming optional additional data whole RRsets at a time or setting TC (RFC 2181 §9).
+ * Returns a copy of the message.
+ */
+export function writeSections(w: WireWriter, resolution: Resolution, shape: ResponseShape): Buffer {
+  if (!shape.edns && resolution.rcode > 0xf) throw new Error(`RCODE ${resolution.rcode} needs an OPT record to carry it (RFC 6891 §6.1.3)`);
+  const questionEnd = w.pos;
+  const optSize = shape.edns ? OPT_SIZE : 0;
+  const room = shape.limit - optSize;
+  const { required, optional } = splitAdditional(resolution);
+  // Stop writing once past the room: nothing after it can fit, and the writer's buffer stays bounded.
+  const writeAll = (records: readonly ResourceRecord[]): number => {
+    let count = 0;
+    for (const record of records) {
+      if (w.pos > room) break;
+      writeRecord(w, record);
+      count++;
+    }
+    return count;
+  };
+  let tc = false;
+  let an = writeAll(resolution.answer);
+  let ns = writeAll(resolution.authority);
+  let ar = writeAll(required);
+  if (w.pos > room) {
+    // RFC 2181 §9, RFC 9619: TC=1 with the question (QDCOUNT 1) and the OPT only.
+    tc = true;
+    w.pos = questionEnd;
+    an = ns = ar = 0;
+  } else {
+    // Optional additional data: whole RRsets that fit, in order; the first that does not ends it.
+    let kept = w.pos;
+    let keptCount = ar;
+    for (let i = 0; i < optional.length; i++) {
+      writeRecord(w, optional[i]!);
+      ar++;
+      if (w.pos > room) break;
+      const next = optional[i + 1];
+      if (!next || next.owner !== optional[i]!.owner || next.type !== optional[i]!.type) {
+        kept = w.pos;
+        keptCount = ar;
+      }
+    }
+    w.pos = kept;
+    ar = keptCount;
+  }
+  if (shape.edns) {
+    writeOpt(w.buf, w.pos, resolution.rcode >> 4, shape.edns.dnssecOk);
+    w.pos += OPT_SIZE;
+    ar++;
+  }
+  const buf = w.buf;
+  buf[0] = 0;
+  buf[1] = 0;
+  buf[2] = 0x80 | (resolution.aa ? 0x04 : 0) | (tc ? 0x02 : 0);
+  buf[3] = resolution.rcode & 0xf;
+  buf.writeUInt16BE(1, 4);
+  buf.writeUInt16BE(an, 6);
+  buf.writeUInt16BE(ns, 8);
+  buf.writeUInt16BE(ar, 10);
+  return w.take();
 }
 
 /**
@@ -125,88 +155,10 @@ function splitAdditional(resolution: Resolution): { required: ResourceRecord[]; 
   return { required, optional };
 }
 
-/** Where the question and each record end, and each record's TYPE field, in an encoded message. */
-function recordEnds(buf: Buffer): { questionEnd: number; recordEnd: number[]; typeAt: number[] } {
-  const questionEnd = skipName(buf, HEADER_SIZE) + 4;
-  const count = buf.readUInt16BE(6) + buf.readUInt16BE(8) + buf.readUInt16BE(10);
-  const recordEnd: number[] = [];
-  const typeAt: number[] = [];
-  let pos = questionEnd;
-  for (let i = 0; i < count; i++) {
-    const nameEnd = skipName(buf, pos);
-    if (nameEnd < 0) throw new Error('encoder produced an unreadable owner name');
-    typeAt.push(nameEnd);
-    pos = nameEnd + 10 + buf.readUInt16BE(nameEnd + 8);
-    recordEnd.push(pos);
-  }
-  return { questionEnd, recordEnd, typeAt };
-}
-
-/** One zone record as the dns2 resource its codec expects, or as opaque RFC 3597 bytes. */
-function toResource(record: ResourceRecord): { resource: Dns2Resource; realType?: number } {
-  const base = { name: record.owner, type: record.type, class: 1, ttl: record.ttl };
-  const rdata = record.rdata;
-  if ('raw' in rdata) return opaque(base, record.type, Buffer.from(rdata.raw));
-  switch (rdata.type) {
-    case RRType.A:
-      if ('address' in rdata) return typed({ ...base, address: rdata.address });
-      break;
-    case RRType.AAAA:
-      if ('address' in rdata) return typed({ ...base, address: withoutDottedQuad(rdata.address) });
-      break;
-    case RRType.NS:
-      if ('target' in rdata) return typed({ ...base, ns: rdata.target });
-      break;
-    case RRType.CNAME:
-    case RRType.PTR:
-      if ('target' in rdata) return typed({ ...base, domain: rdata.target });
-      break;
-    case RRType.MX:
-      if ('exchange' in rdata) return typed({ ...base, priority: rdata.preference, exchange: rdata.exchange });
-      break;
-    case RRType.TXT:
-      if ('strings' in rdata) return typed({ ...base, data: rdata.strings.map((s) => Buffer.from(s)) as never });
-      break;
-    case RRType.SOA:
-      if ('mname' in rdata) {
-        const { mname, rname, serial, refresh, retry, expire, minimum } = rdata;
-        return typed({ ...base, primary: mname, admin: rname, serial, refresh, retry, expiration: expire, minimum });
-      }
-      break;
-    case RRType.SRV:
-      if ('port' in rdata) return typed({ ...base, priority: rdata.priority, weight: rdata.weight, port: rdata.port, target: rdata.target });
-      break;
-    case RRType.CAA:
-      // dns2 writes the CAA value as UTF-8 text; the value is bytes (RFC 8659 §4.1), so write them as they are.
-      if ('tag' in rdata) {
-        const tag = Buffer.from(rdata.tag, 'latin1');
-        return opaque(base, record.type, Buffer.concat([Buffer.from([rdata.flags, tag.length]), tag, Buffer.from(rdata.value)]));
-      }
-      break;
-  }
-  throw new Error(`cannot encode a type ${record.type} record with ${Object.keys(rdata).join('/')} data`);
-}
-
-function typed(resource: object): { resource: Dns2Resource } {
-  return { resource: resource as Dns2Resource };
-}
-
-function opaque(base: { name: string; ttl: number }, realType: number, data: Buffer): { resource: Dns2Resource; realType: number } {
-  return { resource: { ...base, type: OPAQUE_TYPE, class: 1, data } as Dns2Resource, realType };
-}
-
-/** dns2's AAAA codec reads hex groups only: spell an embedded IPv4 tail (::ffff:192.0.2.1) as two groups. */
-function withoutDottedQuad(address: string): string {
-  const match = /^(.*:)(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
-  if (!match) return address;
-  const [a, b, c, d] = match.slice(2).map(Number) as [number, number, number, number];
-  return `${match[1]}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-}
-
 /**
- * The question name as dns2 writes it for `encodeAnswer`: labels lower-cased in ASCII, one
- * character per octet, and a dot inside a label (legal on the wire) as NUL so dns2 keeps the label
- * boundaries; `patchResponse` puts the client's exact bytes back.
+ * The question name as text for `encodeAnswer`: labels lower-cased in ASCII, one character per
+ * octet, and a dot inside a label (legal on the wire) as NUL so the label boundaries survive;
+ * `patchResponse` puts the client's exact bytes back.
  */
 export function templateName(buf: Uint8Array, qnameEnd: number): string {
   let name = '';
@@ -259,7 +211,7 @@ export function encodeError(query: Uint8Array, scan: ScannedQuery, rcode: number
 }
 
 /** Root owner, TYPE OPT, our payload size, extended RCODE, version 0, DO, no options (RFC 6891 §6.1.2). */
-function writeOpt(buf: Buffer, at: number, extendedRcode: number, dnssecOk: boolean): void {
+export function writeOpt(buf: Buffer, at: number, extendedRcode: number, dnssecOk: boolean): void {
   buf[at] = 0;
   buf.writeUInt16BE(RRType.OPT, at + 1);
   buf.writeUInt16BE(OUR_UDP_PAYLOAD, at + 3);
