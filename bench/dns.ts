@@ -1,16 +1,22 @@
 /**
- * `npm run bench:dns`: mxlb against Knot DNS on loopback with dnsperf, one zone, four query mixes
- * (A, MX, NXDOMAIN, NODATA), rounds alternating between the servers; prints medians, the ratio
- * mxlb/Knot and server CPU time per answered query (DESIGN "Benchmarking against peers").
+ * `npm run bench:dns`: mxlb against Knot DNS and gdnsd (when installed) on loopback with dnsperf,
+ * one zone, six query mixes (cached A, MX, NXDOMAIN, NODATA, a balanced name, and a
+ * random-subdomain flood of 1,000,000 unique names), plus a bare Node `dgram` echo of a prebuilt
+ * reply (the Node floor); rounds alternate the server order; prints medians of q/s and server CPU
+ * µs per answered query and the ratios to Knot and gdnsd (DESIGN "Benchmarking against peers").
  *
- * dnsperf is pinned to core 0 and both servers to core 1; knotd re-pins its own UDP threads, so
- * every one of its threads is pinned again after start, and it gets one worker of each kind.
+ * dnsperf is pinned to core 0 and every server to core 1, each whole process (`taskset -a -p`:
+ * knotd re-pins its own UDP threads, mxlb's answering may run in a worker thread); each peer gets
+ * one worker of each kind. CPU time is utime+stime of the whole process from /proc/PID/stat.
+ * The balanced mix asks mxlb for a pool-selected name (bench/serve-balanced.ts, a second mxlb
+ * process) and the peers for the static A RRset of the same shape (they have no health logic here).
  *
  *   npm run bench:dns -- [--rounds 3] [--seconds 5] [--zone test/fixtures/dns/relay.example.zone]
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -34,7 +40,13 @@ const MIXES: Record<string, string[]> = {
   MX: [`${ORIGIN} MX`],
   NXDOMAIN: Array.from({ length: 1000 }, (_, i) => `nx${i}.${ORIGIN} A`),
   NODATA: [`info.${ORIGIN} AAAA`, `smtp.${ORIGIN} MX`, `y.deep.${ORIGIN} A`, `mta1.${ORIGIN} TXT`],
+  balanced: [`smtp.${ORIGIN} A`],
 };
+/** The balanced mix for mxlb: serve-balanced.ts's pool-selected name (resolve-balanced-fixtures.ts). */
+const BALANCED_MXLB = ['smtp.relay.example.com A'];
+/** Random-subdomain flood: this many unique random names in the zone, generated into a temp file. */
+const FLOOD_NAMES = Number(flag('flood-names', '1000000'));
+const CASES = [...Object.keys(MIXES), 'flood'];
 
 interface Server {
   name: string;
@@ -107,8 +119,9 @@ function stopper(child: ChildProcess): () => Promise<void> {
     });
 }
 
-async function startMxlb(): Promise<Server> {
-  const child = spawn('taskset', ['-c', SERVER_CPU, process.execPath, '--import=tsx', 'bench/serve-zone.ts', ZONE], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** A node child that prints `port <n>` once bound; pinned whole to the server core once answering. */
+async function startNode(name: string, nodeArgs: string[]): Promise<Server> {
+  const child = spawn('taskset', ['-c', SERVER_CPU, process.execPath, ...nodeArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   const port = await new Promise<number>((done, fail) => {
     const lines = createInterface({ input: child.stdout! });
@@ -116,11 +129,54 @@ async function startMxlb(): Promise<Server> {
       const match = /^port (\d+)$/.exec(line);
       if (match) done(Number(match[1]));
     });
-    child.once('exit', (code) => fail(new Error(`serve-zone exited with ${code}`)));
+    child.once('exit', (code) => fail(new Error(`${name} exited with ${code}`)));
   });
   await waitAnswering(port);
   pinAll(child.pid!);
-  return { name: 'mxlb', pid: child.pid!, port, stop: stopper(child) };
+  return { name, pid: child.pid!, port, stop: stopper(child) };
+}
+
+const startMxlb = (): Promise<Server> => startNode('mxlb', ['--import=tsx', 'bench/serve-zone.ts', ZONE]);
+const startMxlbBalanced = (): Promise<Server> => startNode('mxlb-bal', ['--import=tsx', 'bench/serve-balanced.ts']);
+
+/**
+ * The Node floor: a bare `dgram` socket that answers every datagram with one prebuilt reply (the
+ * query's ID patched in), so its CPU per query is what Node's socket path alone costs.
+ */
+const ECHO = `
+const dgram = require('node:dgram');
+const reply = Buffer.from('0000818000010001000000000473 6d74700572656c6179076578616d706c650000010001c00c000100010000003c0004c000020a'.replace(/ /g, ''), 'hex');
+const socket = dgram.createSocket('udp4');
+socket.on('message', (msg, rinfo) => {
+  const out = Buffer.allocUnsafe(reply.length);
+  reply.copy(out);
+  out[0] = msg[0]; out[1] = msg[1];
+  socket.send(out, rinfo.port, rinfo.address);
+});
+socket.bind(0, '127.0.0.1', () => process.stdout.write('port ' + socket.address().port + '\\n'));
+process.once('SIGTERM', () => process.exit(0));
+`;
+const startEcho = (): Promise<Server> => startNode('echo', ['-e', ECHO]);
+
+/** gdnsd 3.8 serving the same zone file, one UDP and one TCP thread, scratch run/state dirs. */
+async function startGdnsd(): Promise<Server | undefined> {
+  if (spawnSync('sh', ['-c', 'command -v gdnsd']).status !== 0) {
+    process.stdout.write('gdnsd not installed (apt-get install -y gdnsd; stop its service): skipped\n');
+    return undefined;
+  }
+  const port = await freePort();
+  const dir = join(work, 'gdnsd');
+  mkdirSync(join(dir, 'zones'), { recursive: true });
+  writeFileSync(
+    join(dir, 'config'),
+    ['options => {', `  listen => [ 127.0.0.1:${port} ]`, '  udp_threads => 1', '  tcp_threads => 1', `  run_dir => ${join(dir, 'run')}`, `  state_dir => ${join(dir, 'state')}`, '}', ''].join('\n'),
+  );
+  copyFileSync(ZONE, join(dir, 'zones', ORIGIN));
+  const child = spawn('taskset', ['-c', SERVER_CPU, 'gdnsd', '-c', dir, 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(child);
+  await waitAnswering(port);
+  pinAll(child.pid!);
+  return { name: 'gdnsd', pid: child.pid!, port, stop: stopper(child) };
 }
 
 async function startKnot(): Promise<Server> {
@@ -216,43 +272,75 @@ const median = (values: number[]): number => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
+/** FLOOD_NAMES unique random names in the zone (dnsperf input), written in chunks. */
+async function writeFlood(file: string): Promise<void> {
+  const out = createWriteStream(file);
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  for (let i = 0; i < FLOOD_NAMES; i += 10_000) {
+    let chunk = '';
+    const bytes = randomBytes(10_000 * 10);
+    for (let j = 0; j < 10_000 && i + j < FLOOD_NAMES; j++) {
+      let label = (i + j).toString(36); // unique by construction; random letters after it
+      for (let k = 0; k < 10; k++) label += alphabet[bytes[j * 10 + k]! % 36];
+      chunk += `${label}.${ORIGIN} A\n`;
+    }
+    if (!out.write(chunk)) await new Promise<void>((done) => out.once('drain', () => done()));
+  }
+  await new Promise<void>((done) => out.end(done));
+}
+
 async function main(): Promise<void> {
   const files: Record<string, string> = {};
   for (const [mix, lines] of Object.entries(MIXES)) {
     files[mix] = join(work, `${mix}.txt`);
     writeFileSync(files[mix]!, lines.join('\n') + '\n');
   }
-  const servers = [await startMxlb(), await startKnot()];
-  await checkSameAnswers(servers);
-  process.stdout.write(`zone ${ORIGIN} from ${ZONE}; ${ROUNDS} rounds × ${SECONDS} s per mix and server; dnsperf on CPU ${CLIENT_CPU}, servers on CPU ${SERVER_CPU}\n`);
-  for (const server of servers) for (const file of Object.values(files)) dnsperf(server, file, 1); // warm-up
+  const balancedMxlb = join(work, 'balanced-mxlb.txt');
+  writeFileSync(balancedMxlb, BALANCED_MXLB.join('\n') + '\n');
+  files.flood = join(work, 'flood.txt');
+  await writeFlood(files.flood);
+
+  const mxlb = await startMxlb();
+  const knot = await startKnot();
+  await checkSameAnswers([mxlb, knot]);
+  const gdnsd = await startGdnsd();
+  const balanced = await startMxlbBalanced();
+  const echo = await startEcho();
+  const peers = [mxlb, knot, ...(gdnsd ? [gdnsd] : [])];
+  /** Which server process and which file answer a case for a column. */
+  const target = (column: Server, mix: string): { server: Server; file: string } =>
+    column === mxlb && mix === 'balanced' ? { server: balanced, file: balancedMxlb } : { server: column, file: files[mix]! };
+  process.stdout.write(`zone ${ORIGIN} from ${ZONE}; ${ROUNDS} rounds × ${SECONDS} s per case and server; dnsperf on CPU ${CLIENT_CPU}, servers on CPU ${SERVER_CPU}; flood of ${FLOOD_NAMES} unique names\n`);
+  for (const column of peers) for (const mix of CASES) if (mix !== 'flood') dnsperf(target(column, mix).server, target(column, mix).file, 1); // warm-up
 
   const samples = new Map<string, Sample[]>();
+  const record = (key: string, sample: Sample, round: number): void => {
+    samples.set(key, [...(samples.get(key) ?? []), sample]);
+    process.stdout.write(`round ${round + 1} ${key.padEnd(18)} ${sample.qps.toFixed(0).padStart(7)} q/s  ${sample.cpuUsPerQuery.toFixed(2).padStart(6)} µs CPU/query  lost ${sample.lost}\n`);
+  };
   for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? servers : [...servers].reverse();
-    for (const mix of Object.keys(MIXES)) {
-      for (const server of order) {
-        const sample = dnsperf(server, files[mix]!, SECONDS);
-        const key = `${server.name}/${mix}`;
-        samples.set(key, [...(samples.get(key) ?? []), sample]);
-        process.stdout.write(`round ${round + 1} ${key.padEnd(14)} ${sample.qps.toFixed(0).padStart(7)} q/s  ${sample.cpuUsPerQuery.toFixed(2).padStart(6)} µs CPU/query  lost ${sample.lost}\n`);
+    const order = round % 2 === 0 ? peers : [...peers].reverse();
+    for (const mix of CASES) {
+      for (const column of order) {
+        const { server, file } = target(column, mix);
+        record(`${column.name}/${mix}`, dnsperf(server, file, SECONDS), round);
       }
     }
+    record('echo/floor', dnsperf(echo, files.A!, SECONDS), round);
   }
 
-  process.stdout.write('\nmix        mxlb q/s   knot q/s   mxlb/knot   mxlb µs/q   knot µs/q\n');
-  for (const mix of Object.keys(MIXES)) {
-    const m = samples.get(`mxlb/${mix}`)!;
-    const k = samples.get(`knot/${mix}`)!;
-    const mq = median(m.map((s) => s.qps));
-    const kq = median(k.map((s) => s.qps));
-    const mc = median(m.map((s) => s.cpuUsPerQuery));
-    const kc = median(k.map((s) => s.cpuUsPerQuery));
-    process.stdout.write(
-      `${mix.padEnd(9)} ${mq.toFixed(0).padStart(9)} ${kq.toFixed(0).padStart(10)} ${(mq / kq).toFixed(2).padStart(11)} ${mc.toFixed(2).padStart(11)} ${kc.toFixed(2).padStart(11)}\n`,
-    );
+  const med = (key: string, pick: (s: Sample) => number): number => median((samples.get(key) ?? []).map(pick));
+  const columns = peers.map((p) => p.name);
+  process.stdout.write(`\n| case | ${columns.map((c) => `${c} q/s`).join(' | ')} | ${columns.map((c) => `${c} µs/q`).join(' | ')} | mxlb/knot q/s | ${gdnsd ? 'mxlb/gdnsd CPU per query |' : ''}\n`);
+  process.stdout.write(`|${' --- |'.repeat(1 + 2 * columns.length + (gdnsd ? 2 : 1))}\n`);
+  for (const mix of CASES) {
+    const q = columns.map((c) => med(`${c}/${mix}`, (s) => s.qps));
+    const cpu = columns.map((c) => med(`${c}/${mix}`, (s) => s.cpuUsPerQuery));
+    const cells = [...q.map((v) => v.toFixed(0)), ...cpu.map((v) => v.toFixed(2)), (q[0]! / q[1]!).toFixed(2), ...(gdnsd ? [(cpu[0]! / cpu[2]!).toFixed(2)] : [])];
+    process.stdout.write(`| ${mix} | ${cells.join(' | ')} |\n`);
   }
-  await Promise.all(servers.map((s) => s.stop()));
+  process.stdout.write(`\nNode floor (dgram echo of a prebuilt reply): ${med('echo/floor', (s) => s.qps).toFixed(0)} q/s, ${med('echo/floor', (s) => s.cpuUsPerQuery).toFixed(2)} µs CPU/query\n`);
+  await Promise.all([...peers, balanced, echo].map((s) => s.stop()));
 }
 
 try {
