@@ -29,6 +29,8 @@ export interface ShapingKeeperOptions {
   suspect?: (member: MemberId) => boolean;
   /** Delivery signals older than this count as stopped (warm-ups fall back to open loop); default 15 min. */
   signalsStaleMs?: number;
+  /** File that keeps today's warm-up attempt counters across restarts. */
+  countsFile?: string;
   logger: Logger;
   now?: () => number;
   /** Evaluation period, default 1 s (slow-start and warm-up steps are coarser than this). */
@@ -65,6 +67,7 @@ export class ShapingKeeper {
       now: this.#o.now,
       ...(options.suspect ? { suspect: options.suspect } : {}),
       ...(options.signalsStaleMs === undefined ? {} : { staleMs: options.signalsStaleMs }),
+      ...(options.countsFile ? { countsFile: options.countsFile } : {}),
     });
     this.#agents = new AgentChecker((member, line) => {
       this.#load.agentLine(member, line, this.#o.now());

@@ -7,15 +7,17 @@
  * Contract: `factor(member, now)` is the member's `warm-up` factor (undefined: no warm-up or
  * complete); `status` adds day N of M, today's cap, attempts so far and the projected finish.
  * Counters: attempts since local midnight in the schedule's zone, counted as outcomes arrive
- * (`outcomes.onRecord`); at start they are seeded from the outcome store's last hour (all it
- * keeps), so after a restart today's count is at least the last hour's — the day's earlier
- * attempts are not known again (docs/shaping.md "Counting sends").
+ * (`outcomes.onRecord`) and written to `countsFile` (at most every 5 s and at stop, atomically) so
+ * a restart keeps today's count; a member added by a reload is seeded from the outcome store's
+ * last hour (all it keeps) (docs/shaping.md "Counting sends").
  */
+import { existsSync, readFileSync } from 'node:fs';
 import type { Logger } from './log.ts';
 import type { Member, MemberId } from './pool/index.ts';
 import { DailyCounter, pauseControl, resumeControl, startOfDay, localDate, warmUpStatus, type ShapingFactor, type WarmUpControl, type WarmUpStatus } from './shaping/index.ts';
 import { BUCKET_MS, PROVIDER_GROUPS, type OutcomeStore } from './signals/index.ts';
 import type { AuditEntry, StateStore } from './state/index.ts';
+import { writeAtomically } from './zone/index.ts';
 
 export type WarmUpAction = 'pause' | 'resume' | 'restart' | 'finish';
 export const WARM_UP_ACTIONS: readonly WarmUpAction[] = ['pause', 'resume', 'restart', 'finish'];
@@ -29,6 +31,8 @@ export interface WarmUpsOptions {
   suspect?: (member: MemberId) => boolean;
   /** Delivery signals older than this (from any member) count as stopped: open loop. Default 15 min. */
   staleMs?: number;
+  /** Where today's attempt counters are kept across restarts (JSON); absent: memory only. */
+  countsFile?: string;
 }
 
 export class WarmUps {
@@ -38,6 +42,7 @@ export class WarmUps {
   #members = new Map<MemberId, Member>();
   #lastSignalAt: number | undefined;
   #stops: Array<() => void> = [];
+  #flushTimer: NodeJS.Timeout | undefined;
 
   constructor(options: WarmUpsOptions) {
     this.#o = options;
@@ -48,8 +53,10 @@ export class WarmUps {
         const plan = this.#members.get(outcome.member)?.warmUp;
         if (plan) this.#counter.record(outcome, plan.schedule.timeZone, now);
       }
+      this.#flushSoon();
     }));
     this.#restore();
+    this.#readCounts();
   }
 
   setMembers(members: Iterable<Member>): void {
@@ -100,6 +107,40 @@ export class WarmUps {
 
   stop(): void {
     for (const stop of this.#stops.splice(0)) stop();
+    if (this.#flushTimer) {
+      clearTimeout(this.#flushTimer);
+      this.#flushTimer = undefined;
+      this.#writeCounts();
+    }
+  }
+
+  #readCounts(): void {
+    const file = this.#o.countsFile;
+    if (!file || !existsSync(file)) return;
+    try {
+      this.#counter.restore(JSON.parse(readFileSync(file, 'utf8')));
+    } catch (error) {
+      this.#o.logger.warn({ file, reason: (error as Error).message }, 'warm-up counters not read: counting from zero today');
+    }
+  }
+
+  #flushSoon(): void {
+    if (!this.#o.countsFile || this.#flushTimer) return;
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = undefined;
+      this.#writeCounts();
+    }, 5000);
+    this.#flushTimer.unref();
+  }
+
+  #writeCounts(): void {
+    const file = this.#o.countsFile;
+    if (!file) return;
+    try {
+      writeAtomically(file, `${JSON.stringify(this.#counter.dump())}\n`);
+    } catch (error) {
+      this.#o.logger.warn({ file, reason: (error as Error).message }, 'warm-up counters not written');
+    }
   }
 
   /** Pauses while suspect (unless an operator paused), resumes when it is no longer. */

@@ -4,6 +4,7 @@
  * count is kept here: attempts (sent, deferred, bounced: each one a delivery attempt through the
  * IP) per member and provider group since local midnight in the schedule's zone. A report of an
  * earlier day (a late log line) is not counted toward today; a new day starts from zero.
+ * `dump` / `restore` let the keeper keep the counters in a file across restarts.
  */
 import type { MemberId } from '../name.ts';
 import type { Outcome } from '../signals/index.ts';
@@ -36,6 +37,23 @@ export class DailyCounter {
     const count = this.#counts.get(member);
     if (!count || count.date !== localDate(now, timeZone)) return { total: 0, providers: {} };
     return { total: count.total, providers: { ...count.providers } };
+  }
+
+  /** Every counter with its local date, for a file that survives a restart. */
+  dump(): Record<MemberId, DailyCount & { date: string }> {
+    return Object.fromEntries([...this.#counts].map(([id, c]) => [id, { date: c.date, total: c.total, providers: { ...c.providers } }]));
+  }
+
+  /** Counters read back from `dump()`; a counter of another day than today is ignored when read. */
+  restore(data: unknown): void {
+    if (typeof data !== 'object' || data === null) return;
+    for (const [id, raw] of Object.entries(data as Record<string, unknown>)) {
+      const c = raw as { date?: unknown; total?: unknown; providers?: unknown };
+      if (typeof c.date !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(c.date) || typeof c.total !== 'number' || !(c.total >= 0)) continue;
+      const providers: DailyCount['providers'] = {};
+      for (const [g, n] of Object.entries(typeof c.providers === 'object' && c.providers !== null ? c.providers : {})) if (typeof n === 'number' && n >= 0) providers[g as keyof DailyCount['providers']] = n;
+      this.#counts.set(id, { date: c.date, total: c.total, providers });
+    }
   }
 
   retain(members: ReadonlySet<MemberId>): void {

@@ -46,10 +46,10 @@ names:
 `);
   const mxlb = await startMxlb(['--zones', dir, '--state-file', join(dir, 'state.json')], { env: { MXLB_ADMIN_TOKEN: TOKEN } });
   t.teardown(() => mxlb.stop());
-  const base = `http://${mxlb.http.host}:${mxlb.http.port}`;
+  let base = `http://${mxlb.http.host}:${mxlb.http.port}`;
   const env = { ...process.env, MXLB_SERVER: base, MXLB_ADMIN_TOKEN: TOKEN };
   const cli = async (...args: string[]) => (await run(process.execPath, [BIN, 'member', 'warmup', ...args], { env })).stdout;
-  const dns = mxlb.dns[0]!;
+  let dns = mxlb.dns[0]!;
   const share = async () => shareOf(await firstPlaces(dns.host, dns.port, 'smtp.warm.test', 128), '127.0.0.74');
   const warmUp = async () => (await (await fetch(`${base}/api/members/p%2Fm3/warmup`)).json()) as { loop: string; sent?: number; factor?: { value: number; reason: string }; day: number };
 
@@ -73,6 +73,17 @@ names:
   await eventually(async () => (await warmUp()).factor?.reason === 'warm-up-cap-reached', { what: 'cap reached' });
   t.is(await share(), 0, 'at the cap: no first places');
   t.regex(await cli('status', 'p/m3'), /day 1 of 2 .*cap 20, sent 20; .*factor 0 \(warm-up-cap-reached\)/);
+
+  // A restart keeps today's count (the counters file beside the state file) and the operator's controls.
+  const statePath = join(dir, 'state.json');
+  await mxlb.stop();
+  const again = await startMxlb(['--zones', dir, '--state-file', statePath], { env: { MXLB_ADMIN_TOKEN: TOKEN } });
+  t.teardown(() => again.stop());
+  base = `http://${again.http.host}:${again.http.port}`;
+  env.MXLB_SERVER = base;
+  dns = again.dns[0]!;
+  t.is((await post(1, 'b3')).status, 200); // signals fresh again after the restart
+  t.like(await eventually(async () => ((await warmUp()).loop === 'closed' ? warmUp() : false), { what: 'closed loop after restart' }), { sent: 21, factor: { value: 0, reason: 'warm-up-cap-reached' } });
 
   t.regex(await cli('pause', 'p/m3', '--reason', 'postmaster asked'), /paused \(operator\)/);
   t.regex(await cli('finish', 'p/m3', '--reason', 'warm enough'), /p\/m3: warm-up t complete/);
