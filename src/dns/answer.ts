@@ -11,11 +11,13 @@ import { encodeError, encodeReply, patchResponse } from './encode.ts';
 import { Rcode, type Question, type Resolution } from './message.ts';
 import { questionName, scanQuery, type ScannedQuery } from './query.ts';
 import { WarnThrottle } from './warn-throttle.ts';
+import { ECS_RESERVE, withEcs } from './ecs-reply.ts';
+import { viewClient, viewKey, viewsMatter, type ViewClient } from './resolve-views.ts';
 
 export type Transport = 'udp' | 'tcp';
 
-/** The resolver contract (src/dns/resolve.ts): pure, synchronous; `variant` picks a rotation. */
-export type Resolver = (question: Question, snapshot: Snapshot, variant?: number) => Resolution;
+/** The resolver contract (src/dns/resolve.ts): pure, synchronous; `variant` picks a rotation; `client` picks views. */
+export type Resolver = (question: Question, snapshot: Snapshot, variant?: number, observe?: undefined, client?: ViewClient) => Resolution;
 
 /** Optional metrics hooks, called synchronously on the query path: keep them cheap. */
 export interface DnsMetrics {
@@ -77,8 +79,11 @@ export class Answerer {
     this.throttle = new WarnThrottle(options.logger);
   }
 
-  /** The reply to one received message, or null when it gets none. Never throws. */
-  answer(query: Buffer, transport: Transport): Buffer | null {
+  /**
+   * The reply to one received message, or null when it gets none. Never throws. `source`: the
+   * sender's address, for client views (docs/zone-format.md "Client views").
+   */
+  answer(query: Buffer, transport: Transport, source?: string): Buffer | null {
     let scan: ScannedQuery | undefined;
     try {
       scan = scanQuery(query);
@@ -95,20 +100,29 @@ export class Answerer {
       const snapshot = this.getSnapshot();
       this.cache.sync(snapshot.version);
       const shape = replyShape(scan.edns, transport === 'tcp');
-      const key = cacheKey(query, scan.qnameEnd, shape.code);
+      let key = cacheKey(query, scan.qnameEnd, shape.code);
+      // Client views: the key gains the client's view (and ECS) part, so one view's answer never
+      // reaches another; '' and no cost while no served zone has views or honours ECS.
+      let client: ViewClient | undefined;
+      if (viewsMatter(snapshot.zones)) {
+        client = viewClient(source, scan.edns?.ecs);
+        key += viewKey(snapshot.zones, client);
+      }
       let entry = this.cache.get(key);
       const hit = entry !== undefined;
       if (!entry) {
-        const filled = this.fill(query, scan, shape, snapshot);
+        const filled = this.fill(query, scan, shape, snapshot, client);
         this.cache.set(key, filled.entry, filled.negative);
         entry = filled.entry;
       }
       const turn = nextTurn(entry);
-      const template = cachedTurn(entry, turn) ?? this.build(entry, turn, query, scan, shape, snapshot);
+      const template = cachedTurn(entry, turn) ?? this.build(entry, turn, query, scan, shape, snapshot, client);
       this.metrics.answered?.(transport, entry.rcode, hit, scan.qtype);
       const members = entry.members[turn % entry.ring.length];
       if (members) this.metrics.served?.(members);
-      return patchResponse(template, query, scan.qnameEnd);
+      const reply = patchResponse(template, query, scan.qnameEnd);
+      // RFC 7871 §7.2.1: echo the query's ECS with the answer's scope (only zones that honour ECS set one).
+      return entry.ecsScope !== undefined && scan.edns?.ecs ? withEcs(reply, scan.edns.ecs, entry.ecsScope) : reply;
     } catch (error) {
       this.throttle.warn({ err: error, transport }, 'DNS query failed; answering SERVFAIL');
       if (!scan || scan.outcome === 'drop') return null;
@@ -140,8 +154,8 @@ export class Answerer {
   }
 
   /** Slow path for a new key: resolve rotation 0, encode it, size the ring. */
-  private fill(query: Buffer, scan: ScannedQuery, shape: Shape, snapshot: Snapshot): { entry: CacheEntry; negative: boolean } {
-    const resolution = this.resolve(this.question(query, scan), snapshot, 0);
+  private fill(query: Buffer, scan: ScannedQuery, shape: Shape, snapshot: Snapshot, client?: ViewClient): { entry: CacheEntry; negative: boolean } {
+    const resolution = this.resolve(this.question(query, scan), snapshot, 0, undefined, client);
     const variants = Math.max(1, Math.floor(resolution.variants) || 1);
     const slots = Math.min(this.maxVariants, variants);
     const ring: (Buffer | undefined)[] = new Array<Buffer | undefined>(slots).fill(undefined);
@@ -151,12 +165,14 @@ export class Answerer {
     const negative = resolution.rcode !== Rcode.NOERROR || resolution.answer.length === 0;
     const held = new Array<number>(slots).fill(-1);
     held[0] = 0;
-    return { entry: { rcode: resolution.rcode, ring, members, next: 0, variants, held }, negative };
+    const entry: CacheEntry = { rcode: resolution.rcode, ring, members, next: 0, variants, held };
+    if (resolution.ecsScope !== undefined) entry.ecsScope = resolution.ecsScope;
+    return { entry, negative };
   }
 
   /** A rotation not in its slot: resolve, encode and keep it there (replacing the rotation the slot held). */
-  private build(entry: CacheEntry, variant: number, query: Buffer, scan: ScannedQuery, shape: Shape, snapshot: Snapshot): Buffer {
-    const resolution = this.resolve(this.question(query, scan), snapshot, variant);
+  private build(entry: CacheEntry, variant: number, query: Buffer, scan: ScannedQuery, shape: Shape, snapshot: Snapshot, client?: ViewClient): Buffer {
+    const resolution = this.resolve(this.question(query, scan), snapshot, variant, undefined, client);
     const wire = this.encode(query, scan, shape, resolution);
     const slot = variant % entry.ring.length;
     entry.ring[slot] = wire;
@@ -167,7 +183,9 @@ export class Answerer {
 
   private encode(query: Buffer, scan: ScannedQuery, shape: Shape, resolution: Resolution): Buffer {
     const edns = scan.edns ? { dnssecOk: scan.edns.dnssecOk } : null;
-    return encodeReply(query, scan.qnameEnd, scan.qtype, scan.qclass, resolution, { edns, limit: shape.limit });
+    // Room for the ECS option added after the cache (./ecs-reply.ts), so it never overflows the limit.
+    const limit = resolution.ecsScope !== undefined && scan.edns?.ecs ? shape.limit - ECS_RESERVE : shape.limit;
+    return encodeReply(query, scan.qnameEnd, scan.qtype, scan.qclass, resolution, { edns, limit });
   }
 
   private question(query: Buffer, scan: ScannedQuery): Question {

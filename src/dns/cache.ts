@@ -35,6 +35,8 @@ export interface CacheEntry {
   variants?: number;
   /** The rotation each built slot holds; default: slot k holds rotation k. */
   held?: number[];
+  /** RFC 7871 scope the replies echo in their ECS option (Resolution.ecsScope); absent: no ECS option. */
+  ecsScope?: number;
 }
 
 /** Size-limit buckets: a reply built for a bucket fits every client whose limit falls in it. */

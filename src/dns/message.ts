@@ -39,4 +39,9 @@ export interface Resolution {
    * and per-member metrics); absent for static data.
    */
   members?: readonly string[];
+  /**
+   * RFC 7871 §7.2.1: when set, the reply echoes the query's ECS option with this SCOPE
+   * PREFIX-LENGTH (0: the answer does not depend on the subnet). Absent: no ECS option in the reply.
+   */
+  ecsScope?: number;
 }

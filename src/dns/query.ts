@@ -13,6 +13,16 @@ export interface Edns {
   payload: number;
   version: number;
   dnssecOk: boolean;
+  /** RFC 7871 EDNS Client Subnet, when the OPT carried one (validated, see `readEcs`). */
+  ecs?: Ecs;
+}
+
+/** RFC 7871 §6: an ECS option as the client sent it (ADDRESS: ceil(sourcePrefix / 8) octets). */
+export interface Ecs {
+  family: 4 | 6;
+  sourcePrefix: number;
+  scopePrefix: number;
+  address: Uint8Array;
 }
 
 /**
@@ -155,12 +165,15 @@ export function scanQuery(buf: Uint8Array): ScannedQuery {
     if (buf[owner] !== 0) return malformed(result, 'OPT record owner is not the root');
     const optionsError = checkOptions(buf, rdata, pos);
     if (optionsError) return malformed(result, optionsError);
+    const ecs = readEcs(buf, rdata, pos);
+    if (typeof ecs === 'string') return malformed(result, ecs);
     const payload = (buf[nameEnd + 2]! << 8) | buf[nameEnd + 3]!;
     result.edns = {
       payload: payload < 512 ? 512 : payload,
       version: buf[nameEnd + 5]!,
       dnssecOk: (buf[nameEnd + 6]! & 0x80) !== 0,
     };
+    if (ecs) result.edns.ecs = ecs;
   }
 
   // RFC 1035 §4.1.1: we serve standard queries only.
@@ -180,6 +193,39 @@ function checkOptions(buf: Uint8Array, start: number, end: number): string {
     if (pos > end) return 'OPT option data runs past RDATA';
   }
   return '';
+}
+
+const OPTION_ECS = 8;
+
+/**
+ * The ECS option among well-framed options (`checkOptions` ran first), undefined when there is
+ * none, or why it is malformed (RFC 7871 §6, §7.2.1: FORMERR): more than one, FAMILY other than
+ * 1 (IPv4) or 2 (IPv6), SOURCE PREFIX-LENGTH beyond the family's bits, ADDRESS not exactly
+ * ceil(SOURCE PREFIX-LENGTH / 8) octets, or bits set past the prefix.
+ */
+export function readEcs(buf: Uint8Array, start: number, end: number): Ecs | string | undefined {
+  let found: Ecs | undefined;
+  for (let pos = start; pos + 4 <= end; ) {
+    const code = (buf[pos]! << 8) | buf[pos + 1]!;
+    const length = (buf[pos + 2]! << 8) | buf[pos + 3]!;
+    const data = pos + 4;
+    pos = data + length;
+    if (code !== OPTION_ECS) continue;
+    if (found) return 'more than one EDNS Client Subnet option';
+    if (length < 4) return `EDNS Client Subnet option of ${length} octets is shorter than 4`;
+    const familyCode = (buf[data]! << 8) | buf[data + 1]!;
+    if (familyCode !== 1 && familyCode !== 2) return `EDNS Client Subnet FAMILY ${familyCode} is neither 1 (IPv4) nor 2 (IPv6)`;
+    const family = familyCode === 1 ? 4 : 6;
+    const sourcePrefix = buf[data + 2]!;
+    if (sourcePrefix > (family === 4 ? 32 : 128)) return `EDNS Client Subnet SOURCE PREFIX-LENGTH ${sourcePrefix} is beyond IPv${family}`;
+    const octets = Math.ceil(sourcePrefix / 8);
+    if (length - 4 !== octets) return `EDNS Client Subnet ADDRESS has ${length - 4} octets, not ${octets} for /${sourcePrefix}`;
+    const address = buf.slice(data + 4, data + 4 + octets);
+    const rest = sourcePrefix & 7;
+    if (rest !== 0 && (address[octets - 1]! & (0xff >> rest)) !== 0) return `EDNS Client Subnet ADDRESS has bits set past /${sourcePrefix}`;
+    found = { family, sourcePrefix, scopePrefix: buf[data + 3]!, address };
+  }
+  return found;
 }
 
 /** A malformed query is FORMERR, except that an opcode we do not serve is NOTIMP whatever follows. */

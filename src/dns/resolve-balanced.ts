@@ -17,6 +17,7 @@ import { rotateSlice, selectMembers, selectMx, type AddressFamily, type Selectio
 import { RRType, type Name, type ResourceRecord, type RRSet, type Zone } from '../zone/index.ts';
 import { addressData, hostAddressSet, hostAddressSets, memberHosts } from './resolve-hosts.ts';
 import { recordsOf } from './resolve-lookup.ts';
+import { viewOf } from './resolve-views.ts';
 import { combine, combineAll, NOTHING_SELECTED, selected, type Selected, type SelectionInputs } from './resolve-selection.ts';
 
 /** Outcome of a balanced answer: `answer` records (possibly none) plus additional, or a policy outcome. */
@@ -133,12 +134,15 @@ function selectionFor(inputs: SelectionInputs, balanced: BalancedName, family: A
   return { ...planned, members: rotateSlice(planned.pick, inputs.variant, balanced.max) };
 }
 
-function addressSet(inputs: SelectionInputs, balanced: BalancedName, family: AddressFamily, owner: Name): { outcome: Outcome; rrset: RRSet; negativeTtl?: number; selected: Selected } {
+function addressSet(inputs: SelectionInputs, name: BalancedName, family: AddressFamily, owner: Name): { outcome: Outcome; rrset: RRSet; negativeTtl?: number; selected: Selected } {
+  // Client views: the view's tiers/policy/max replace the name's; the decision says which view and why.
+  const { balanced, view } = viewOf(inputs.client, name);
   const selection = selectionFor(inputs, balanced, family);
+  const decision = view ? { ...selection.decision, view } : selection.decision;
   const type = family === 4 ? RRType.A : RRType.AAAA;
   const members = selection.outcome === 'answer' ? selection.members.map((m) => m.id) : [];
   const rrset = { owner, type, ttl: selection.ttl, rdata: addressData(type, selection.members) };
-  const out = { outcome: selection.outcome, rrset, selected: selected(selection.decision, selection.variants, members) };
+  const out = { outcome: selection.outcome, rrset, selected: selected(decision, selection.variants, members) };
   return selection.otherFamilyServes ? { ...out, negativeTtl: selection.ttl } : out;
 }
 
@@ -149,9 +153,11 @@ function addressSet(inputs: SelectionInputs, balanced: BalancedName, family: Add
  * data and the sender's own lookup of the exchange agree and never hand out a down member's address
  * while another member of the host serves.
  */
-function mxAnswer(inputs: SelectionInputs, zone: Zone, binding: MxBinding, balanced: BalancedName, owner: Name): BalancedResult {
+function mxAnswer(inputs: SelectionInputs, zone: Zone, binding: MxBinding, name: BalancedName, owner: Name): BalancedResult {
+  const { balanced, view } = viewOf(inputs.client, name);
   const selection = selectMx(binding, balanced, inputs.states, { variant: inputs.variant, seed: inputs.version });
-  if (selection.outcome !== 'answer') return { outcome: selection.outcome, answer: [], additional: [], selected: selected(selection.decision, selection.variants) };
+  const decision = view ? { ...selection.decision, view } : selection.decision;
+  if (selection.outcome !== 'answer') return { outcome: selection.outcome, answer: [], additional: [], selected: selected(decision, selection.variants) };
   const members = selection.records.flatMap((entry) => entry.members.map((m) => m.id));
   const answer = selection.records.map((entry): ResourceRecord => ({
     owner,
@@ -160,7 +166,7 @@ function mxAnswer(inputs: SelectionInputs, zone: Zone, binding: MxBinding, balan
     rdata: { type: RRType.MX, preference: entry.preference, exchange: entry.exchange },
   }));
   const additional: ResourceRecord[] = [];
-  const parts: Selected[] = [selected(selection.decision, selection.variants, members)];
+  const parts: Selected[] = [selected(decision, selection.variants, members)];
   for (const entry of selection.records) {
     // A then AAAA of the exchange when it is a member host of this zone (else nothing: not ours).
     const host = memberHosts(zone).get(entry.exchange);

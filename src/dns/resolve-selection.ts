@@ -9,6 +9,7 @@
  */
 import { UNKNOWN_STATE, type Decision, type MemberId, type StateLookup } from '../pool/index.ts';
 import type { Snapshot } from '../snapshot.ts';
+import type { ZoneClient } from './resolve-views.ts';
 
 export interface SelectionInputs {
   /** Snapshot version: seeds the weighted policy's randomness. */
@@ -21,6 +22,8 @@ export interface SelectionInputs {
   readonly members: ReadonlyMap<MemberId, unknown>;
   /** True when someone reads the decisions (/explain): every selection is then made in full. */
   readonly explain: boolean;
+  /** Who asked, as this zone matches client views (`resolve-views.ts`); absent: nobody known (default views). */
+  readonly client?: ZoneClient;
 }
 
 export interface Selected {
@@ -34,15 +37,16 @@ export interface Selected {
 
 export const NOTHING_SELECTED: Selected = Object.freeze({ variants: 1, members: Object.freeze([]), decisions: Object.freeze([]) });
 
-export function selectionInputs(snapshot: Snapshot, variant: number, explain = false): SelectionInputs {
+export function selectionInputs(snapshot: Snapshot, variant: number, explain = false, client?: ZoneClient): SelectionInputs {
   const members = snapshot.members;
-  return {
+  const inputs: SelectionInputs = {
     version: snapshot.version,
     variant: Number.isFinite(variant) ? Math.floor(variant) : 0,
-    states: (id) => members.get(id) ?? UNKNOWN_STATE,
+    states: (id: MemberId) => members.get(id) ?? UNKNOWN_STATE,
     members,
     explain,
   };
+  return client ? { ...inputs, client } : inputs;
 }
 
 /** One selection's contribution. */

@@ -5,6 +5,7 @@ import { Rcode, type Question, type Resolution } from './message.ts';
 import { addressesFor } from './resolve-additional.ts';
 import { balancedAnswer, lowestStatic, type BalancedResult } from './resolve-balanced.ts';
 import { lookup, negativeSoa, recordsOf, targetOf } from './resolve-lookup.ts';
+import { zoneClient, type ViewClient } from './resolve-views.ts';
 import { combine, NOTHING_SELECTED, selectionInputs, type Selected, type SelectionInputs } from './resolve-selection.ts';
 
 /**
@@ -86,7 +87,7 @@ export const MAX_CNAME_CHAIN = 16;
  *   not followed. ANY at a cut is a referral; on a missing name NXDOMAIN; on an ENT NODATA.
  * - Additional: A/AAAA of in-zone NS/MX/SRV targets (see `addressesFor`).
  */
-export function resolve(question: Question, snapshot: Snapshot, variant = 0, observe?: ResolveObserver): Resolution {
+export function resolve(question: Question, snapshot: Snapshot, variant = 0, observe?: ResolveObserver, client?: ViewClient): Resolution {
   const qtype = question.type;
   if (question.class !== CLASS_IN) return bare(Rcode.REFUSED);
   const screened = screenType(qtype);
@@ -96,14 +97,23 @@ export function resolve(question: Question, snapshot: Snapshot, variant = 0, obs
   const zone = authorityFor(snapshot, qname, qtype);
   if (!zone) return bare(Rcode.REFUSED);
   // Static zones get no selection inputs: no selection state, and `variants` stays 1.
-  const inputs = zone.balancing ? selectionInputs(snapshot, variant, observe !== undefined) : undefined;
+  // Client views match the ECS subnet in zones that honour ECS, else the source (`resolve-views.ts`).
+  const inputs = zone.balancing ? selectionInputs(snapshot, variant, observe !== undefined, zoneClient(client, zone.balancing.ecs)) : undefined;
   const { resolution, selected } = answerFrom(zone, qname, qtype, inputs);
   resolution.variants = selected.variants;
   // Only members whose records made it into the reply: a selection an ANY query tried and
   // dropped, or one that ended in NODATA/SERVFAIL, selected nobody.
   if (selected.members.length > 0 && resolution.rcode === Rcode.NOERROR) resolution.members = [...new Set(selected.members)];
   observe?.decisions.push(...selected.decisions);
+  if (client?.ecsSent && zone.balancing?.ecs) resolution.ecsScope = ecsScope(selected.decisions);
   return resolution;
+}
+
+/** RFC 7871 §7.2.1: the longest scope any selection of the answer needed; 0 when none depended on the subnet. */
+function ecsScope(decisions: readonly Decision[]): number {
+  let scope = 0;
+  for (const decision of decisions) if (decision.view?.scope !== undefined && decision.view.scope > scope) scope = decision.view.scope;
+  return scope;
 }
 
 function screenType(qtype: number): number | undefined {

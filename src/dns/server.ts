@@ -119,8 +119,8 @@ export class DnsServer {
 
   private async listenOne({ host, port }: Endpoint): Promise<BoundEndpoint> {
     for (let attempt = 1; ; attempt++) {
-      const udp = new UdpListener((message) => this.answerer.answer(message, 'udp'), this.throttle, this.limiter);
-      const tcp = new TcpListener((message) => this.answerer.answer(message, 'tcp'), this.tcpOptions, this.throttle);
+      const udp = new UdpListener((message, source) => this.answerer.answer(message, 'udp', source), this.throttle, this.limiter);
+      const tcp = new TcpListener((message, source) => this.answerer.answer(message, 'tcp', source), this.tcpOptions, this.throttle);
       let udpAddress: AddressInfo;
       try {
         udpAddress = await udp.listen(host, port);

@@ -27,7 +27,7 @@ import type { AddressInfo } from 'node:net';
 import type { WarnThrottle } from './warn-throttle.ts';
 
 /** Turns one framed message into the reply to send, or null for none. Must not throw. */
-export type FrameHandler = (message: Buffer) => Buffer | null;
+export type FrameHandler = (message: Buffer, source: string) => Buffer | null;
 
 export interface TcpOptions {
   /** Close a connection after this long without traffic and no query in progress. */
@@ -262,7 +262,7 @@ export class TcpListener {
     while (data.length - pos >= 2) {
       const length = data.readUInt16BE(pos);
       if (data.length - pos - 2 < length) break;
-      const reply = this.handle(data.subarray(pos + 2, pos + 2 + length));
+      const reply = this.handle(data.subarray(pos + 2, pos + 2 + length), connection.source);
       pos += 2 + length;
       if (reply) {
         const prefix = Buffer.allocUnsafe(2);

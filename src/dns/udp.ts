@@ -12,7 +12,7 @@ import { slipReply, type ResponseRateLimiter } from './rrl.ts';
 import type { WarnThrottle } from './warn-throttle.ts';
 
 /** Turns a received datagram into the reply to send, or null for none. Must not throw. */
-export type DatagramHandler = (message: Buffer) => Buffer | null;
+export type DatagramHandler = (message: Buffer, source: string) => Buffer | null;
 
 /** Larger than the default so a burst does not overflow the kernel queue; the kernel may cap it. */
 const RECV_BUFFER = 4 * 1024 * 1024;
@@ -60,7 +60,7 @@ export class UdpListener {
         socket.on('message', (message, remote) => {
           // Source port 0 cannot be answered (and send() would throw on it): a spoofed packet.
           if (remote.port === 0) return;
-          let reply = this.handle(message);
+          let reply = this.handle(message, remote.address);
           if (reply && this.limiter?.enabled) {
             const verdict = this.limiter.check(remote.address, reply[3]! & 0x0f, reply.length, message.length, this.now());
             if (verdict === 'drop') return;

@@ -120,6 +120,21 @@ export interface Decision {
   rule: Rule;
   degraded: DegradedReason[];
   ttl: number;
+  /** For a name with client views: which view the client got and why (`views.ts`); absent otherwise. */
+  view?: ViewDecision;
+}
+
+/** The view a client got: `default` (the name's own tiers) when no view network holds it. */
+export interface ViewDecision {
+  name: string;
+  /** The matched network (`10.1.0.0/16`); absent for `default`. */
+  network?: string;
+  /** Which address was matched: the query's source, or its EDNS Client Subnet (RFC 7871). */
+  via: 'source' | 'ecs';
+  /** The client as matched (`10.1.2.0/24`, after the RFC 7871 §11.1 truncation). */
+  client: string;
+  /** The ECS SCOPE PREFIX-LENGTH this answer carries (ECS queries only). */
+  scope?: number;
 }
 
 /** Lower TTL while degraded (never above the normal TTL). */

@@ -4,6 +4,8 @@ export { effectiveState, effectiveWeight, isUsable, UNKNOWN_STATE, type MemberSt
 export { isLive } from './live.ts';
 export { MAX_EXPIRY_MS, parseExpiry } from './expiry.ts';
 export { composeWeight, exclusionOf, type Exclusion, type MemberWeight, type WeightFactor, type WeightFactorName, type WeightReason } from './weight.ts';
+export type { ViewDecision } from './decision.ts';
+export { contains, familyBits, formatAddress, formatPrefix, matchView, parseAddress, parsePrefix, PRIVACY_PREFIX, truncate, type ClientAddress, type ViewMatch } from './views.ts';
 export type { Decision, DegradedReason, MemberDecision, MemberReason, Outcome, Rule, SelectionMode, TierDecision, TierRecord } from './decision.ts';
 export { planTiers, type StateLookup, type TierPlan } from './tiers.ts';
 export { rotateSlice, selectMembers, WEIGHTED_VARIANTS, type DrawOptions, type SelectOptions, type Selection } from './select.ts';

@@ -79,6 +79,28 @@ export interface BalancedName {
   /** TTL while degraded (a member of the chosen tier down, or a backup tier in use); ≤ ttl. */
   degradedTtl: number;
   allDown: AllDownPolicy;
+  /**
+   * Client views (docs/zone-format.md "Client views"): other tiers, policy or max for clients in
+   * the views' networks (`views.ts` matchView). Absent: every client gets this name as it is.
+   */
+  views?: readonly BalancedView[];
+}
+
+/** A CIDR network: its family, address bytes (bits past `length` zero) and prefix length. */
+export interface Prefix {
+  family: AddressFamily;
+  bytes: Uint8Array;
+  length: number;
+  /** As the operator wrote it, normalised (`10.1.0.0/16`). */
+  text: string;
+}
+
+/** A view of a balanced name: the networks it matches and the name (tiers, policy, max) they get. */
+export interface BalancedView {
+  /** The view's name (`dc-west`): a zone `views:` entry or a name-local one. */
+  name: string;
+  networks: readonly Prefix[];
+  balanced: BalancedName;
 }
 
 /** Defaults the YAML parser applies to a balanced name. */
@@ -126,6 +148,8 @@ export interface PoolReputation {
 /** Everything a YAML zone contributes to balancing. */
 export interface PoolSet {
   pools: ReadonlyMap<string, Pool>;
+  /** RFC 7871 EDNS Client Subnet honoured for this zone's views (`ecs: true`); default false. */
+  ecs?: boolean;
   names: ReadonlyMap<Name, BalancedName>;
   mx: ReadonlyMap<Name, MxBinding>;
 }

@@ -1,15 +1,16 @@
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
-import { DEFAULT_BALANCED, type AllDownPolicy, type BalancedName, type MxBinding, type Policy, type Tier } from '../../pool/index.ts';
+import { DEFAULT_BALANCED, type AllDownPolicy, type BalancedName, type MxBinding, type Policy, type Prefix, type Tier } from '../../pool/index.ts';
 import { isInOrBelow, type Name } from '../model.ts';
 import { parseName, parseTtl } from '../master/rdata-parser.ts';
 import { entries, fields, int, isNull, oneOf, str, suggest, type Entry, type YamlSource } from './yaml-nodes.ts';
 import type { PoolDraft } from './yaml-pools.ts';
+import { readNameViews } from './yaml-views.ts';
 
 /**
  * The `names:` (balanced names) and `mx:` (MX bindings) sections. Owners are written like master
  * file owners: relative to the origin, `@` for the apex, absolute with a final dot.
  */
-export const NAME_KEYS = ['tiers', 'policy', 'max', 'ttl', 'degraded-ttl', 'host-ttl', 'min-healthy', 'all-down'] as const;
+export const NAME_KEYS = ['tiers', 'policy', 'max', 'ttl', 'degraded-ttl', 'host-ttl', 'min-healthy', 'all-down', 'views'] as const;
 export const TIER_KEYS = ['pools', 'min-healthy'] as const;
 export const MX_KEYS = ['from', 'step', 'ttl'] as const;
 const POLICIES: readonly Policy[] = ['round-robin', 'weighted', 'latency'];
@@ -53,7 +54,7 @@ function readTtl(src: YamlSource, entry: Entry, what: string): number {
   }
 }
 
-export function readNames(src: YamlSource, node: Node | null, origin: Name, pools: ReadonlyMap<string, PoolDraft>): Map<Name, NameDraft> {
+export function readNames(src: YamlSource, node: Node | null, origin: Name, pools: ReadonlyMap<string, PoolDraft>, zoneViews: ReadonlyMap<string, Prefix[]> = new Map()): Map<Name, NameDraft> {
   const names = new Map<Name, NameDraft>();
   for (const entry of entries(src, node, 'names')) {
     const owner = readOwner(src, entry.keyNode, entry.key, origin, 'balanced name');
@@ -81,6 +82,14 @@ export function readNames(src: YamlSource, node: Node | null, origin: Name, pool
       degradedTtl,
       allDown: f.has('all-down') ? oneOf(src, f.get('all-down')!, `${what} all-down`, ALL_DOWN) : DEFAULT_BALANCED.allDown,
     };
+    const views = f.get('views');
+    if (views) {
+      name.views = readNameViews(src, views, what, name, zoneViews, {
+        tiers: (tiersAt, at) => readTiers(src, tiersAt, at, pools, minHealthy, f.get('min-healthy')),
+        policies: POLICIES,
+        maxAnswers: MAX_ANSWERS,
+      });
+    }
     const hostTtl = f.has('host-ttl') ? readTtl(src, f.get('host-ttl')!, `${what} host-ttl`) : ttl;
     names.set(owner, { name, line: src.line(entry.keyNode), hostTtl });
   }

@@ -6,7 +6,8 @@ import type { IncludeReader } from '../master/master-parser.ts';
 import type { Name, Zone } from '../model.ts';
 import { parseName } from '../master/rdata-parser.ts';
 import { readMx, readNames } from './yaml-names.ts';
-import { fields, str, syntaxErrorOffset, YamlSource, type Entry } from './yaml-nodes.ts';
+import { readZoneViews } from './yaml-views.ts';
+import { bool, fields, str, syntaxErrorOffset, YamlSource, type Entry } from './yaml-nodes.ts';
 import { readPools } from './yaml-pools.ts';
 import { readProbe } from './yaml-probe.ts';
 import { readReputation } from './yaml-reputation.ts';
@@ -16,7 +17,7 @@ import { checkApex, checkCollisions, hostRecords, readStaticRecords, type Siblin
 export type { SiblingText } from './yaml-static.ts';
 
 /** The top-level keys of a YAML zone (docs/zone-format.md, "Balanced zones"). */
-export const TOP_KEYS = ['origin', 'records', 'probe', 'reputation', 'warm-up-schedules', 'pools', 'names', 'mx'] as const;
+export const TOP_KEYS = ['origin', 'records', 'probe', 'reputation', 'warm-up-schedules', 'pools', 'views', 'ecs', 'names', 'mx'] as const;
 
 export interface YamlZoneOptions {
   /** Shown in errors as `file:line: reason`; the zone's `source`. */
@@ -59,7 +60,8 @@ export function parseYamlZone(text: string, opts: YamlZoneOptions): ParsedYamlZo
   const zoneReputation = readReputation(src, top.get('reputation')?.value ?? null, 'reputation');
   const schedules = readSchedules(src, top.get('warm-up-schedules')?.value ?? null);
   const pools = readPools(src, top.get('pools')?.value ?? null, origin, zoneProbe, zoneReputation, schedules);
-  const names = readNames(src, top.get('names')?.value ?? null, origin, pools);
+  const zoneViews = readZoneViews(src, top.get('views')?.value ?? null);
+  const names = readNames(src, top.get('names')?.value ?? null, origin, pools, zoneViews);
   const mx = readMx(src, top.get('mx')?.value ?? null, origin, names);
 
   checkApex(stat, origin);
@@ -71,6 +73,8 @@ export function parseYamlZone(text: string, opts: YamlZoneOptions): ParsedYamlZo
     names: new Map<Name, BalancedName>([...names].map(([owner, draft]) => [owner, draft.name])),
     mx: new Map<Name, MxBinding>([...mx].map(([owner, draft]) => [owner, draft.binding])),
   };
+  // RFC 7871 EDNS Client Subnet: honoured only when the operator says so (docs/zone-format.md "Client views").
+  if (top.has('ecs') && bool(src, top.get('ecs')!, 'ecs')) balancing.ecs = true;
   const existing = new Set(built.names);
   for (const owner of [...balancing.names.keys(), ...balancing.mx.keys()]) {
     for (let name = owner; name !== origin && !existing.has(name); name = parentOf(name)) existing.add(name);
