@@ -59,7 +59,10 @@ test('agent check: a real TCP agent answering 20% then drain moves the share wit
   t.teardown(() => a.stop());
   t.teardown(() => b.stop());
   let reply = '20%';
-  const agent = net.createServer((socket) => socket.end(`${reply}\n`));
+  const agent = net.createServer((socket) => {
+    socket.on('error', () => undefined); // mxlb closes as soon as it has the line: a reset is fine
+    socket.end(`${reply}\n`);
+  });
   await new Promise<void>((resolve) => agent.listen(0, '127.0.0.95', resolve));
   t.teardown(() => new Promise<void>((resolve) => agent.close(() => resolve())));
   const port = (agent.address() as net.AddressInfo).port;
