@@ -81,7 +81,8 @@ try {
   await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
   const port = (stub.address() as { port: number }).port;
   const t2 = performance.now();
-  const child = spawn(process.execPath, [BIN, 'signals', 'follow', 'postfix', '--log', log, '--member', 'primary/mta1', '--server', `http://127.0.0.1:${port}`, '--token', 'bench-token', '--once'], { stdio: 'ignore' });
+  // FOLLOWER_NODE_FLAGS: V8 flags for the follower alone (e.g. the heap limits docs/reputation.md suggests).
+  const child = spawn(process.execPath, [...(process.env.FOLLOWER_NODE_FLAGS ?? '').split(' ').filter(Boolean), BIN, 'signals', 'follow', 'postfix', '--log', log, '--member', 'primary/mta1', '--server', `http://127.0.0.1:${port}`, '--token', 'bench-token', '--once'], { stdio: 'ignore' });
   let peakKb = 0;
   const sampler = setInterval(() => {
     try {
