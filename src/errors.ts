@@ -17,12 +17,18 @@ export class SourceError extends MxlbError {
   readonly file: string;
   readonly line: number;
   readonly reason: string;
+  /**
+   * Every problem found in the file, this one first, when the parser went on after it (master
+   * files: one per bad entry); `zone validate` lists them all, the server logs the first.
+   */
+  readonly all: readonly SourceError[];
 
-  constructor(file: string, line: number, reason: string) {
+  constructor(file: string, line: number, reason: string, more: readonly SourceError[] = []) {
     super('source-error', `${file}:${line}: ${reason}`);
     this.name = 'SourceError';
     this.file = file;
     this.line = line;
     this.reason = reason;
+    this.all = [this, ...more];
   }
 }

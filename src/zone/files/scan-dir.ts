@@ -136,7 +136,8 @@ export function scanZoneDir(dir: string, opts: ScanOptions = {}): ScanResult {
       candidates.push({ report: { file, status: same ? 'unchanged' : 'loaded' }, zone, fresh: { zone, fingerprint } });
     } catch (error) {
       const sourceError = error instanceof SourceError ? error : new SourceError(file, 0, describe(error));
-      errors.push(sourceError);
+      // Every problem the parser found (zone validate lists them); the report keeps the first.
+      errors.push(...sourceError.all);
       candidates.push({ report: { file, status: previous ? 'kept' : 'failed', error: sourceError }, zone: previous?.zone });
     }
   }

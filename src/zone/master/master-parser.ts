@@ -30,7 +30,9 @@ const MAX_INCLUDE_DEPTH = 16;
  * Parses RFC 1035 §5 master-file text into records. Pure apart from the `include` callback.
  * Contract: returns records in file order with the line each starts on (and, for records from an
  * `$INCLUDE`d file, that file); throws SourceError(file, line, reason) for the first problem, the
- * line being where the offending entry starts. Does not check zone rules (that is buildZone).
+ * line being where the offending entry starts, with every other bad entry of the file in `all`
+ * (parsing goes on past a bad entry, so one run reports them all). Does not check zone rules
+ * (that is buildZone).
  */
 export function parseMasterFile(text: string, opts: MasterFileOptions): SourcedRecord[] {
   return parseZoneText(text, opts).records;
@@ -43,7 +45,12 @@ export function parseZoneText(text: string, opts: MasterFileOptions): ParsedMast
   let leadingOrigin: Name | undefined;
   const entries = lex(text, opts.file);
   const first = entries[0];
-  parseEntries(entries, state, { file: opts.file, include: opts.include, chain: [opts.file] }, records);
+  const problems: SourceError[] = [];
+  parseEntries(entries, state, { file: opts.file, include: opts.include, chain: [opts.file] }, records, problems);
+  if (problems.length > 0) {
+    const [first, ...more] = problems;
+    throw new SourceError(first!.file, first!.line, first!.reason, more);
+  }
   if (first && !first.ownerOmitted && first.tokens[0]!.text.toUpperCase() === '$ORIGIN') {
     leadingOrigin = parseName(first.tokens[1], opts.origin, '$ORIGIN');
   }
@@ -66,21 +73,20 @@ interface FileContext {
   chain: string[];
 }
 
-function parseEntries(entries: Entry[], state: State, ctx: FileContext, out: SourcedRecord[]): void {
+function parseEntries(entries: Entry[], state: State, ctx: FileContext, out: SourcedRecord[], problems: SourceError[]): void {
   for (const entry of entries) {
     try {
       const head = entry.tokens[0]!;
-      if (!entry.ownerOmitted && !head.quoted && head.text.startsWith('$')) directive(entry, state, ctx, out);
+      if (!entry.ownerOmitted && !head.quoted && head.text.startsWith('$')) directive(entry, state, ctx, out, problems);
       else out.push(record(entry, state, ctx.file));
     } catch (error) {
-      if (error instanceof SourceError) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new SourceError(ctx.file, entry.line, reason);
+      if (error instanceof SourceError) problems.push(...error.all);
+      else problems.push(new SourceError(ctx.file, entry.line, error instanceof Error ? error.message : String(error)));
     }
   }
 }
 
-function directive(entry: Entry, state: State, ctx: FileContext, out: SourcedRecord[]): void {
+function directive(entry: Entry, state: State, ctx: FileContext, out: SourcedRecord[], problems: SourceError[]): void {
   const [head, ...args] = entry.tokens;
   const name = head!.text.toUpperCase();
   const arity = (min: number, max: number) => {
@@ -99,7 +105,7 @@ function directive(entry: Entry, state: State, ctx: FileContext, out: SourcedRec
       return;
     case '$INCLUDE':
       arity(1, 2);
-      include(args[0]!, args[1], state, ctx, out);
+      include(args[0]!, args[1], state, ctx, out, problems);
       return;
     default:
       throw new Error(`unsupported directive ${head!.text} (mxlb reads $ORIGIN, $TTL and $INCLUDE)`);
@@ -111,7 +117,7 @@ function directive(entry: Entry, state: State, ctx: FileContext, out: SourcedRec
  * current TTL defaults; when it ends, origin, owner and TTL defaults revert to what they were
  * before the `$INCLUDE` (as BIND does), so an included file cannot change its parent's meaning.
  */
-function include(pathToken: Token, originToken: Token | undefined, state: State, ctx: FileContext, out: SourcedRecord[]): void {
+function include(pathToken: Token, originToken: Token | undefined, state: State, ctx: FileContext, out: SourcedRecord[], problems: SourceError[]): void {
   if (!ctx.include) throw new Error('$INCLUDE is not allowed here');
   const origin = originToken ? parseName(originToken, state.origin, '$INCLUDE origin') : state.origin;
   const { text, file } = ctx.include(pathToken.text);
@@ -119,7 +125,7 @@ function include(pathToken: Token, originToken: Token | undefined, state: State,
   if (ctx.chain.length >= MAX_INCLUDE_DEPTH) throw new Error(`$INCLUDE nested more than ${MAX_INCLUDE_DEPTH} deep`);
   const saved = { ...state };
   state.origin = origin;
-  parseEntries(lex(text, file), state, { file, include: ctx.include, chain: [...ctx.chain, file] }, out);
+  parseEntries(lex(text, file), state, { file, include: ctx.include, chain: [...ctx.chain, file] }, out, problems);
   Object.assign(state, saved);
 }
 

@@ -134,3 +134,10 @@ test('error: deep nesting is bounded', (t) => {
   const error = t.throws(() => parseMasterFile('$INCLUDE 1\n', { origin: 'example.com', file: 'top', include: deep }), { instanceOf: SourceError });
   t.regex(error.reason, /nested more than 16 deep/);
 });
+
+test('every bad entry of a file is reported, not only the first; good entries around them still parse', (t) => {
+  const text = ['$TTL 300', '@ SOA ns1 h 1 2 3 4 5', 'x A 999.1.1.1', 'ok A 192.0.2.1', 'y MX bogus', 'z AAAA nope'].join('\n');
+  const error = t.throws(() => parseMasterFile(text, { origin: 'bad.test', file: 'bad.test.zone' }), { instanceOf: SourceError });
+  t.deepEqual(error.all.map((e) => `${e.line}: ${e.reason}`), ['3: bad IPv4 address "999.1.1.1"', '5: missing fields: MX needs 2 and has 1', '6: bad IPv6 address "nope"']);
+  t.is(error.message, 'bad.test.zone:3: bad IPv4 address "999.1.1.1"', 'the first stays the error message (what the server logs first)');
+});
