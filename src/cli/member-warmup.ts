@@ -23,6 +23,7 @@ interface WarmUp {
   openShare: number;
   factor?: { value: number; reason: string };
   loop: string;
+  shareNow?: number;
   paused?: string;
   complete: boolean;
   finishDate: string;
@@ -38,7 +39,8 @@ export function warmUpLine(w: WarmUp): string {
   const sent = w.sent === undefined ? (w.loop === 'stale' ? 'sent unknown (signals stale: open loop)' : '') : `sent ${w.sent}`;
   const factor = w.factor ? `factor ${w.factor.value} (${w.factor.reason})` : '';
   const paused = w.paused ? `, paused (${w.paused})` : '';
-  return `${w.member}: day ${w.day} of ${w.days} (${w.date} ${w.timeZone}), ${[cap, sent].filter(Boolean).join(', ')}; schedule share ${pct(w.openShare)}, ${factor}${paused}; finishes ${w.finishDate}`;
+  const now = w.shareNow === undefined ? '' : `; first places now ${pct(w.shareNow)}`;
+  return `${w.member}: day ${w.day} of ${w.days} (${w.date} ${w.timeZone}), ${[cap, sent].filter(Boolean).join(', ')}; schedule share ${pct(w.openShare)}, ${factor}${paused}${now}; finishes ${w.finishDate}`;
 }
 
 interface StatusArgs extends ClientArgs {

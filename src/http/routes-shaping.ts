@@ -13,26 +13,31 @@ import { auditAuthor } from './auth.ts';
 import { BadRequest, readJsonBody } from './admin-body.ts';
 import type { ServerContext } from './context.ts';
 import type { RouteHandler, RouteParams } from './server.ts';
+import type { SharesReport } from './shares.ts';
 import { warmUpView, type WarmUpView } from './status-shaping.ts';
 
 const ACTIONS = ['pause', 'resume', 'restart', 'finish'] as const;
 type Action = (typeof ACTIONS)[number];
 
-/** A member's warm-up as shown by /status and these routes (undefined: none). */
-export function warmUpOf(ctx: ServerContext, member: string): WarmUpView | undefined {
+/** A member's warm-up as shown by /status and these routes (undefined: none); with `shares`, its share now. */
+export function warmUpOf(ctx: ServerContext, member: string, shares?: SharesReport): WarmUpView | undefined {
   const status = ctx.shaping?.warmUp(member);
   const plan = ctx.shaping?.warmUpPlan(member);
-  return status && plan ? warmUpView(status, plan.schedule.name, plan.schedule.timeZone) : undefined;
+  if (!status || !plan) return undefined;
+  const view = warmUpView(status, plan.schedule.name, plan.schedule.timeZone);
+  if (shares) view.shareNow = shares.members[member]?.firstFraction ?? 0;
+  return view;
 }
 
 export function shapingRoutes(ctx: ServerContext): [string, RouteHandler][] {
   const list: RouteHandler = async () => {
     const members = (ctx.shaping?.warmUpMembers() ?? []).sort();
-    return { status: 200, body: { warmUps: members.map((member) => ({ member, ...warmUpOf(ctx, member)! })) }, headers: { 'cache-control': 'no-store' } };
+    const shares = ctx.shares.report();
+    return { status: 200, body: { warmUps: members.map((member) => ({ member, ...warmUpOf(ctx, member, shares)! })) }, headers: { 'cache-control': 'no-store' } };
   };
   const one: RouteHandler = async (_request: IncomingMessage, _url: URL, params: RouteParams) => {
     const id = params.id ?? '';
-    const view = warmUpOf(ctx, id);
+    const view = warmUpOf(ctx, id, ctx.shares.report());
     if (!view) return { status: 404, body: { error: `member ${id} has no warm-up in the served zones` } };
     return { status: 200, body: { member: id, ...view }, headers: { 'cache-control': 'no-store' } };
   };
@@ -52,7 +57,7 @@ export function shapingRoutes(ctx: ServerContext): [string, RouteHandler][] {
       if (body.reason !== undefined && typeof body.reason !== 'string') throw new BadRequest('"reason" must be text');
       const reason = typeof body.reason === 'string' && body.reason.trim() !== '' ? body.reason.trim() : `warm-up ${action} by an operator`;
       await ctx.shaping.warmUpAction(id, action as Action, author, reason);
-      return { status: 200, body: { member: id, action, author, reason, ...warmUpOf(ctx, id)! } };
+      return { status: 200, body: { member: id, action, author, reason, ...warmUpOf(ctx, id, ctx.shares.report())! } };
     } catch (error) {
       if (error instanceof BadRequest) return { status: 400, body: { error: error.message } };
       throw error;

@@ -22,6 +22,8 @@ export interface WarmUpView {
   factor?: { value: number; reason: string };
   /** `closed` (attempts against the cap), `open` (percent curve), `stale` (no signals: open loop). */
   loop: 'closed' | 'open' | 'stale' | 'complete';
+  /** Share of first places it got over the last minute of answers (API routes; /status has `share`). */
+  shareNow?: number;
   paused?: 'operator' | 'suspect';
   complete: boolean;
   finishDate: string;
