@@ -137,6 +137,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   // and never waits for this thread's HTTP requests, probes or zone parsing.
   const dns = new DnsWorker({ logger, metrics: dnsMetrics, rrl: config.rrl, tcp: config.tcp });
   await dns.start();
+  dns.favourAnswering();
   dns.publish(keeper.current());
   keeper.onSwap((snapshot) => dns.publish(snapshot));
   // Answers counted under the previous zones arrive after the reload: forget departed members again.

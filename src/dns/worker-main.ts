@@ -69,14 +69,19 @@ port.on('message', (message: ToWorker) => {
   }
 });
 
+/** The longest single piece of hand-over work since the last swap, ms (reported with it). */
+let longestStep = 0;
+
 function step(): void {
   const message = queue.shift();
   if (message) {
+    const began = performance.now();
     try {
       apply(message);
     } catch (error) {
       logger.error({ err: error, piece: message.type }, 'snapshot piece rejected; answering from the previous snapshot');
     }
+    longestStep = Math.max(longestStep, performance.now() - began);
   }
   if (queue.length > 0) setImmediate(step);
   else draining = false;
@@ -88,7 +93,7 @@ function apply(message: ToWorker): void {
       arriving.set(message.id, new ZoneAssembly(message.head));
       return;
     case 'zone-chunk':
-      arriving.get(message.id)?.add(message.chunk);
+      arriving.get(message.id)?.add(message.piece);
       return;
     case 'zone-end': {
       const assembly = arriving.get(message.id);
@@ -119,7 +124,8 @@ function swap(version: number, refs: ZoneRef[], members: Map<MemberId, Effective
   // Zones no longer named are dropped (the next snapshot that needs one brings it again).
   const keep = new Set(refs.map((r) => r.id));
   held = new Map([...held].filter(([id]) => keep.has(id)));
-  send({ type: 'swapped', version, assembleMs: Math.round(performance.now() - started) });
+  send({ type: 'swapped', version, assembleMs: Math.round(performance.now() - started), longestStepMs: Math.round(longestStep * 10) / 10 });
+  longestStep = 0;
 }
 
 function flush(request?: number): void {

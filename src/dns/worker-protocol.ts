@@ -6,7 +6,7 @@
  * deserialise in one go (measured, Node 20), which on the worker would be a 1.3–3.5 s stall of
  * every answer. So zones are sent apart from the snapshot, each zone once per change (by identity:
  * the loader keeps the Zone object of an unchanged file), as a head and chunks of at most
- * `CHUNK_RECORDS` records / `CHUNK_NAMES` names, serialised with node:v8 on the control plane into
+ * 1 MB of RRsets / `CHUNK_NAMES` names, serialised with node:v8 on the control plane into
  * ArrayBuffers that are transferred (no copy). The worker deserialises one chunk per event-loop
  * turn (setImmediate), answering from the old snapshot in between, and swaps the new snapshot in
  * only once every zone it names is complete.
@@ -25,10 +25,8 @@ import type { DnsLimitCounters, Endpoint } from './server.ts';
 import type { TcpOptions } from './tcp.ts';
 import type { AnswerCacheOptions } from './cache.ts';
 
-/** Records per zone chunk: about 2–10 ms to deserialise on this machine. */
-export const CHUNK_RECORDS = 1_000;
 /** Names (strings only) per chunk of the zone's name set. */
-export const CHUNK_NAMES = 20_000;
+export const CHUNK_NAMES = 5_000;
 
 export interface ZoneRef {
   origin: Name;
@@ -49,7 +47,7 @@ export interface WorkerInit {
 export type ToWorker =
   | { type: 'listen'; endpoints: Endpoint[] }
   | { type: 'zone-head'; id: number; head: ArrayBuffer }
-  | { type: 'zone-chunk'; id: number; chunk: ArrayBuffer }
+  | { type: 'zone-chunk'; id: number; piece: ZonePiece }
   | { type: 'zone-end'; id: number }
   | { type: 'snapshot'; version: number; zones: ZoneRef[]; members: Map<MemberId, EffectiveState> }
   | { type: 'ring'; request: number; name: string; qtype: number; version: number }
@@ -73,7 +71,8 @@ export type FromWorker =
   | { type: 'ready' }
   | { type: 'listening'; bound: Array<{ udp: AddressLike; tcp: AddressLike }> }
   | { type: 'listen-failed'; message: string; code?: string }
-  | { type: 'swapped'; version: number; assembleMs: number }
+  /** `assembleMs`: from the first piece to the swap; `longestStepMs`: the longest single piece of work (the longest an answer waited for it). */
+  | { type: 'swapped'; version: number; assembleMs: number; longestStepMs: number }
   | { type: 'metrics'; batch: MetricsBatch; request?: number }
   | { type: 'ring'; request: number; positions: RingPosition[] }
   | { type: 'log'; line: string }
@@ -87,64 +86,158 @@ export interface AddressLike {
 
 type ZoneHead = Omit<Zone, 'nodes' | 'names'> & { records: number; names: number };
 
-/** Cuts a zone into a head and chunks, each a transferable ArrayBuffer (control-plane side). */
-export function zonePieces(zone: Zone): { head: ArrayBuffer; chunks: ArrayBuffer[] } {
+/** One zone piece: `data` alone is a list of names; with `index`, owners and their RRsets. */
+export interface ZonePiece {
+  data: ArrayBuffer;
+  index?: ArrayBuffer;
+}
+
+/** Bytes of RRsets per nodes piece. */
+const CHUNK_BYTES = 1 << 20;
+/** Owners per nodes piece (the worker's key packs the position in 16 bits). */
+const CHUNK_OWNERS = 8_192;
+
+/**
+ * Cuts a zone into a head and pieces, each made of transferable ArrayBuffers (control-plane side).
+ * Each owner's RRsets are serialised on their own and laid end to end in a piece, with an index
+ * of (owner, offset): the worker keeps them as bytes and decodes an owner when a query needs it.
+ */
+export function zonePieces(zone: Zone): { head: ArrayBuffer; pieces: ZonePiece[] } {
   const { nodes, names, ...rest } = zone;
-  const chunks: ArrayBuffer[] = [];
-  let batch: Array<[Name, Array<[number, RRSet]>]> = [];
+  const pieces: ZonePiece[] = [];
+  let owners: Name[] = [];
+  let offsets: number[] = [0];
+  let parts: Buffer[] = [];
+  let bytes = 0;
   let records = 0;
-  let total = 0;
+  const cut = (): void => {
+    pieces.push({ data: toBuffer(Buffer.concat(parts)), index: serialised({ owners, offsets }) });
+    owners = [];
+    offsets = [0];
+    parts = [];
+    bytes = 0;
+  };
   for (const [owner, types] of nodes) {
-    const sets = [...types];
-    batch.push([owner, sets]);
-    for (const [, set] of sets) records += set.rdata.length;
-    if (records >= CHUNK_RECORDS) {
-      chunks.push(toBuffer({ nodes: batch }));
-      total += records;
-      batch = [];
-      records = 0;
-    }
+    const part = serialize([...types]);
+    for (const set of types.values()) records += set.rdata.length;
+    owners.push(owner);
+    parts.push(part);
+    bytes += part.length;
+    offsets.push(bytes);
+    if (bytes >= CHUNK_BYTES || owners.length >= CHUNK_OWNERS) cut();
   }
-  if (batch.length > 0) chunks.push(toBuffer({ nodes: batch }));
-  total += records;
+  if (owners.length > 0) cut();
   let list: Name[] = [];
   for (const name of names) {
     list.push(name);
     if (list.length >= CHUNK_NAMES) {
-      chunks.push(toBuffer({ names: list }));
+      pieces.push({ data: serialised(list) });
       list = [];
     }
   }
-  if (list.length > 0) chunks.push(toBuffer({ names: list }));
-  const head: ZoneHead = { ...rest, records: total, names: names.size };
-  return { head: toBuffer(head), chunks };
+  if (list.length > 0) pieces.push({ data: serialised(list) });
+  const head: ZoneHead = { ...rest, records, names: names.size };
+  return { head: serialised(head), pieces };
 }
 
-function toBuffer(value: unknown): ArrayBuffer {
-  const bytes = serialize(value);
-  // serialize may return a view into a shared pool: copy out exactly its bytes to transfer them.
+function serialised(value: unknown): ArrayBuffer {
+  return toBuffer(serialize(value));
+}
+
+function toBuffer(bytes: Buffer): ArrayBuffer {
+  // Buffers may be views into a shared pool: copy out exactly their bytes to transfer them.
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
-/** A zone being put back together on the worker, one piece at a time. */
+/**
+ * A zone's nodes kept as the bytes they came in, decoded per owner on first use (a bounded set of
+ * decoded owners is kept). Why: 200,000 records as objects are about 400 MB of heap whose
+ * mark-compact pauses took 100–300 ms (measured); as bytes, the worker's heap holds one string
+ * and one number per owner, and its collections stay short. Only `get`/`has`/`size` are on the
+ * query path; iterating decodes every owner.
+ */
+class LazyNodes implements ReadonlyMap<Name, ReadonlyMap<number, RRSet>> {
+  readonly #decoded = new Map<Name, ReadonlyMap<number, RRSet>>();
+
+  constructor(
+    private readonly index: ReadonlyMap<Name, number>,
+    private readonly chunks: readonly Uint8Array[],
+    private readonly offsets: readonly Float64Array[],
+  ) {}
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  has(owner: Name): boolean {
+    return this.index.has(owner);
+  }
+
+  get(owner: Name): ReadonlyMap<number, RRSet> | undefined {
+    const hit = this.#decoded.get(owner);
+    if (hit) return hit;
+    const at = this.index.get(owner);
+    if (at === undefined) return undefined;
+    const chunk = Math.floor(at / 65_536);
+    const i = at % 65_536;
+    const offsets = this.offsets[chunk]!;
+    const sets = new Map(deserialize(this.chunks[chunk]!.subarray(offsets[i]!, offsets[i + 1]!)) as Array<[number, RRSet]>);
+    if (this.#decoded.size >= DECODED_OWNERS) this.#decoded.delete(this.#decoded.keys().next().value!);
+    this.#decoded.set(owner, sets);
+    return sets;
+  }
+
+  forEach(callback: (value: ReadonlyMap<number, RRSet>, key: Name, map: ReadonlyMap<Name, ReadonlyMap<number, RRSet>>) => void): void {
+    for (const [key, value] of this.entries()) callback(value, key, this);
+  }
+
+  *entries(): MapIterator<[Name, ReadonlyMap<number, RRSet>]> {
+    for (const owner of this.index.keys()) yield [owner, this.get(owner)!];
+  }
+
+  keys(): MapIterator<Name> {
+    return this.index.keys();
+  }
+
+  *values(): MapIterator<ReadonlyMap<number, RRSet>> {
+    for (const [, value] of this.entries()) yield value;
+  }
+
+  [Symbol.iterator](): MapIterator<[Name, ReadonlyMap<number, RRSet>]> {
+    return this.entries();
+  }
+}
+
+/** Decoded owners kept per zone: the names actually asked for, which the answer cache mostly serves anyway. */
+const DECODED_OWNERS = 4_096;
+
+/** A zone being put back together on the worker, one piece per event-loop turn. */
 export class ZoneAssembly {
   readonly #head: ZoneHead;
-  readonly #nodes = new Map<Name, ReadonlyMap<number, RRSet>>();
+  readonly #index = new Map<Name, number>();
+  readonly #chunks: Uint8Array[] = [];
+  readonly #offsets: Float64Array[] = [];
   readonly #names = new Set<Name>();
 
   constructor(head: ArrayBuffer) {
     this.#head = deserialize(new Uint8Array(head)) as ZoneHead;
   }
 
-  /** Adds one chunk (a few ms of work: called once per event-loop turn). */
-  add(chunk: ArrayBuffer): void {
-    const piece = deserialize(new Uint8Array(chunk)) as { nodes?: Array<[Name, Array<[number, RRSet]>]>; names?: Name[] };
-    if (piece.nodes) for (const [owner, sets] of piece.nodes) this.#nodes.set(owner, new Map(sets));
-    if (piece.names) for (const name of piece.names) this.#names.add(name);
+  /** Adds one piece: indexes its owners (a few ms for 8,192 of them) or adds its names. */
+  add(piece: ZonePiece): void {
+    if (!piece.index) {
+      for (const name of deserialize(new Uint8Array(piece.data)) as Name[]) this.#names.add(name);
+      return;
+    }
+    const { owners, offsets } = deserialize(new Uint8Array(piece.index)) as { owners: Name[]; offsets: number[] };
+    const chunk = this.#chunks.length;
+    this.#chunks.push(new Uint8Array(piece.data));
+    this.#offsets.push(Float64Array.from(offsets));
+    for (let i = 0; i < owners.length; i++) this.#index.set(owners[i]!, chunk * 65_536 + i);
   }
 
   zone(): Zone {
     const { records: _records, names: _names, ...rest } = this.#head;
-    return { ...rest, nodes: this.#nodes, names: this.#names };
+    return { ...rest, nodes: new LazyNodes(this.#index, this.#chunks, this.#offsets), names: this.#names };
   }
 }

@@ -3,14 +3,16 @@ import type { RouteHandler } from './server.ts';
 import type { SharesReport } from './shares.ts';
 import type { Snapshot } from '../snapshot.ts';
 import { buildStatus, type StatusDocument } from './status-model.ts';
-import { parseStatusQuery, selectStatus } from './status-page.ts';
+import { parseStatusQuery, selectStatus, withShares } from './status-page.ts';
 import { warmUpOf } from './routes-shaping.ts';
 import { packageVersion } from '../version.ts';
 
 /**
- * How long a built document is reused while nothing it shows changed: the snapshot version, the
- * answers counted, the probe results and delivery outcomes seen. Polling clients (the dashboard every second, 50 of
- * them in the abuse bench) then share one build; anything else is at most this stale.
+ * How long a built document is reused while the snapshot DNS answers from and the delivery
+ * outcomes reported are unchanged (probe details are then at most this stale). The answer shares,
+ * which move with every query, are patched into the reused document on each request
+ * (`withShares`). Polling clients (the dashboard every second, 50 of them in the abuse bench) then
+ * share one build.
  */
 export const STATUS_CACHE_MS = 1_000;
 
@@ -24,11 +26,11 @@ const VERSION = packageVersion();
  * reads the snapshot DNS answers from, the prober's health and the in-memory windows.
  */
 export function statusRoutes(ctx: ServerContext): [string, RouteHandler][] {
-  // Events that change what /status shows without a new snapshot: probe results, reported outcomes.
+  // Reported delivery outcomes show at once (a client that posted them may read them back).
   let events = 0;
-  if (typeof ctx.scheduler.onResult === 'function') ctx.scheduler.onResult(() => (events += 1));
   if (typeof ctx.outcomes?.onRecord === 'function') ctx.outcomes.onRecord(() => (events += 1));
   let cached: { key: string; at: number; body: StatusDocument } | undefined;
+  let patched: { base: StatusDocument; total: number; body: StatusDocument } | undefined;
   const status: RouteHandler = async (_request, url) => {
     const query = parseStatusQuery(url.searchParams);
     if (typeof query === 'string') return { status: 400, body: { error: query } };
@@ -37,11 +39,13 @@ export function statusRoutes(ctx: ServerContext): [string, RouteHandler][] {
     const snapshot = ctx.served?.() ?? ctx.keeper.current();
     const shares = ctx.shares.report();
     const now = ctx.now();
-    const key = `${snapshot.version} ${shares.total} ${events}`;
+    const key = `${snapshot.version} ${events}`;
     if (!cached || cached.key !== key || now - cached.at >= STATUS_CACHE_MS || now < cached.at) {
       cached = { key, at: now, body: build(snapshot, shares, now) };
+      patched = { base: cached.body, total: shares.total, body: cached.body };
     }
-    const body = selectStatus(cached.body, query);
+    if (patched?.base !== cached.body || patched.total !== shares.total) patched = { base: cached.body, total: shares.total, body: withShares(cached.body, shares) };
+    const body = selectStatus(patched.body, query);
     // Cluster mode: Redis connection, probing mode (leases or quorum) and leases held here.
     if (ctx.cluster) return { status: 200, body: { ...body, cluster: ctx.cluster() }, headers: { 'cache-control': 'no-store' } };
     return { status: 200, body, headers: { 'cache-control': 'no-store' } };

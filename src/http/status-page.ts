@@ -14,6 +14,7 @@
  *   dashboard polls every second for a large zone.
  * - Bad values are reported as a string (the route answers 400 with it).
  */
+import type { SharesReport } from './shares.ts';
 import type { FamilyStatus, StatusDocument, ZoneStatus } from './status-model.ts';
 
 /** Members in one unpaged reply; beyond it `/status` pages by default. */
@@ -93,6 +94,18 @@ export function selectStatus(doc: StatusDocument, query: StatusQuery): object {
   const page: StatusPage = { offset, limit, members: matched, returned };
   if (offset + limit < matched) page.next = offset + limit;
   return { ...doc, zones: paged, page };
+}
+
+const NO_SHARE = Object.freeze({ answers: 0, first: 0, fraction: 0, firstFraction: 0 });
+
+/** `doc` with the answer shares of `shares` (what buildStatus would put there now), sharing everything else. */
+export function withShares(doc: StatusDocument, shares: SharesReport): StatusDocument {
+  return {
+    ...doc,
+    sharesWindowSeconds: shares.windowSeconds,
+    answersInWindow: shares.total,
+    zones: doc.zones.map((z) => ({ ...z, pools: z.pools.map((p) => ({ ...p, members: p.members.map((m) => ({ ...m, share: { ...(shares.members[m.id] ?? NO_SHARE) } })) })) })),
+  };
 }
 
 function summarise(doc: StatusDocument, zones: ZoneStatus[]): object {
