@@ -47,8 +47,13 @@ export function parseYamlZone(text: string, opts: YamlZoneOptions): ParsedYamlZo
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const src = new YamlSource(opts.file, lines);
-  const problem = doc.errors[0] ?? doc.warnings[0];
-  if (problem) throw new SourceError(opts.file, src.lineAt(syntaxErrorOffset(text, problem)), `YAML: ${problem.message}`);
+  // Every syntax problem at once (the parser recovers and goes on); meaning is checked only in a
+  // document that parsed.
+  const problems = [...doc.errors, ...doc.warnings].map((p) => new SourceError(opts.file, src.lineAt(syntaxErrorOffset(text, p)), `YAML: ${p.message}`));
+  if (problems.length > 0) {
+    const [first, ...more] = problems;
+    throw new SourceError(first!.file, first!.line, first!.reason, more);
+  }
   visit(doc, {
     Alias: (_key, node) => src.fail(node, `YAML aliases (*${node.source}) are not supported: write the value out`),
   });
