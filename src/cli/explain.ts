@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { MxlbError } from '../errors.ts';
-import { clientProblem, nameProblem, type ExplainDocument } from '../http/index.ts';
+import { clientProblem, nameProblem, subnetProblem, type ExplainDocument } from '../http/index.ts';
 import { parseType } from '../zone/index.ts';
 import { call } from './client.ts';
 import { runServerCommand, type MemberCommandIo } from './member-run.ts';
@@ -17,6 +17,7 @@ interface ExplainArgs extends ReadArgs {
   name: string;
   type: string;
   client?: string;
+  subnet?: string;
 }
 
 export const explainCommand: CommandModule<object, ExplainArgs> = {
@@ -26,14 +27,16 @@ export const explainCommand: CommandModule<object, ExplainArgs> = {
     readOptions(y)
       .positional('name', { type: 'string', demandOption: true, describe: 'Query name, e.g. smtp.relay.example.com' })
       .positional('type', { type: 'string', default: 'A', describe: 'Query type: A, AAAA, MX, TXT, … or TYPEnnn' })
-      .option('client', { type: 'string', describe: 'Client IP address the query comes from (answers do not depend on it; recorded)' })
+      .option('client', { type: 'string', describe: 'Client IP address the query comes from (client views match it)' })
+      .option('subnet', { type: 'string', describe: 'EDNS Client Subnet the query carries, e.g. 10.2.7.0/24 (zones with ecs: true match views on it)' })
+      .example('$0 explain smtp.relay.example.com --client 127.0.0.3 --subnet 10.2.7.0/24', 'Which view that client gets and why')
       .example('$0 explain smtp.relay.example.com', 'Why these addresses for A')
       .example('$0 explain relay.example.com MX --json', 'The MX decision as JSON')
       .epilog('Exit codes: 0 ok, 1 the server answered with an error, 2 usage error, 3 server unreachable.'),
   handler: (args) => runExplain(args),
 };
 
-export function explainPath(args: Pick<ExplainArgs, 'name' | 'type' | 'client'>): string {
+export function explainPath(args: Pick<ExplainArgs, 'name' | 'type' | 'client' | 'subnet'>): string {
   const nameIssue = nameProblem(args.name);
   if (nameIssue) throw new MxlbError('usage', `NAME: ${nameIssue}`);
   if (parseType(args.type) === undefined) throw new MxlbError('usage', `unknown TYPE "${args.type}" (use A, AAAA, MX, TXT, … or TYPEnnn)`);
@@ -42,6 +45,11 @@ export function explainPath(args: Pick<ExplainArgs, 'name' | 'type' | 'client'>)
     const clientIssue = clientProblem(args.client);
     if (clientIssue) throw new MxlbError('usage', `--client: ${clientIssue}`);
     params.set('client', args.client);
+  }
+  if (args.subnet !== undefined) {
+    const subnetIssue = subnetProblem(args.subnet);
+    if (subnetIssue) throw new MxlbError('usage', `--subnet: ${subnetIssue}`);
+    params.set('subnet', args.subnet);
   }
   return `/explain?${params.toString()}`;
 }

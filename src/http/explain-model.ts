@@ -12,7 +12,7 @@
  */
 import { isIP } from 'node:net';
 import { Rcode, resolve, type Question, type Resolution, type RingPosition } from '../dns/index.ts';
-import { describeDecision, formatTrace, type Decision, type SelectionTrace } from '../pool/index.ts';
+import { describeDecision, formatTrace, parseAddress, parsePrefix, PRIVACY_PREFIX, truncate, type ClientAddress, type Decision, type SelectionTrace, type ViewDecision } from '../pool/index.ts';
 import type { Snapshot } from '../snapshot.ts';
 import { CLASS_IN, RRType, canonicalName, findZone, typeName, type Name, type RData, type ResourceRecord, type Zone } from '../zone/index.ts';
 
@@ -29,6 +29,8 @@ export interface ExplainQuery {
   name: string;
   type: number;
   client?: string;
+  /** An EDNS Client Subnet to simulate (`10.2.7.0/24`): matched in zones with `ecs: true`. */
+  subnet?: string;
 }
 
 export interface ExplainRecord {
@@ -115,13 +117,14 @@ export function explain(query: ExplainQuery, snapshot: Snapshot, positions: read
   const question: Question = { name: query.name.replace(/\.$/, ''), type: query.type, class: CLASS_IN };
   const qname = canonicalName(question.name);
   const decisions: Decision[] = [];
-  const first = resolve(question, snapshot, 0, { decisions });
+  const client = viewClientOf(query);
+  const first = resolve(question, snapshot, 0, { decisions }, client);
   // Words only here, from the decisions of slot 0 (the DNS path never renders them).
   const traces = decisions.map(describeDecision);
   const slots = Math.min(Math.max(1, maxVariants), Math.max(1, Math.floor(first.variants) || 1));
   const rotations: RingSlot[] = [];
   for (let variant = 0; variant < slots; variant++) {
-    const r = variant === 0 ? first : resolve(question, snapshot, variant);
+    const r = variant === 0 ? first : resolve(question, snapshot, variant, undefined, client);
     rotations.push({ variant, rcode: rcodeName(r.rcode), records: balancedData(r, query.type), members: [...(r.members ?? [])] });
   }
   const zone = findZone(snapshot.zones, qname);
@@ -156,14 +159,42 @@ export function explain(query: ExplainQuery, snapshot: Snapshot, positions: read
       // A cached ring of another size belongs to other data (it cannot happen within one version).
       next: slots > 1 ? positions.filter((p) => p.slots === slots).map((p) => nextSlot(p, first.variants > slots)) : [],
     },
-    clientNote: query.client
-      ? `answers do not depend on the client: mxlb has no views and ignores EDNS Client Subnet, so ${query.client} gets what every client gets`
-      : 'answers do not depend on the client address',
+    clientNote: clientNote(query, decisions.find((d) => d.view)?.view),
     text: '',
   };
   if (selection) doc.selection = selection;
   doc.text = explainText(doc);
   return doc;
+}
+
+/** The client /explain simulates: `client` as the query's source address, `subnet` as its ECS option. */
+function viewClientOf(query: ExplainQuery): { ecsSent: boolean; source?: ClientAddress; ecs?: ClientAddress } | undefined {
+  if (query.client === undefined && query.subnet === undefined) return undefined;
+  const out: { ecsSent: boolean; source?: ClientAddress; ecs?: ClientAddress } = { ecsSent: query.subnet !== undefined };
+  const source = query.client === undefined ? undefined : parseAddress(query.client);
+  if (source) out.source = { ...source, sourcePrefix: source.family === 4 ? 32 : 128 };
+  const subnet = query.subnet === undefined ? undefined : parsePrefix(query.subnet);
+  if (subnet && typeof subnet !== 'string' && subnet.length > 0) {
+    // RFC 7871 §11.1, as the DNS path does: at most /24 and /56 of a subnet.
+    const sourcePrefix = Math.min(subnet.length, PRIVACY_PREFIX[subnet.family]);
+    out.ecs = { family: subnet.family, bytes: truncate(subnet.bytes, sourcePrefix), sourcePrefix };
+  }
+  return out;
+}
+
+function clientNote(query: ExplainQuery, view: ViewDecision | undefined): string {
+  const who = [query.client && `source ${query.client}`, query.subnet && `ECS ${query.subnet}`].filter(Boolean).join(', ');
+  if (!view) return who ? `${who} gets what every client gets: no client views here${query.subnet ? ', or the zone does not honour ECS' : ''}` : 'answers do not depend on the client address';
+  const how = view.via === 'ecs' ? `its EDNS Client Subnet ${view.client}` : `its source address ${view.client}`;
+  const why = view.network ? `${how} is in ${view.network}` : `no view network holds ${how}`;
+  const scope = view.scope !== undefined ? `; ECS scope /${view.scope}` : '';
+  return `${who}: view "${view.name}" (${why})${scope}`;
+}
+
+/** A subnet for /explain: a CIDR network (`10.2.7.0/24`). */
+export function subnetProblem(subnet: string): string | undefined {
+  const parsed = parsePrefix(subnet);
+  return typeof parsed === 'string' ? `subnet ${parsed}` : undefined;
 }
 
 function nextSlot(p: RingPosition, passes: boolean): { shape: string; slot: number; variant?: number } {

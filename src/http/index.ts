@@ -7,6 +7,6 @@ export { allRoutes } from './routes.ts';
 export type { ServerContext } from './context.ts';
 export { AdminAuth } from './auth.ts';
 export { AnswerShares, coarseClock, type MemberShare, type SharesReport } from './shares.ts';
-export { clientProblem, nameProblem, type ExplainDocument } from './explain-model.ts';
+export { clientProblem, nameProblem, subnetProblem, type ExplainDocument } from './explain-model.ts';
 export type { FamilyStatus, LastProbe, MemberStatus, NameStatus, PoolStatus, StatusDocument, ZoneStatus } from './status-model.ts';
 export type { MemberView, OverrideView, WeightView } from './admin-view.ts';

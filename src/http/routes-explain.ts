@@ -1,12 +1,12 @@
 import type { ServerContext } from './context.ts';
 import { parseType } from '../zone/index.ts';
-import { clientProblem, explain, nameProblem } from './explain-model.ts';
+import { clientProblem, explain, nameProblem, subnetProblem } from './explain-model.ts';
 import type { HttpReply, RouteHandler } from './server.ts';
 
-const PARAMS = new Set(['name', 'type', 'client']);
+const PARAMS = new Set(['name', 'type', 'client', 'subnet']);
 
 /**
- * `GET /explain?name=NAME[&type=TYPE][&client=IP]`: the decision trace for one query and the
+ * `GET /explain?name=NAME[&type=TYPE][&client=IP][&subnet=CIDR]`: the decision trace for one query and the
  * answers the DNS path would send now, from the same resolver over the current snapshot
  * (src/http/explain-model.ts; shape in docs/http-api.md). `type` defaults to A. Bad or missing
  * parameters get 400 with the reason; a name outside our zones is not an error: its REFUSED
@@ -15,7 +15,7 @@ const PARAMS = new Set(['name', 'type', 'client']);
 export function explainRoutes(ctx: ServerContext): [string, RouteHandler][] {
   const handler: RouteHandler = async (_request, url) => {
     for (const key of url.searchParams.keys()) {
-      if (!PARAMS.has(key)) return bad(`unknown parameter "${key}" (expected name, type, client)`);
+      if (!PARAMS.has(key)) return bad(`unknown parameter "${key}" (expected name, type, client, subnet)`);
     }
     const name = url.searchParams.get('name');
     if (name === null) return bad('missing parameter "name", e.g. /explain?name=smtp.relay.example.com&type=A');
@@ -29,7 +29,12 @@ export function explainRoutes(ctx: ServerContext): [string, RouteHandler][] {
       const clientIssue = clientProblem(client);
       if (clientIssue) return bad(clientIssue);
     }
-    const query = client === undefined ? { name, type } : { name, type, client };
+    const subnet = url.searchParams.get('subnet') ?? undefined;
+    if (subnet !== undefined) {
+      const subnetIssue = subnetProblem(subnet);
+      if (subnetIssue) return bad(subnetIssue);
+    }
+    const query = { name, type, ...(client === undefined ? {} : { client }), ...(subnet === undefined ? {} : { subnet }) };
     const snapshot = ctx.served?.() ?? ctx.keeper.current();
     const positions = (await ctx.ringPositions?.(name, type, snapshot.version)) ?? [];
     return { status: 200, body: explain(query, snapshot, positions), headers: { 'cache-control': 'no-store' } };
