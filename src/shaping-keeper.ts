@@ -180,6 +180,7 @@ export class ShapingKeeper {
   /** Evaluates every member's factors now and hands them over when any changed; returns whether. */
   evaluate(): boolean {
     const now = this.#o.now();
+    this.#warmUps.refresh();
     const next = new Map<MemberId, readonly ShapingFactor[]>();
     const latency = new Map<MemberId, ShapingFactor>();
     for (const pool of this.#latencyPools.values()) {

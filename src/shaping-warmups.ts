@@ -43,6 +43,8 @@ export class WarmUps {
   #lastSignalAt: number | undefined;
   #stops: Array<() => void> = [];
   #flushTimer: NodeJS.Timeout | undefined;
+  /** Time of the newest audit entry read. */
+  #auditSeen = 0;
 
   constructor(options: WarmUpsOptions) {
     this.#o = options;
@@ -157,10 +159,24 @@ export class WarmUps {
     return next;
   }
 
-  /** Operators' controls from the audit log (newest entry per member wins). */
+  /**
+   * Operators' controls from the audit log (newest entry per member wins): all of it at start, then
+   * (`refresh`, every tick) the entries newer than the last one applied — with Redis, an action
+   * taken through another instance reaches this one with the store's next resync.
+   */
   #restore(): void {
+    this.#applyAudit(0);
+  }
+
+  refresh(): void {
+    const newest = this.#o.store.audit(1)[0];
+    if (newest && newest.at > this.#auditSeen) this.#applyAudit(this.#auditSeen);
+  }
+
+  #applyAudit(after: number): void {
     for (const entry of [...this.#o.store.audit(10_000)].reverse()) {
-      if (!entry.action.startsWith('warmup-') || typeof entry.next !== 'object' || entry.next === null) continue;
+      this.#auditSeen = Math.max(this.#auditSeen, entry.at);
+      if (entry.at <= after || !entry.action.startsWith('warmup-') || typeof entry.next !== 'object' || entry.next === null) continue;
       const { reason: _r, ...control } = entry.next as WarmUpControl & { reason?: string };
       this.#controls.set(entry.member, control);
     }
