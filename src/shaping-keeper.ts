@@ -12,7 +12,7 @@
  */
 import type { Logger } from './log.ts';
 import type { Member, MemberId, Pool, ShapingFactor } from './pool/index.ts';
-import { DEFAULT_LATENCY, LatencyTracker, LoadBook, SlowStartTracker, smtpPhaseMs, type LoadReport, type WarmUpPlan, type WarmUpStatus } from './shaping/index.ts';
+import { DEFAULT_LATENCY, LatencyTracker, LoadBook, SlowStartTracker, smtpPhaseMs, type DayTotal, type LoadReport, type WarmUpPlan, type WarmUpStatus } from './shaping/index.ts';
 import { AgentChecker } from './shaping-agent.ts';
 import type { ProbeResult } from './probe/index.ts';
 import { WarmUps, type WarmUpAction } from './shaping-warmups.ts';
@@ -153,6 +153,16 @@ export class ShapingKeeper {
   /** A member's warm-up now (undefined: it has none). */
   warmUp(member: MemberId): WarmUpStatus | undefined {
     return this.#warmUps.status(member, this.#o.now());
+  }
+
+  /** A member's attempts per local day so far (earlier days with attempts, then today). */
+  warmUpHistory(member: MemberId): DayTotal[] {
+    return this.#warmUps.history(member, this.#o.now());
+  }
+
+  /** The reason an operator gave for the warm-up pause in force (undefined: not paused by one). */
+  warmUpPauseReason(member: MemberId): string | undefined {
+    return this.#warmUps.pauseReason(member);
   }
 
   /** A member's warm-up plan as its zone writes it (undefined: none). */

@@ -14,7 +14,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Logger } from './log.ts';
 import type { Member, MemberId } from './pool/index.ts';
-import { DailyCounter, pauseControl, resumeControl, startOfDay, localDate, warmUpStatus, type ShapingFactor, type WarmUpControl, type WarmUpStatus } from './shaping/index.ts';
+import { DailyCounter, pauseControl, type DayTotal, resumeControl, startOfDay, localDate, warmUpStatus, type ShapingFactor, type WarmUpControl, type WarmUpStatus } from './shaping/index.ts';
 import { BUCKET_MS, PROVIDER_GROUPS, type OutcomeStore } from './signals/index.ts';
 import type { AuditEntry, StateStore } from './state/index.ts';
 import { writeAtomically } from './zone/index.ts';
@@ -39,6 +39,8 @@ export class WarmUps {
   readonly #o: WarmUpsOptions;
   readonly #counter = new DailyCounter();
   readonly #controls = new Map<MemberId, WarmUpControl>();
+  /** The reason an operator gave for the pause in force (from the audit log). */
+  readonly #pauseReasons = new Map<MemberId, string>();
   #members = new Map<MemberId, Member>();
   #lastSignalAt: number | undefined;
   #stops: Array<() => void> = [];
@@ -66,7 +68,7 @@ export class WarmUps {
     for (const m of members) if (m.warmUp) next.set(m.id, m);
     const added = [...next.keys()].filter((id) => !this.#members.has(id));
     this.#members = next;
-    this.#counter.retain(new Set(next.keys()));
+    this.#counter.retain(new Map([...next].map(([id, m]) => [id, m.warmUp!.schedule.days.length])));
     for (const id of added) this.#seed(id);
   }
 
@@ -90,6 +92,17 @@ export class WarmUps {
     return warmUpStatus({ plan: m.warmUp, control, now, today: fresh ? this.#counter.today(member, m.warmUp.schedule.timeZone, now) : undefined });
   }
 
+  /** Attempts per local day (earlier days with attempts, then today), at most the plan's length. */
+  history(member: MemberId, now: number): DayTotal[] {
+    const m = this.#members.get(member);
+    return m?.warmUp ? this.#counter.history(member, m.warmUp.schedule.timeZone, now) : [];
+  }
+
+  /** The reason an operator gave for the pause in force; undefined when not paused by one. */
+  pauseReason(member: MemberId): string | undefined {
+    return this.#controls.get(member)?.pausedBy === 'operator' ? this.#pauseReasons.get(member) : undefined;
+  }
+
   /** An operator's action, audited (`warmup-<action>`); throws when the member has no warm-up. */
   async act(member: MemberId, action: WarmUpAction, author: string, reason: string): Promise<AuditEntry> {
     const m = this.#members.get(member);
@@ -103,6 +116,7 @@ export class WarmUps {
     else if (action === 'restart') next = { pausedDays: 0, start: localDate(now, tz) };
     else next = { ...resumeControl(previous, now, tz), finished: true };
     this.#controls.set(member, next);
+    this.#pauseReasons.set(member, reason);
     this.#o.logger.info({ member, action, author, reason }, `warm-up ${action}`);
     return this.#o.store.appendAudit({ at: now, author, action: `warmup-${action}`, member, previous, next: { ...next, reason } });
   }
@@ -177,8 +191,9 @@ export class WarmUps {
     for (const entry of [...this.#o.store.audit(10_000)].reverse()) {
       this.#auditSeen = Math.max(this.#auditSeen, entry.at);
       if (entry.at <= after || !entry.action.startsWith('warmup-') || typeof entry.next !== 'object' || entry.next === null) continue;
-      const { reason: _r, ...control } = entry.next as WarmUpControl & { reason?: string };
+      const { reason, ...control } = entry.next as WarmUpControl & { reason?: string };
       this.#controls.set(entry.member, control);
+      if (typeof reason === 'string') this.#pauseReasons.set(entry.member, reason);
     }
   }
 

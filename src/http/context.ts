@@ -41,7 +41,7 @@ export interface ServerContext {
   /** The reputation model's verdicts per member, and operator pins. */
   reputation?: Pick<ReputationKeeper, 'states' | 'pin' | 'unpin'>;
   /** Traffic shaping (docs/shaping.md): warm-ups and their operator actions, load reports. */
-  shaping?: Pick<ShapingKeeper, 'warmUp' | 'warmUpMembers' | 'warmUpAction' | 'warmUpPlan' | 'reportLoad' | 'loadOf'>;
+  shaping?: Pick<ShapingKeeper, 'warmUp' | 'warmUpMembers' | 'warmUpAction' | 'warmUpPlan' | 'warmUpHistory' | 'warmUpPauseReason' | 'reportLoad' | 'loadOf'>;
   /** Delivery outcomes reported through POST /api/signals (shown in /status, exported in /metrics). */
   outcomes?: OutcomeStore;
   /** Batch ids of POST /api/signals already applied (a retry is acknowledged, not counted twice). */

@@ -1,7 +1,8 @@
 /**
  * Warm-up routes (docs/http-api.md, docs/shaping.md):
- * - `GET /api/warmups`: every member with a warm-up in the served zones and its status;
- * - `GET /api/members/:id/warmup`: one member's (404 when it has none);
+ * - `GET /api/warmups`: every member with a warm-up in the served zones and its status, with the
+ *   whole plan (`plan`: cap or percent per day) and the attempts per day so far (`history`);
+ * - `GET /api/members/:id/warmup`: one member's, the same fields (404 when it has none);
  * - `POST /api/members/:id/warmup` (admin token): `{ action: pause|resume|restart|finish, reason? }`,
  *   audited as `warmup-<action>` with the token's author; answers the new status.
  * - `POST /api/load` (admin token, like /api/signals): `{ reports: [{ member, queue?, connections? }] }`,
@@ -14,18 +15,24 @@ import { BadRequest, readJsonBody } from './admin-body.ts';
 import type { ServerContext } from './context.ts';
 import type { RouteHandler, RouteParams } from './server.ts';
 import type { SharesReport } from './shares.ts';
-import { warmUpView, type WarmUpView } from './status-shaping.ts';
+import { warmUpCurve, warmUpView, type WarmUpCurve, type WarmUpView } from './status-shaping.ts';
 
 const ACTIONS = ['pause', 'resume', 'restart', 'finish'] as const;
 type Action = (typeof ACTIONS)[number];
 
-/** A member's warm-up as shown by /status and these routes (undefined: none); with `shares`, its share now. */
-export function warmUpOf(ctx: ServerContext, member: string, shares?: SharesReport): WarmUpView | undefined {
+/**
+ * A member's warm-up as shown by /status and these routes (undefined: none); with `shares`, its
+ * share now; with `curve`, the whole plan and the sends per day (the dashboard's chart).
+ */
+export function warmUpOf(ctx: ServerContext, member: string, shares?: SharesReport, curve = false): (WarmUpView & Partial<WarmUpCurve>) | undefined {
   const status = ctx.shaping?.warmUp(member);
   const plan = ctx.shaping?.warmUpPlan(member);
   if (!status || !plan) return undefined;
-  const view = warmUpView(status, plan.schedule.name, plan.schedule.timeZone);
+  const view: WarmUpView & Partial<WarmUpCurve> = warmUpView(status, plan.schedule.name, plan.schedule.timeZone);
+  const reason = status.paused === 'operator' ? ctx.shaping?.warmUpPauseReason(member) : undefined;
+  if (reason) view.pauseReason = reason;
   if (shares) view.shareNow = shares.members[member]?.firstFraction ?? 0;
+  if (curve) Object.assign(view, warmUpCurve(plan, status, ctx.shaping?.warmUpHistory(member) ?? []));
   return view;
 }
 
@@ -33,11 +40,11 @@ export function shapingRoutes(ctx: ServerContext): [string, RouteHandler][] {
   const list: RouteHandler = async () => {
     const members = (ctx.shaping?.warmUpMembers() ?? []).sort();
     const shares = ctx.shares.report();
-    return { status: 200, body: { warmUps: members.map((member) => ({ member, ...warmUpOf(ctx, member, shares)! })) }, headers: { 'cache-control': 'no-store' } };
+    return { status: 200, body: { warmUps: members.map((member) => ({ member, ...warmUpOf(ctx, member, shares, true)! })) }, headers: { 'cache-control': 'no-store' } };
   };
   const one: RouteHandler = async (_request: IncomingMessage, _url: URL, params: RouteParams) => {
     const id = params.id ?? '';
-    const view = warmUpOf(ctx, id, ctx.shares.report());
+    const view = warmUpOf(ctx, id, ctx.shares.report(), true);
     if (!view) return { status: 404, body: { error: `member ${id} has no warm-up in the served zones` } };
     return { status: 200, body: { member: id, ...view }, headers: { 'cache-control': 'no-store' } };
   };

@@ -3,7 +3,7 @@
  * status` show it (docs/shaping.md): day N of M, today's cap and attempts so far, the factor the
  * schedule gives now, whether the loop is closed, and the projected finish date.
  */
-import type { WarmUpStatus } from '../shaping/index.ts';
+import { dayCap, dayNumber, type DayTotal, type WarmUpPlan, type WarmUpStatus } from '../shaping/index.ts';
 
 export interface WarmUpView {
   day: number;
@@ -25,6 +25,8 @@ export interface WarmUpView {
   /** Share of first places it got over the last minute of answers (API routes; /status has `share`). */
   shareNow?: number;
   paused?: 'operator' | 'suspect';
+  /** The reason the operator gave, while paused by one. */
+  pauseReason?: string;
   complete: boolean;
   finishDate: string;
   nextDayAt: string;
@@ -49,4 +51,26 @@ export function warmUpView(status: WarmUpStatus, schedule: string, timeZone: str
   if (status.factor) view.factor = { value: status.factor.value, reason: status.factor.reason };
   if (status.paused) view.paused = status.paused;
   return view;
+}
+
+/** The whole plan and the sends so far, for the dashboard's warm-up chart (GET /api/warmups only). */
+export interface WarmUpCurve {
+  /** Day 1…M of the schedule: its total cap, or its percent of full weight for a percent day. */
+  plan: Array<{ cap?: number; percent?: number }>;
+  /**
+   * Attempts per local date with the schedule day it falls on, oldest first, today last. The day is
+   * counted back from today's, so days spent paused are not told apart from earlier days.
+   */
+  history: Array<{ date: string; day: number; sent: number }>;
+}
+
+export function warmUpCurve(plan: WarmUpPlan, status: WarmUpStatus, history: readonly DayTotal[]): WarmUpCurve {
+  const today = dayNumber(status.date);
+  return {
+    plan: plan.schedule.days.map((entry) => {
+      const cap = dayCap(entry);
+      return cap !== undefined ? { cap } : { percent: entry.percent ?? 100 };
+    }),
+    history: history.map((d) => ({ date: d.date, day: status.day - (today - dayNumber(d.date)), sent: d.total })),
+  };
 }

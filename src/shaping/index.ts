@@ -4,6 +4,6 @@ export { slowStartFactor, slowStartNextAt, SlowStartTracker, SLOW_START_STEP } f
 export { addDays, dayNumber, isTimeZone, localDate, nextMidnight, startOfDay } from './zone-time.ts';
 export { WARM_UP_PRESETS } from './presets.ts';
 export { dayCap, NEAR_CAP, pauseControl, resumeControl, warmUpStatus, type DailyCount, type WarmUpControl, type WarmUpInputs, type WarmUpStatus } from './warm-up.ts';
-export { DailyCounter } from './daily-count.ts';
+export { DailyCounter, MAX_HISTORY_DAYS, type DayTotal } from './daily-count.ts';
 export { LatencyTracker, smtpPhaseMs } from './latency.ts';
 export { agentFactor, LoadBook, parseAgentLine, stricter, watermarkFactor, type AgentReply, type LoadReport } from './load.ts';
