@@ -6,5 +6,6 @@ export type { DnsMetrics, Transport, Resolver, RingPosition } from './answer.ts'
 export type { AnswerCacheOptions } from './cache.ts';
 export { Rcode, type Question, type Resolution } from './message.ts';
 export { DnsMetricsHub } from './metrics-hooks.ts';
-export { DnsWorker, prepareWorkerSource, type DnsWorkerOptions } from './worker-host.ts';
+export { DnsWorker, type DnsWorkerOptions } from './worker-host.ts';
+export { prepareWorkerSource } from './worker-source.ts';
 export { resolve } from './resolve.ts';

@@ -15,7 +15,6 @@
  *   the same bound addresses (its sockets went with its thread), and sent the last snapshot.
  */
 import { getPriority, setPriority } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.ts';
 import type { Snapshot } from '../snapshot.ts';
@@ -27,7 +26,8 @@ import type { RrlOptions } from './rrl.ts';
 import { MxlbError } from '../errors.ts';
 import type { BoundEndpoint, DnsLimitCounters, Endpoint } from './server.ts';
 import type { TcpOptions } from './tcp.ts';
-import { BatchReplayer } from './worker-metrics.ts';
+import { BatchReplayer, sumLimits } from './worker-metrics.ts';
+import { prepareWorkerSource } from './worker-source.ts';
 import { zonePieces, type FromWorker, type MetricsBatch, type ToWorker, type WorkerInit, type ZoneRef } from './worker-protocol.ts';
 
 export interface DnsWorkerOptions {
@@ -176,19 +176,7 @@ export class DnsWorker {
   }
 
   limitCounters(): DnsLimitCounters {
-    const a = this.#limits;
-    const b = this.#deadLimits;
-    return {
-      rrl: { limited: a.rrl.limited + b.rrl.limited, slipped: a.rrl.slipped + b.rrl.slipped, dropped: a.rrl.dropped + b.rrl.dropped },
-      tcp: {
-        full: a.tcp.full + b.tcp.full,
-        perSource: a.tcp.perSource + b.tcp.perSource,
-        evicted: a.tcp.evicted + b.tcp.evicted,
-        idle: a.tcp.idle + b.tcp.idle,
-        queryTimeout: a.tcp.queryTimeout + b.tcp.queryTimeout,
-        lifetime: a.tcp.lifetime + b.tcp.lifetime,
-      },
-    };
+    return sumLimits(this.#limits, this.#deadLimits);
   }
 
   tcpStatus(): { open: number; midQuery: number; rejected: number } {
@@ -313,33 +301,5 @@ export class DnsWorker {
       const delay = RESTART_BACKOFF_MS[Math.min(this.#restarts++, RESTART_BACKOFF_MS.length - 1)]!;
       this.#restartTimer = setTimeout(() => void this.#restart(), delay);
     }
-  }
-}
-
-/**
- * The worker's code, built once per process. Compiled (dist/): worker-main.js next to this file.
- * From the TypeScript sources (development, tests): one CommonJS bundle of worker-main.ts made by
- * esbuild (which tsx brings), run as an eval worker: 0.3 s to build, in esbuild's own process, and
- * 0.3 s to start, where registering tsx in the thread and compiling each module took 1.6–1.9 s
- * (measured) — a loader registered with module.register() in the main thread does not reach
- * worker threads on Node 20. Without esbuild, the thread registers tsx itself.
- */
-let source: Promise<[string | URL, { eval?: boolean }]> | undefined;
-
-export function prepareWorkerSource(): Promise<[string | URL, { eval?: boolean }]> {
-  source ??= workerSource();
-  return source;
-}
-
-async function workerSource(): Promise<[string | URL, { eval?: boolean }]> {
-  if (!import.meta.url.endsWith('.ts')) return [new URL('./worker-main.js', import.meta.url), {}];
-  const main = new URL('./worker-main.ts', import.meta.url);
-  try {
-    const esbuild = await import('esbuild');
-    const built = await esbuild.build({ entryPoints: [fileURLToPath(main)], bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'silent' });
-    return [built.outputFiles[0]!.text, { eval: true }];
-  } catch {
-    const tsx = import.meta.resolve('tsx/esm/api');
-    return [`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(main.href)}); });`, { eval: true }];
   }
 }

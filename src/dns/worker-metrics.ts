@@ -10,6 +10,7 @@
  */
 import type { DnsMetrics, Transport } from './answer.ts';
 import type { DnsMetricsHub } from './metrics-hooks.ts';
+import type { DnsLimitCounters } from './server.ts';
 import type { MetricsBatch } from './worker-protocol.ts';
 
 export class MetricsBatcher implements DnsMetrics {
@@ -79,4 +80,11 @@ export class BatchReplayer {
     }
     return same;
   }
+}
+
+/** RRL and TCP-limit totals added up (a live worker's and those of workers that died). */
+export function sumLimits(a: DnsLimitCounters, b: DnsLimitCounters): DnsLimitCounters {
+  const tcp = { ...a.tcp };
+  for (const key of Object.keys(tcp) as (keyof DnsLimitCounters['tcp'])[]) tcp[key] += b.tcp[key];
+  return { rrl: { limited: a.rrl.limited + b.rrl.limited, slipped: a.rrl.slipped + b.rrl.slipped, dropped: a.rrl.dropped + b.rrl.dropped }, tcp };
 }

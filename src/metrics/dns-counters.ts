@@ -77,16 +77,26 @@ export class DnsCounters implements DnsMetrics {
     this.#dropped[dropSlot(reason) * 2 + (transport === 'tcp' ? 1 : 0)]! += count;
   }
 
-  /** Forgets the answer counts of members that left the zones (their series disappear). */
+  /**
+   * Forgets the answer counts of members that left the zones (their series disappear), and from
+   * now on ignores counts for members not in `members`: the answering worker's batches may still
+   * carry answers given from the previous zones after the reload (src/dns/worker-metrics.ts).
+   */
   retain(members: ReadonlySet<MemberId>): void {
     this.#fold();
+    this.#known = members;
     for (const id of [...this.#members.keys()]) if (!members.has(id)) this.#members.delete(id);
   }
 
+  /** The members of the zones served, once known (retain); counts of others are dropped. */
+  #known: ReadonlySet<MemberId> | undefined;
+
   /** Adds the pending per-array counts to the per-member totals. */
   #fold(): void {
+    const known = this.#known;
     for (const [members, pending] of this.#pending) {
       for (const id of members) {
+        if (known && !known.has(id)) continue;
         const tally = this.#members.get(id);
         if (tally) tally.n += pending.n;
         else this.#members.set(id, { n: pending.n });
