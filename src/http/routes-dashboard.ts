@@ -5,9 +5,9 @@ import type { RouteHandler } from './server.ts';
 /**
  * The dashboard page: its static files (src/http/dashboard/) and the uPlot chart library
  * (npm `uplot`, MIT, a production dependency) read once when the routes are built and served
- * from memory at GET /, /dashboard.js, /dom.js, /deliverability.js, /dashboard.css,
+ * from memory at GET /, /dashboard.js, /dom.js, /deliverability.js, /warmup.js, /dashboard.css,
  * /uPlot.iife.min.js and /uPlot.min.css.
- * The page polls GET /status, GET /api/audit and GET /api/delivery itself; it needs no external
+ * The page polls GET /status, GET /api/audit, GET /api/delivery and GET /api/warmups itself; it needs no external
  * network and no build step. The content security policy allows only this origin: no inline
  * script, no CDN. uPlot sits at the root so a browser that asked for the read token (Basic, on
  * GET /) sends it with these requests too.
@@ -18,6 +18,7 @@ const FILES: ReadonlyArray<readonly [path: string, file: string, contentType: st
   ['/dashboard.css', 'dashboard.css', 'text/css; charset=utf-8'],
   ['/dom.js', 'dom.js', 'text/javascript; charset=utf-8'],
   ['/deliverability.js', 'deliverability.js', 'text/javascript; charset=utf-8'],
+  ['/warmup.js', 'warmup.js', 'text/javascript; charset=utf-8'],
 ];
 
 /** uPlot's files, resolved through Node's module resolution: found in a checkout and in an installed package (hoisted or nested node_modules). */

@@ -6,6 +6,7 @@
 
 import { $, clock, el } from './dom.js';
 import { startDeliverability, updateDeliverability } from './deliverability.js';
+import { startWarmUps } from './warmup.js';
 
 const POLL_MS = 1000;
 const AUDIT_EVERY = 5; // polls
@@ -339,4 +340,5 @@ async function poll() {
 }
 
 startDeliverability();
+startWarmUps();
 void poll();
