@@ -6,6 +6,10 @@
  *   `mxlb reputation`, the findings as reason, an expiry `hold` ahead (renewed while it holds), so
  *   it is audited like an operator's and lapses by itself if mxlb stops;
  * - `suspect` with a `scale` rule in force → a `reputation` weight factor (`SnapshotKeeper.setReputation`);
+ * - a provider group's level `quarantined` → a per-provider scale 0 (`setReputation`'s second map),
+ *   which only per-provider names (`provider:`) read: the member leaves that name and keeps
+ *   serving the others. No override is written and nothing is held back: the name's own tiers and
+ *   all-down policy decide what it answers without the member (docs/routing.md).
  * - back to good (or pinned) → its override is removed (audited) and the factor dropped.
  *
  * Never fail closed by accident: a quarantine that would leave a tier of a balanced name it serves
@@ -16,8 +20,9 @@
  * not put it straight back; `pin` does the same on request.
  */
 import type { Logger } from './log.ts';
-import { composeWeight, type MemberId, type ReputationScale } from './pool/index.ts';
+import { composeWeight, type MemberId, type ProviderScales, type ReputationScale } from './pool/index.ts';
 import { reputationStep, RuleTracker, stateReason, type DnsblListing, type ReputationSettings, type ReputationState } from './reputation/index.ts';
+import { providerScales } from './reputation-providers.ts';
 import type { SnapshotKeeper } from './snapshot-keeper.ts';
 import { PROVIDER_GROUPS, type OutcomeStore, type ProviderGroup, type StatusCounts } from './signals/index.ts';
 import type { StateStore } from './state/index.ts';
@@ -166,14 +171,17 @@ export class ReputationKeeper {
     try {
       const now = this.#o.now();
       const scales = new Map<MemberId, ReputationScale>();
+      const providers = new Map<MemberId, ProviderScales>();
       for (const member of this.#members) {
         const settings = this.#settings.get(member);
         if (!settings) continue;
         const state = this.#judge(member, settings, now);
         if (state.applied && state.level !== 'quarantined' && state.factor < 1) scales.set(member, { factor: state.factor, reason: stateReason(state) });
+        const byProvider = state.applied ? providerScales(state) : undefined;
+        if (byProvider) providers.set(member, byProvider);
         await this.#apply(member, state, settings, now);
       }
-      this.#o.keeper.setReputation(scales);
+      this.#o.keeper.setReputation(scales, providers);
     } catch (error) {
       this.#o.logger.error({ err: error }, 'reputation tick failed');
     } finally {

@@ -13,7 +13,7 @@
  * weight leaves the member's effective state (which is what lets override-expiry sweep it).
  */
 import type { Logger } from './log.ts';
-import type { MemberId, ReputationScale, ShapingFactor } from './pool/index.ts';
+import type { MemberId, ProviderScales, ReputationScale, ShapingFactor } from './pool/index.ts';
 import { memberStates, nextExpiry, sameMemberStates, type Snapshot } from './snapshot.ts';
 import type { StateStore } from './state/index.ts';
 import type { ZoneSet } from './zone/index.ts';
@@ -23,6 +23,7 @@ export class SnapshotKeeper {
   #zones: ZoneSet = { zones: new Map() };
   #reputation: ReadonlyMap<MemberId, ReputationScale> = new Map();
   #shaping: ReadonlyMap<MemberId, readonly ShapingFactor[]> = new Map();
+  #providers: ReadonlyMap<MemberId, ProviderScales> = new Map();
   #expiryTimer: NodeJS.Timeout | undefined;
   readonly #store: StateStore;
   readonly #now: () => number;
@@ -46,9 +47,13 @@ export class SnapshotKeeper {
     this.rebuild();
   }
 
-  /** The reputation model's weight scales (members absent: none); swaps only when they differ. */
-  setReputation(scales: ReadonlyMap<MemberId, ReputationScale>): void {
+  /**
+   * The reputation model's weight scales (members absent: none) and its per-provider scales (read
+   * by per-provider names only); swaps only when they differ.
+   */
+  setReputation(scales: ReadonlyMap<MemberId, ReputationScale>, providers: ReadonlyMap<MemberId, ProviderScales> = new Map()): void {
     this.#reputation = scales;
+    this.#providers = providers;
     this.rebuild();
   }
 
@@ -71,7 +76,7 @@ export class SnapshotKeeper {
   rebuild(): boolean {
     const now = this.#now();
     const view = this.#store.view();
-    const members = memberStates(view, now, this.#reputation, this.#shaping);
+    const members = memberStates(view, now, this.#reputation, this.#shaping, this.#providers);
     const current = this.#snapshot;
     const swapped = this.#zones !== current.zones || !sameMemberStates(members, current.members);
     if (swapped) {

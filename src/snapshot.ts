@@ -5,6 +5,8 @@ import {
   type MemberId,
   type MemberStateInputs,
   type Override,
+  type ProviderGroup,
+  type ProviderScales,
   type ReputationScale,
   type ShapingFactor,
   type WeightOverride,
@@ -42,7 +44,7 @@ export interface Snapshot {
 
 /**
  * Effective states from the store's view (pure): observed verdicts with live overrides and weights
- * on top, and the reputation model's weight scales. Expired overrides are dropped here, so a
+ * on top, and the reputation model's weight scales (overall and per provider group). Expired overrides are dropped here, so a
  * rebuild at the expiry time releases them.
  */
 export function memberStates(
@@ -50,8 +52,9 @@ export function memberStates(
   now: number,
   reputation: ReadonlyMap<MemberId, ReputationScale> = new Map(),
   shaping: ReadonlyMap<MemberId, readonly ShapingFactor[]> = new Map(),
+  providers: ReadonlyMap<MemberId, ProviderScales> = new Map(),
 ): Map<MemberId, EffectiveState> {
-  const ids = new Set<MemberId>([...view.health.keys(), ...view.overrides.keys(), ...view.weights.keys(), ...reputation.keys(), ...shaping.keys()]);
+  const ids = new Set<MemberId>([...view.health.keys(), ...view.overrides.keys(), ...view.weights.keys(), ...reputation.keys(), ...shaping.keys(), ...providers.keys()]);
   const states = new Map<MemberId, EffectiveState>();
   for (const id of ids) {
     const health = view.health.get(id);
@@ -65,6 +68,8 @@ export function memberStates(
     if (scale) inputs.reputation = scale;
     const factors = shaping.get(id);
     if (factors && factors.length > 0) inputs.shaping = factors;
+    const byProvider = providers.get(id);
+    if (byProvider) inputs.providers = byProvider;
     states.set(id, effectiveState(inputs, now));
   }
   return states;
@@ -73,8 +78,8 @@ export function memberStates(
 /**
  * Whether two member-state maps give the same answers (pure): the same members, each with the
  * same state, observed state and reason, override (kind, author, reason, at, expiresAt), weight
- * override (weight, author, reason, at, expiresAt), reputation scale and shaping factors (name,
- * value, reason, in order). Everything an answer, `/explain` or `/status`
+ * override (weight, author, reason, at, expiresAt), reputation scale, shaping factors (name,
+ * value, reason, in order) and per-provider reputation scales (group, factor, reason). Everything an answer, `/explain` or `/status`
  * reads from a snapshot member is compared; probe timestamps and counters are not in it.
  */
 export function sameMemberStates(a: ReadonlyMap<MemberId, EffectiveState>, b: ReadonlyMap<MemberId, EffectiveState>): boolean {
@@ -104,7 +109,16 @@ const STATE_FIELDS: { [K in keyof Required<EffectiveState>]: (a: EffectiveState[
   weight: (a, b) => sameFields(a, b, WEIGHT_FIELDS),
   reputation: (a, b) => sameFields(a, b, REPUTATION_FIELDS),
   shaping: (a, b) => sameShaping(a, b),
+  providers: (a, b) => sameProviders(a, b),
 };
+
+function sameProviders(a: ProviderScales | undefined, b: ProviderScales | undefined): boolean {
+  if (a === b) return true;
+  const x = a ?? {};
+  const y = b ?? {};
+  const keys = Object.keys(x) as ProviderGroup[];
+  return keys.length === Object.keys(y).length && keys.every((k) => sameFields(x[k], y[k], REPUTATION_FIELDS));
+}
 
 const SHAPING_FIELDS = fields<ShapingFactor>({ name: true, value: true, reason: true });
 

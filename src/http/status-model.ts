@@ -97,6 +97,8 @@ export interface NameStatus {
   ttl: number;
   degradedTtl: number;
   allDown: string;
+  /** A per-provider name's provider group (`provider:`), docs/routing.md. */
+  provider?: string;
   /** Per family present among the members: what an A / AAAA answer does right now. */
   answers: FamilyStatus[];
   tiers: Array<{ index: number; pools: string[]; members: number; minHealthy: number; healthy: number; used: boolean }>;
@@ -260,6 +262,7 @@ function nameStatus(name: BalancedName, states: (id: MemberId) => EffectiveState
     ttl: name.ttl,
     degradedTtl: name.degradedTtl,
     allDown: name.allDown,
+    ...(name.provider ? { provider: name.provider } : {}),
     answers,
     tiers: all.decision.tiers.map((t) => ({ index: t.index, pools: [...t.pools], members: t.members, minHealthy: t.minHealthy, healthy: t.usable, used: used.has(t.index) })),
   };

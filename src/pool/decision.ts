@@ -7,7 +7,7 @@
  * Contract: a Decision is immutable once returned; it holds references to the zone's members and
  * the snapshot's states (no copies), so building one on the query path costs a few small objects.
  */
-import type { AddressFamily, AllDownPolicy, EffectiveState, Member, Policy } from './model.ts';
+import type { AddressFamily, AllDownPolicy, EffectiveState, Member, Policy, ProviderGroup } from './model.ts';
 import type { Exclusion, MemberWeight } from './weight.ts';
 import type { Name } from '../name.ts';
 
@@ -24,7 +24,8 @@ export type TierDecision = 'chosen' | 'fallback' | 'below-minimum' | 'empty' | '
  *   `fallback-tier` (MX: a later tier published at a higher preference);
  * - not selected: `tier-not-used`, `beyond-max` (rotation cap), `not-drawn` (weighted cap),
  *   `host-already-published` (MX: one MX per host);
- * - excluded: `down`, `drained`, `quarantined`, `standby` (the `Exclusion`), `other-family`.
+ * - excluded: `down`, `drained`, `quarantined`, `provider-quarantined`, `standby` (the `Exclusion`),
+ *   `other-family`.
  */
 export type MemberReason =
   | 'serving'
@@ -102,6 +103,8 @@ export interface Decision {
   owner: Name;
   /** What was asked: an address family, or MX (all families). */
   query: 'A' | 'AAAA' | 'MX';
+  /** A per-provider name's provider group (`BalancedName.provider`): its members were weighed for it. */
+  provider?: ProviderGroup;
   /** `host`: an in-zone member host name (`host.ts`), one pseudo-tier of every member using it. */
   kind?: 'host';
   family?: AddressFamily;

@@ -4,7 +4,7 @@
  * path never builds these strings.
  */
 import type { Decision, DegradedReason, MemberDecision, Rule, TierRecord } from './decision.ts';
-import type { AddressFamily, Override } from './model.ts';
+import type { AddressFamily, Override, ProviderGroup } from './model.ts';
 import type { MemberTrace, SelectionTrace, TierTrace, WeightFactorTrace } from './trace.ts';
 import type { MemberWeight } from './weight.ts';
 
@@ -16,9 +16,13 @@ function overrideText(o: Override, withExpiry: boolean): string {
 }
 
 /** Why an excluded member cannot carry traffic (`host` traces use the shorter wording of hosts). */
-function exclusionText(d: MemberDecision, host: boolean): string {
+function exclusionText(d: MemberDecision, host: boolean, provider?: ProviderGroup): string {
   if (d.state.override) return overrideText(d.state.override, !host);
   if (d.exclusion === 'down' || d.state.state === 'down') return `down: ${d.state.observedReason ?? 'probe failed'}`;
+  if (d.exclusion === 'provider-quarantined') {
+    const scale = provider === undefined ? undefined : d.state.providers?.[provider];
+    return `quarantined for ${provider ?? 'this name\'s provider'} only (serves other names)${scale ? `: ${scale.reason}` : ''}`;
+  }
   if (d.exclusion === 'standby') return host ? 'weight 0: standby' : 'weight 0: standby, used only by fail-open';
   return '';
 }
@@ -28,7 +32,7 @@ function memberWhy(d: MemberDecision, decision: Decision): string {
   switch (d.reason) {
     case 'serving': return 'usable';
     case 'fail-open': {
-      const why = exclusionText(d, host);
+      const why = exclusionText(d, host, decision.provider);
       return why === '' ? 'fail-open' : `fail-open despite: ${why}`;
     }
     case 'standby-serving': return 'usable standby: nothing else of the host is usable';
@@ -41,7 +45,7 @@ function memberWhy(d: MemberDecision, decision: Decision): string {
       const usable = !host && d.exclusion === undefined ? ' (usable: counts toward min-healthy)' : '';
       return `IPv${d.member.family} address, IPv${decision.family ?? d.member.family} asked${usable}`;
     }
-    default: return exclusionText(d, host);
+    default: return exclusionText(d, host, decision.provider);
   }
 }
 

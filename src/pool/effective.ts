@@ -3,7 +3,7 @@
  * predicate selection is built on. The clock is a parameter (DESIGN principle 5).
  */
 import { isLive } from './live.ts';
-import type { EffectiveState, Member, ObservedState, Override, ReputationScale, ShapingFactor, WeightOverride } from './model.ts';
+import type { EffectiveState, Member, ObservedState, Override, ProviderScales, ReputationScale, ShapingFactor, WeightOverride } from './model.ts';
 import { composeWeight } from './weight.ts';
 
 /** Inputs the state store holds for one member. */
@@ -15,6 +15,8 @@ export interface MemberStateInputs {
   reputation?: ReputationScale;
   /** Shaping factors evaluated at the snapshot's time (none: absent or empty). */
   shaping?: readonly ShapingFactor[];
+  /** Per-provider reputation scales (none: absent or empty). */
+  providers?: ProviderScales;
 }
 
 /** Combine observed health and overrides at time `now`; expired overrides no longer count. */
@@ -29,6 +31,7 @@ export function effectiveState(inputs: MemberStateInputs, now: number): Effectiv
   if (weight && isLive(weight, now)) state.weight = weight;
   if (inputs.reputation) state.reputation = inputs.reputation;
   if (inputs.shaping && inputs.shaping.length > 0) state.shaping = inputs.shaping;
+  if (inputs.providers && Object.keys(inputs.providers).length > 0) state.providers = inputs.providers;
   return state;
 }
 

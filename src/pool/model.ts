@@ -11,6 +11,10 @@ import type { MemberId, Name } from '../name.ts';
 import type { ObservedState, ProbeSettings } from '../probe/index.ts';
 import type { DnsblConfig, ReputationSettings } from '../reputation/index.ts';
 import type { PoolShaping, ShapingFactor, WarmUpPlan } from '../shaping/index.ts';
+import type { ProviderGroup } from '../signals/index.ts';
+
+/** The recipient provider groups a balanced name can be for (`provider:`, docs/routing.md). */
+export type { ProviderGroup } from '../signals/index.ts';
 
 /** The shaping vocabulary pools and effective states carry (docs/shaping.md). */
 export type { PoolShaping, ShapingFactor, ShapingFactorName, WarmUpPlan } from '../shaping/index.ts';
@@ -79,6 +83,12 @@ export interface BalancedName {
   /** TTL while degraded (a member of the chosen tier down, or a backup tier in use); ≤ ttl. */
   degradedTtl: number;
   allDown: AllDownPolicy;
+  /**
+   * A per-provider name (`provider: gmail`, docs/routing.md): members whose reputation for that
+   * provider group is bad (`EffectiveState.providers`) leave this name only. Absent: a name for
+   * every recipient, which per-provider verdicts do not touch.
+   */
+  provider?: ProviderGroup;
   /**
    * Client views (docs/zone-format.md "Client views"): other tiers, policy or max for clients in
    * the views' networks (`views.ts` matchView). Absent: every client gets this name as it is.
@@ -197,7 +207,15 @@ export interface EffectiveState {
    * evaluated at the snapshot's time, in composition order; absent or empty: none in force.
    */
   shaping?: readonly ShapingFactor[];
+  /**
+   * Per-provider reputation scales in force (a member quarantined for one provider group: factor
+   * 0), read only by names with that `provider:`; absent or empty: none.
+   */
+  providers?: ProviderScales;
 }
+
+/** Per-provider reputation scales of one member: only the groups with a verdict in force. */
+export type ProviderScales = Readonly<Partial<Record<ProviderGroup, ReputationScale>>>;
 
 /** The reputation model's weight scale for a member: a factor in [0, 1] and why. */
 export interface ReputationScale {

@@ -53,7 +53,7 @@ function weigh(name: BalancedName, states: StateLookup, family: AddressFamily | 
       if (seen.has(member.id)) continue; // listed in an earlier tier or pool: that one counts
       seen.add(member.id);
       const state = states(member.id);
-      const weight = composeWeight(member, state, now, name.policy);
+      const weight = composeWeight(member, state, now, name.policy, name.provider);
       const exclusion = exclusionOf(weight);
       const decision: MemberDecision = { member, tier: index, state, weight, verdict: 'excluded', reason: exclusion ?? 'serving', share: 0 };
       if (exclusion !== undefined) decision.exclusion = exclusion;
@@ -99,6 +99,7 @@ export function planTiers(name: BalancedName, states: StateLookup, family: Addre
     ttl: name.ttl,
   };
   if (family !== undefined) decision.family = family;
+  if (name.provider !== undefined) decision.provider = name.provider;
   const plan: TierPlan = { tiers, pick: [], otherFamilyServes: false, decision };
 
   let chosen = records.findIndex((t) => t.members > 0 && t.usableAnyFamily >= t.minHealthy);

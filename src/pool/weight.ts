@@ -9,6 +9,9 @@
  * - `operator` (base, replaces `configured` when present): an operator's weight override in force;
  * - `reputation` (scale, 0–1, present only while one is in force): the reputation model's factor
  *   from a `scale` response rule (an automatic quarantine is an override, so it is `state`);
+ * - `provider-reputation` (scale, 0–1, only when `provider` is given, i.e. for a per-provider name,
+ *   and a verdict for that provider group is in force: `state.providers`): 0 with reason
+ *   `provider-quarantined` while the member is quarantined for that provider only;
  * - `state` (scale, 0 or 1): 1 while the member is usable (up, or unknown before its first verdict),
  *   0 while it is down, drained or quarantined.
  * - `slow-start`, `warm-up`, `latency`, `load` (scales, 0–1, present only while in force): the
@@ -21,12 +24,21 @@
  * snapshot's clock (`Snapshot.at`, DESIGN principle 5): a shaping factor evaluated for a time
  * after `now` would be from the future, so callers pass the snapshot's time, never the wall clock.
  */
-import type { EffectiveState, Member, OverrideKind, Policy, ShapingFactorName } from './model.ts';
+import type { EffectiveState, Member, OverrideKind, Policy, ProviderGroup, ShapingFactorName } from './model.ts';
 import type { ShapingReason } from '../shaping/index.ts';
 
-export type WeightFactorName = 'configured' | 'operator' | 'reputation' | ShapingFactorName | 'state';
+export type WeightFactorName = 'configured' | 'operator' | 'reputation' | 'provider-reputation' | ShapingFactorName | 'state';
 
-export type WeightReason = 'configured' | 'operator-weight' | 'reputation-scale' | 'usable' | 'down' | OverrideKind | ShapingReason;
+export type WeightReason =
+  | 'configured'
+  | 'operator-weight'
+  | 'reputation-scale'
+  | 'provider-quarantined'
+  | 'provider-scale'
+  | 'usable'
+  | 'down'
+  | OverrideKind
+  | ShapingReason;
 
 export interface WeightFactor {
   name: WeightFactorName;
@@ -44,10 +56,13 @@ export interface MemberWeight {
   factors: readonly WeightFactor[];
 }
 
-/** Why a member cannot carry traffic: its state (override first, then health), or weight 0 (standby). */
-export type Exclusion = 'down' | OverrideKind | 'standby';
+/**
+ * Why a member cannot carry traffic: its state (override first, then health), its reputation for
+ * the name's provider group (`provider-quarantined`), or weight 0 (standby).
+ */
+export type Exclusion = 'down' | OverrideKind | 'provider-quarantined' | 'standby';
 
-export function composeWeight(member: Member, state: EffectiveState, _now = 0, policy?: Policy): MemberWeight {
+export function composeWeight(member: Member, state: EffectiveState, _now = 0, policy?: Policy, provider?: ProviderGroup): MemberWeight {
   const factors: WeightFactor[] = [{ name: 'configured', kind: 'base', value: member.weight, reason: 'configured' }];
   if (state.weight) factors.push({ name: 'operator', kind: 'base', value: state.weight.weight, reason: 'operator-weight' });
   for (const f of state.shaping ?? []) {
@@ -55,6 +70,11 @@ export function composeWeight(member: Member, state: EffectiveState, _now = 0, p
     factors.push({ name: f.name, kind: 'scale', value: f.value, reason: f.reason });
   }
   if (state.reputation) factors.push({ name: 'reputation', kind: 'scale', value: state.reputation.factor, reason: 'reputation-scale' });
+  const byProvider = provider === undefined ? undefined : state.providers?.[provider];
+  if (byProvider) {
+    const reason: WeightReason = byProvider.factor === 0 ? 'provider-quarantined' : 'provider-scale';
+    factors.push({ name: 'provider-reputation', kind: 'scale', value: byProvider.factor, reason });
+  }
   const usable = state.state === 'up' || state.state === 'unknown';
   const stateReason: WeightReason = usable ? 'usable' : state.override ? state.override.kind : 'down';
   factors.push({ name: 'state', kind: 'scale', value: usable ? 1 : 0, reason: stateReason });
@@ -74,11 +94,13 @@ export function composeWeight(member: Member, state: EffectiveState, _now = 0, p
 /**
  * The one eligibility rule for balanced names and member hosts: a member may carry traffic when its
  * weight is > 0. When it may not, the reason: the state factor's (an override before health), else
- * `standby` (a base or scale of 0). Undefined = eligible.
+ * `provider-quarantined` (its per-provider factor is 0), else `standby` (a base or scale of 0).
+ * Undefined = eligible.
  */
 export function exclusionOf(weight: MemberWeight): Exclusion | undefined {
   if (weight.weight > 0 && Number.isFinite(weight.weight)) return undefined;
   const state = weight.factors.find((f) => f.name === 'state');
   if (state && state.value === 0) return state.reason as Exclusion;
+  if (weight.factors.some((f) => f.name === 'provider-reputation' && f.value === 0)) return 'provider-quarantined';
   return 'standby';
 }

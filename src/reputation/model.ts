@@ -14,11 +14,13 @@
  *   any more (after the hold) the member goes to `suspect` and becomes `good` only after
  *   `coolDownMs` without any finding, counted from the release. A suspect member without findings
  *   stays suspect until `coolDownMs` after its last finding.
- * - Per provider group, the same rates give a state per (member, provider) (no hold: it is shown,
- *   and used by per-provider names later).
+ * - Per provider group, the same rates give a level per (member, provider): `quarantined` is
+ *   entered at once and held at least `holdMs` (then the group's rates decide again; no cool-down).
+ *   Per-provider names (`provider:` on a balanced name) leave such a member out of that name only.
+ *   Rules and DNSBL listings act on the member as a whole, never per provider.
  * - `pinnedUntil` (an operator's pin) keeps the verdict visible but `applied` false until then.
  */
-import { PROVIDER_GROUPS, type ProviderGroup, type StatusCounts } from '../signals/index.ts';
+import { emptyCounts, PROVIDER_GROUPS, type ProviderGroup, type StatusCounts } from '../signals/index.ts';
 import type { ActiveAction } from './rules.ts';
 import type { RateThreshold, ReputationSettings } from './settings.ts';
 
@@ -72,10 +74,23 @@ export interface ReputationState {
   /** Weight factor from `scale` rules in force (1 = none). */
   factor: number;
   rates: RateView;
-  providers: Partial<Record<ProviderGroup, { level: ReputationLevel; rates: RateView; findings: Finding[] }>>;
+  providers: Partial<Record<ProviderGroup, ProviderReputation>>;
   /** False while an operator pin is in force. */
   applied: boolean;
   pinnedUntil?: number;
+}
+
+/** The verdict for one (member, provider group): its rates only. */
+export interface ProviderReputation {
+  level: ReputationLevel;
+  rates: RateView;
+  findings: Finding[];
+  /** While quarantined: when it began (the hold counts from here). */
+  quarantinedAt?: number;
+  /** While quarantined: the findings that asked for it (kept through the hold). */
+  causes?: Finding[];
+  /** `hold`: quarantined only because its hold has not passed. */
+  lingering?: 'hold';
 }
 
 function ratesOf(c: StatusCounts): RateView {
@@ -164,13 +179,29 @@ export function reputationStep(previous: ReputationState | undefined, evidence: 
   if (lingering) next.lingering = lingering;
   if (!next.applied) next.pinnedUntil = evidence.pinnedUntil!;
   for (const provider of PROVIDER_GROUPS) {
-    const counts = evidence.byProvider[provider];
-    if (!counts) continue;
-    const providerRates = ratesOf(counts);
-    const providerFindings = settings.enforce ? rateFindings(providerRates, settings) : [];
-    next.providers[provider] = { level: worst(providerFindings), rates: providerRates, findings: providerFindings };
+    const entry = providerStep(previous?.providers[provider], evidence.byProvider[provider], settings, now);
+    if (entry) next.providers[provider] = entry;
   }
   return next;
+}
+
+/** One provider group's level: its rate findings, a quarantine held for `holdMs`; undefined: nothing to show. */
+function providerStep(before: ProviderReputation | undefined, counts: StatusCounts | undefined, settings: ReputationSettings, now: number): ProviderReputation | undefined {
+  const held = before?.level === 'quarantined' && now - (before.quarantinedAt ?? now) < settings.holdMs;
+  if (!counts && !held) return undefined;
+  const rates = ratesOf(counts ?? emptyCounts());
+  const findings = settings.enforce ? rateFindings(rates, settings) : [];
+  const entry: ProviderReputation = { level: worst(findings), rates, findings };
+  if (entry.level === 'quarantined') {
+    entry.quarantinedAt = before?.level === 'quarantined' ? (before.quarantinedAt ?? now) : now;
+    entry.causes = findings.filter((f) => f.level === 'quarantined');
+  } else if (held) {
+    entry.level = 'quarantined';
+    entry.quarantinedAt = before.quarantinedAt ?? now;
+    entry.causes = before.causes ?? [];
+    entry.lingering = 'hold';
+  }
+  return entry;
 }
 
 /** One line per finding, as operators read them in /status, logs and the audit reason. */

@@ -1,20 +1,23 @@
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
-import { DEFAULT_BALANCED, type AllDownPolicy, type BalancedName, type MxBinding, type Policy, type Prefix, type Tier } from '../../pool/index.ts';
+import { DEFAULT_BALANCED, type AllDownPolicy, type ProviderGroup, type BalancedName, type MxBinding, type Policy, type Prefix, type Tier } from '../../pool/index.ts';
 import { isInOrBelow, type Name } from '../model.ts';
 import { parseName, parseTtl } from '../master/rdata-parser.ts';
 import { entries, fields, int, isNull, oneOf, str, suggest, type Entry, type YamlSource } from './yaml-nodes.ts';
 import type { PoolDraft } from './yaml-pools.ts';
 import { readNameViews } from './yaml-views.ts';
+import { PROVIDER_GROUPS } from '../../signals/index.ts';
 
 /**
  * The `names:` (balanced names) and `mx:` (MX bindings) sections. Owners are written like master
  * file owners: relative to the origin, `@` for the apex, absolute with a final dot.
  */
-export const NAME_KEYS = ['tiers', 'policy', 'max', 'ttl', 'degraded-ttl', 'host-ttl', 'min-healthy', 'all-down', 'views'] as const;
+export const NAME_KEYS = ['tiers', 'policy', 'max', 'ttl', 'degraded-ttl', 'host-ttl', 'min-healthy', 'all-down', 'provider', 'views'] as const;
 export const TIER_KEYS = ['pools', 'min-healthy'] as const;
 export const MX_KEYS = ['from', 'step', 'ttl'] as const;
 const POLICIES: readonly Policy[] = ['round-robin', 'weighted', 'latency'];
 const ALL_DOWN: readonly AllDownPolicy[] = ['all', 'nodata', 'servfail'];
+/** The provider groups outcomes are counted in (docs/reputation.md "Outcomes"); `provider:` names one. */
+const PROVIDERS: readonly ProviderGroup[] = PROVIDER_GROUPS;
 
 export const DEFAULT_MX_STEP = 10;
 /** At most this many addresses per answer: far more than fits a 1232-byte UDP answer (~70 A records). */
@@ -82,6 +85,8 @@ export function readNames(src: YamlSource, node: Node | null, origin: Name, pool
       degradedTtl,
       allDown: f.has('all-down') ? oneOf(src, f.get('all-down')!, `${what} all-down`, ALL_DOWN) : DEFAULT_BALANCED.allDown,
     };
+    // Before views: a view is this name with other tiers, for the same provider.
+    if (f.has('provider')) name.provider = oneOf(src, f.get('provider')!, `${what} provider`, PROVIDERS);
     const views = f.get('views');
     if (views) {
       name.views = readNameViews(src, views, what, name, zoneViews, {
