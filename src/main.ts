@@ -94,7 +94,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     : undefined;
   new ReputationMetrics(metrics.registry).source(reputation);
   // Traffic shaping (docs/shaping.md): slow start, warm-up, latency and load factors into the snapshot.
-  const shaping = new ShapingKeeper({ keeper, store, outcomes, suspect: (member) => reputation.states().get(member)?.level === 'suspect', countsFile: `${config.stateFile}.warm-up-counts.json`, logger: logger.child({ module: 'shaping' }) });
+  const shaping = new ShapingKeeper({ keeper, store, outcomes, suspect: (member) => reputation.states().get(member)?.level === 'suspect', ...(config.stateFile ? { countsFile: `${config.stateFile}.warm-up-counts.json` } : {}), logger: logger.child({ module: 'shaping' }) });
   scheduler.onResult((member, result) => shaping.probeResult(member, result));
 
   // --zones redis: a follower mirrors the zones published in Redis into the folder the loader
