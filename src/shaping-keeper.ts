@@ -12,7 +12,7 @@
  */
 import type { Logger } from './log.ts';
 import type { Member, MemberId, Pool, ShapingFactor } from './pool/index.ts';
-import { DEFAULT_LATENCY, LatencyTracker, LoadBook, SlowStartTracker, smtpPhaseMs, type DayTotal, type LoadReport, type WarmUpPlan, type WarmUpStatus } from './shaping/index.ts';
+import { DEFAULT_LATENCY, DeliveryDelayTracker, LatencyTracker, LoadBook, SlowStartTracker, smtpPhaseMs, type DayTotal, type LoadReport, type WarmUpPlan, type WarmUpStatus } from './shaping/index.ts';
 import { AgentChecker } from './shaping-agent.ts';
 import type { ProbeResult } from './probe/index.ts';
 import { WarmUps, type WarmUpAction } from './shaping-warmups.ts';
@@ -48,6 +48,7 @@ export class ShapingKeeper {
   readonly #slow = new SlowStartTracker();
   readonly #warmUps: WarmUps;
   readonly #latency = new LatencyTracker();
+  readonly #delay = new DeliveryDelayTracker();
   readonly #load = new LoadBook();
   readonly #agents: AgentChecker;
   #members = new Map<MemberId, Configured>();
@@ -75,7 +76,13 @@ export class ShapingKeeper {
     }, options.logger);
     this.#stops.push(options.keeper.onSwap(() => this.#observe()));
     // A cap can be reached by the outcomes just recorded: look again now, not at the next tick.
-    this.#stops.push(options.outcomes.onRecord(() => this.#soon()));
+    // Sent delays feed the `delivery-delay` component of the latency policy (shaping/delivery-delay.ts).
+    this.#stops.push(
+      options.outcomes.onRecord((outcomes) => {
+        for (const o of outcomes) if (this.#members.has(o.member)) this.#delay.record(o);
+        this.#soon();
+      }),
+    );
   }
 
   /** The members to shape: every member of the served zones, with its pool's settings. */
@@ -101,6 +108,7 @@ export class ShapingKeeper {
     const ids = new Set(members.keys());
     this.#slow.retain(ids);
     this.#latency.retain(ids);
+    this.#delay.retain(ids);
     this.#load.retain(ids);
     this.#warmUps.setMembers([...members.values()].map((c) => c.member));
     if (this.#timer) this.#agents.setTargets(this.#agentTargets());
@@ -132,11 +140,14 @@ export class ShapingKeeper {
     return true;
   }
 
-  /** A member's latency EWMA (ms) and last load report, for /status. */
-  loadOf(member: MemberId): { latencyMs?: number; load?: LoadReport & { at: number } } {
-    const out: { latencyMs?: number; load?: LoadReport & { at: number } } = {};
+  /** A member's latency EWMA (ms), median sent delay (s, over its pool's window) and last load report, for /status. */
+  loadOf(member: MemberId): { latencyMs?: number; deliveryDelay?: { seconds: number; samples: number }; load?: LoadReport & { at: number } } {
+    const out: { latencyMs?: number; deliveryDelay?: { seconds: number; samples: number }; load?: LoadReport & { at: number } } = {};
     const ewma = this.#latency.ewma(member);
     if (ewma !== undefined) out.latencyMs = Math.round(ewma * 10) / 10;
+    const window = this.#members.get(member)?.pool.shaping?.latency?.delayWindowMs ?? DEFAULT_LATENCY.delayWindowMs;
+    const med = this.#delay.median(member, this.#o.now(), window);
+    if (med) out.deliveryDelay = { seconds: Math.round(med.ms) / 1000, samples: med.samples };
     const load = this.#load.lastReport(member);
     if (load) out.load = load;
     return out;
@@ -193,8 +204,12 @@ export class ShapingKeeper {
     this.#warmUps.refresh();
     const next = new Map<MemberId, readonly ShapingFactor[]>();
     const latency = new Map<MemberId, ShapingFactor>();
+    const delay = new Map<MemberId, ShapingFactor>();
     for (const pool of this.#latencyPools.values()) {
-      for (const [id, f] of this.#latency.factors(pool.members.map((m) => m.id), pool.shaping?.latency ?? DEFAULT_LATENCY)) latency.set(id, f);
+      const ids = pool.members.map((m) => m.id);
+      const settings = pool.shaping?.latency ?? DEFAULT_LATENCY;
+      for (const [id, f] of this.#latency.factors(ids, settings)) latency.set(id, f);
+      for (const [id, f] of this.#delay.factors(ids, settings, now)) delay.set(id, f);
     }
     for (const [id, { pool }] of this.#members) {
       const list: ShapingFactor[] = [];
@@ -204,6 +219,8 @@ export class ShapingKeeper {
       if (warm) list.push(warm);
       const lat = latency.get(id);
       if (lat && lat.value < 1) list.push(lat);
+      const del = delay.get(id); // at 1 too while in force: says "fastest" or "no samples"
+      if (del) list.push(del);
       const load = this.#load.factor(id, now, pool.shaping?.agent?.intervalMs, pool.shaping?.load);
       if (load) list.push(load);
       if (list.length > 0) next.set(id, list);

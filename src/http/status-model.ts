@@ -59,7 +59,7 @@ export interface StatusInputs {
   /** A member's warm-up (the shaping keeper); absent, or none for a member: no `warmUp` object. */
   warmUp?: (member: MemberId) => WarmUpView | undefined;
   /** A member's latency EWMA and last load report (the shaping keeper); absent: neither shown. */
-  load?: (member: MemberId) => { latencyMs?: number; load?: { queue?: number; connections?: number; at: number } };
+  load?: (member: MemberId) => { latencyMs?: number; deliveryDelay?: { seconds: number; samples: number }; load?: { queue?: number; connections?: number; at: number } };
 }
 
 export interface StatusDocument {
@@ -162,6 +162,8 @@ export interface MemberStatus {
   warmUp?: WarmUpView;
   /** EWMA of the probes' connect + banner + EHLO time (docs/shaping.md "Latency"), ms. */
   latencyMs?: number;
+  /** Median delay of its `sent` outcomes over the pool's delay window (docs/shaping.md "Delivery delay"). */
+  deliveryDelay?: { seconds: number; samples: number };
   /** The last load report (POST /api/load), time ISO. */
   load?: { queue?: number; connections?: number; at: string };
 }
@@ -356,6 +358,7 @@ function memberStatus(member: Member, inputs: StatusInputs, state: EffectiveStat
   if (warmUp) status.warmUp = warmUp;
   const shaped = inputs.load?.(member.id);
   if (shaped?.latencyMs !== undefined) status.latencyMs = shaped.latencyMs;
+  if (shaped?.deliveryDelay) status.deliveryDelay = shaped.deliveryDelay;
   if (shaped?.load) status.load = { ...shaped.load, at: iso(shaped.load.at) };
   if (inputs.delivery) status.delivery = { last15m: { ...inputs.delivery(member.id, 15 * 60_000) }, last1h: { ...inputs.delivery(member.id, 3_600_000) } };
   return status;

@@ -14,11 +14,12 @@
  *   `provider-quarantined` while the member is quarantined for that provider only;
  * - `state` (scale, 0 or 1): 1 while the member is usable (up, or unknown before its first verdict),
  *   0 while it is down, drained or quarantined.
- * - `slow-start`, `warm-up`, `latency`, `load` (scales, 0–1, present only while in force): the
+ * - `slow-start`, `warm-up`, `latency`, `delivery-delay`, `load` (scales, 0–1, present only while in force): the
  *   shaping factors (`state.shaping`, docs/shaping.md), each with its own reason code. They depend
  *   on time, probes and load, so the shaping keeper evaluates them at the snapshot's time
  *   (`Snapshot.at`) and the snapshot carries the values: answers stay a function of the snapshot.
- *   `latency` counts only under the `latency` policy (`policy` argument); the others always.
+ *   `latency` and `delivery-delay` (the policy's two components) count only under the `latency`
+ *   policy (`policy` argument); the others always.
  * `serving` is the product without the state factor: the weight the member carries while
  * it is usable (what `/status` calls `effectiveWeight` and weighted draws use). `now` is the
  * snapshot's clock (`Snapshot.at`, DESIGN principle 5): a shaping factor evaluated for a time
@@ -66,7 +67,7 @@ export function composeWeight(member: Member, state: EffectiveState, _now = 0, p
   const factors: WeightFactor[] = [{ name: 'configured', kind: 'base', value: member.weight, reason: 'configured' }];
   if (state.weight) factors.push({ name: 'operator', kind: 'base', value: state.weight.weight, reason: 'operator-weight' });
   for (const f of state.shaping ?? []) {
-    if (f.name === 'latency' && policy !== 'latency') continue;
+    if ((f.name === 'latency' || f.name === 'delivery-delay') && policy !== 'latency') continue;
     factors.push({ name: f.name, kind: 'scale', value: f.value, reason: f.reason });
   }
   if (state.reputation) factors.push({ name: 'reputation', kind: 'scale', value: state.reputation.factor, reason: 'reputation-scale' });

@@ -7,7 +7,7 @@ import type { MemberId } from '../name.ts';
 import type { ProviderGroup } from '../signals/index.ts';
 
 /** The shaping factors of the weight composition, in the order they multiply. */
-export type ShapingFactorName = 'slow-start' | 'warm-up' | 'latency' | 'load';
+export type ShapingFactorName = 'slow-start' | 'warm-up' | 'latency' | 'delivery-delay' | 'load';
 
 /** Why a shaping factor has its value (docs/shaping.md lists each). */
 export type ShapingReason =
@@ -22,6 +22,9 @@ export type ShapingReason =
   | 'warm-up-not-started'
   | 'latency-relative'
   | 'latency-over-limit'
+  | 'delivery-delay-relative'
+  | 'delivery-delay-over-limit'
+  | 'delivery-delay-no-samples'
   | 'agent-weight'
   | 'agent-drain'
   | 'agent-maint'
@@ -61,6 +64,17 @@ export interface LatencySettings {
   biasMs: number;
   /** A member whose EWMA is above this is a standby (factor 0, used only when needed); absent: none. */
   limitMs?: number;
+  /**
+   * Delivery delay (the `delivery-delay` factor, docs/shaping.md): the median `delay` of the
+   * member's `sent` outcomes over this window is its second latency component.
+   */
+  delayWindowMs: number;
+  /** A member needs at least this many `sent` delays in the window to be compared (fewer: factor 1). */
+  delayMinSamples: number;
+  /** Added to both medians, like `biasMs` (default 1 s: 0.2 s against 0.6 s is not "3× slower"). */
+  delayBiasMs: number;
+  /** A member whose median delay is above this is a standby (factor 0); absent: none. */
+  delayLimitMs?: number;
 }
 
 /** Pool `agent:` (HAProxy `agent-check`): a TCP port on the MTA that answers one line. */
@@ -119,5 +133,5 @@ export interface WarmUpPlan {
 }
 
 export const DEFAULT_SLOW_START_FLOOR = 0.1;
-export const DEFAULT_LATENCY: LatencySettings = Object.freeze({ alpha: 0.3, step: 0.05, exponent: 2, biasMs: 20 });
+export const DEFAULT_LATENCY: LatencySettings = Object.freeze({ alpha: 0.3, step: 0.05, exponent: 2, biasMs: 20, delayWindowMs: 900_000, delayMinSamples: 5, delayBiasMs: 1000 });
 export const DEFAULT_AGENT_INTERVAL_MS = 5000;

@@ -4,7 +4,8 @@ import { duration, fields, int, isNull, oneOf, str, type Entry, type YamlSource 
 
 /**
  * A pool's shaping keys (docs/shaping.md, docs/zone-format.md): `slow-start:` (a duration, or
- * `{ window, floor }`), `latency:` (`{ alpha, step, exponent, bias, limit }`), `agent:` (`{ port, interval,
+ * `{ window, floor }`), `latency:` (`{ alpha, step, exponent, bias, limit, delay-window, delay-samples, delay-bias,
+ * delay-limit }`), `agent:` (`{ port, interval,
  * timeout }`) and `load:` (`{ metric, low, high, stale }`). Absent keys are off.
  */
 export const SHAPING_POOL_KEYS = ['slow-start', 'latency', 'agent', 'load'] as const;
@@ -34,13 +35,17 @@ function readSlowStart(src: YamlSource, entry: Entry, what: string): SlowStartSe
 }
 
 function readLatency(src: YamlSource, node: Node | null, what: string): LatencySettings {
-  const f = fields(src, node, what, ['alpha', 'step', 'exponent', 'bias', 'limit']);
+  const f = fields(src, node, what, ['alpha', 'step', 'exponent', 'bias', 'limit', 'delay-window', 'delay-samples', 'delay-bias', 'delay-limit']);
   const settings: LatencySettings = { ...DEFAULT_LATENCY };
   if (f.has('alpha')) settings.alpha = fraction(src, f.get('alpha')!, `${what} alpha`, 0.01, 1);
   if (f.has('step')) settings.step = fraction(src, f.get('step')!, `${what} step`, 0.01, 0.5);
   if (f.has('exponent')) settings.exponent = number(src, f.get('exponent')!, `${what} exponent`, 0.1, 8);
   if (f.has('bias')) settings.biasMs = duration(src, f.get('bias')!, `${what} bias`, 0, 10_000);
   if (f.has('limit')) settings.limitMs = duration(src, f.get('limit')!, `${what} limit`, 1, 600_000);
+  if (f.has('delay-window')) settings.delayWindowMs = duration(src, f.get('delay-window')!, `${what} delay-window`, 60_000, 86_400_000);
+  if (f.has('delay-samples')) settings.delayMinSamples = int(src, f.get('delay-samples')!, `${what} delay-samples`, 1, 10_000);
+  if (f.has('delay-bias')) settings.delayBiasMs = duration(src, f.get('delay-bias')!, `${what} delay-bias`, 0, 3_600_000);
+  if (f.has('delay-limit')) settings.delayLimitMs = duration(src, f.get('delay-limit')!, `${what} delay-limit`, 1000, 86_400_000 * 7);
   return settings;
 }
 

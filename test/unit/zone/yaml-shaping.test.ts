@@ -30,12 +30,12 @@ const SCHEDULES = `warm-up-schedules:
 `;
 
 test('pool shaping keys, schedules and a member opt-in parse to the model', (t) => {
-  const text = zone(SCHEDULES, '    slow-start: 30s\n    latency: {limit: 500ms, step: 10%}\n    agent: {port: 4949, interval: 2s}\n    load: {low: 100, high: 400, metric: connections}\n', '        warm-up: {schedule: mine, start: 2026-12-01}\n');
+  const text = zone(SCHEDULES, '    slow-start: 30s\n    latency: {limit: 500ms, step: 10%, delay-window: 5m, delay-samples: 3, delay-bias: 2s, delay-limit: 60s}\n    agent: {port: 4949, interval: 2s}\n    load: {low: 100, high: 400, metric: connections}\n', '        warm-up: {schedule: mine, start: 2026-12-01}\n');
   const b = parseYamlZone(text, { file: 'mail.test.yaml' }).zone.balancing!;
   const pool = b.pools.get('p')!;
   t.deepEqual(pool.shaping, {
     slowStart: { windowMs: 30_000, floor: 0.1 },
-    latency: { alpha: 0.3, step: 0.1, exponent: 2, biasMs: 20, limitMs: 500 },
+    latency: { alpha: 0.3, step: 0.1, exponent: 2, biasMs: 20, limitMs: 500, delayWindowMs: 300_000, delayMinSamples: 3, delayBiasMs: 2000, delayLimitMs: 60_000 },
     agent: { port: 4949, intervalMs: 2000, timeoutMs: 2000 },
     load: { metric: 'connections', low: 100, high: 400, staleMs: 60_000 },
   });
