@@ -39,6 +39,11 @@ export function statusRoutes(ctx: ServerContext): [string, RouteHandler][] {
     const snapshot = ctx.served?.() ?? ctx.keeper.current();
     const shares = ctx.shares.report();
     const now = ctx.now();
+    // A longer probe history (the dashboard's first poll) is built for that request, not cached.
+    if (query.samples !== undefined && query.samples !== 30) {
+      const body = selectStatus(build(snapshot, shares, now, query.samples), query);
+      return { status: 200, body: ctx.cluster ? { ...body, cluster: ctx.cluster() } : body, headers: { 'cache-control': 'no-store' } };
+    }
     const key = `${snapshot.version} ${events}`;
     if (!cached || cached.key !== key || now - cached.at >= STATUS_CACHE_MS || now < cached.at) {
       cached = { key, at: now, body: build(snapshot, shares, now) };
@@ -50,7 +55,7 @@ export function statusRoutes(ctx: ServerContext): [string, RouteHandler][] {
     if (ctx.cluster) return { status: 200, body: { ...body, cluster: ctx.cluster() }, headers: { 'cache-control': 'no-store' } };
     return { status: 200, body, headers: { 'cache-control': 'no-store' } };
   };
-  const build = (snapshot: Snapshot, shares: SharesReport, now: number): StatusDocument => {
+  const build = (snapshot: Snapshot, shares: SharesReport, now: number, samples?: number): StatusDocument => {
     const view = ctx.store.view();
     const dnsbl = ctx.dnsbl?.verdicts();
     const reputation = ctx.reputation?.states();
@@ -66,6 +71,7 @@ export function statusRoutes(ctx: ServerContext): [string, RouteHandler][] {
       store: { kind: ctx.store.kind, ...ctx.store.health() },
       zoneErrors: ctx.zoneReport()?.errors.map((e) => e.message) ?? [],
       firstRoundDone: ctx.scheduler.isFirstRoundDone(),
+      ...(samples !== undefined ? { samples } : {}),
       ...(dnsbl ? { dnsbl: (member: string) => dnsbl.get(member) } : {}),
       ...(reputation ? { reputation: (member: string) => reputation.get(member) } : {}),
       ...(ctx.outcomes ? { delivery: (member: string, windowMs: number) => ctx.outcomes!.counts(member, windowMs) } : {}),

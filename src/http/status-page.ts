@@ -28,12 +28,16 @@ export interface StatusQuery {
   limit?: number;
   offset?: number;
   summary: boolean;
+  /** Probe samples per member in `recent` (1–300, the history the server keeps; default 30). */
+  samples?: number;
 }
 
-const PARAMS = new Set(['zone', 'pool', 'limit', 'offset', 'summary']);
+const PARAMS = new Set(['zone', 'pool', 'limit', 'offset', 'summary', 'samples']);
+/** The probe history keeps 300 samples per member (probe/history.ts). */
+export const MAX_SAMPLES = 300;
 
 export function parseStatusQuery(params: URLSearchParams): StatusQuery | string {
-  for (const key of params.keys()) if (!PARAMS.has(key)) return `unknown parameter "${key}" (expected zone, pool, limit, offset, summary)`;
+  for (const key of params.keys()) if (!PARAMS.has(key)) return `unknown parameter "${key}" (expected zone, pool, limit, offset, summary, samples)`;
   const query: StatusQuery = { summary: false };
   const zone = params.get('zone');
   if (zone !== null) query.zone = zone.toLowerCase().replace(/\.$/, '');
@@ -46,6 +50,12 @@ export function parseStatusQuery(params: URLSearchParams): StatusQuery | string 
     if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) return `${key} must be a whole number ≥ 0, not "${text}"`;
     if (key === 'limit' && (value < 1 || value > MAX_LIMIT)) return `limit must be between 1 and ${MAX_LIMIT}`;
     query[key] = value;
+  }
+  const samples = params.get('samples');
+  if (samples !== null) {
+    const value = Number(samples);
+    if (!/^\d+$/.test(samples) || value < 1 || value > MAX_SAMPLES) return `samples must be a whole number from 1 to ${MAX_SAMPLES}, not "${samples}"`;
+    query.samples = value;
   }
   const summary = params.get('summary');
   if (summary !== null) {

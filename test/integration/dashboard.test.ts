@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startMta, type Mta } from '../helpers/mta.ts';
 import { startMxlb, type MxlbProcess } from '../helpers/mxlb-process.ts';
+import { eventually } from '../helpers/poll.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
@@ -143,6 +144,8 @@ test.serial('shows every member with its state, and a stopped or drained member 
   t.is(await page.locator('article[data-member]').count(), MEMBERS.length, 'every member once, nothing else');
   // The balanced name and its serving tier are listed.
   t.regex(await page.locator('table.names').innerText(), /smtp\.relay\.dash[\s\S]*A: answer from tier 0, 2 candidates/);
+  // One status line per name.
+  t.is(await page.locator('table.names td.name-status').first().innerText(), 'healthy');
 
   // An MTA stops: its card turns down (symbol, name and colour) on the next polls.
   const snapshotBefore = Number(await page.locator('body').getAttribute('data-snapshot'));
@@ -156,6 +159,8 @@ test.serial('shows every member with its state, and a stopped or drained member 
   t.is((await shown(page, 'primary/mta1')).state, 'up', 'the other member stays up');
   await page.waitForSelector('#transitions li[data-member="primary/mta2"][data-to="down"]', { timeout: 10_000 });
   await page.waitForSelector('article[data-member="primary/mta2"] svg.spark rect.fail', { timeout: 10_000 });
+  await page.waitForFunction("document.querySelector('table.names td.name-status')?.textContent !== 'healthy'", undefined, { timeout: 10_000 });
+  t.regex(await page.locator('table.names td.name-status').first().innerText(), /^(degraded|on backup tier 1)$/);
   // The sparkline is drawn inside its box: every coordinate a number within the 200 × 36 viewBox.
   for (const member of MEMBERS) {
     const coords = await page.locator(`article[data-member="${member}"] svg.spark`).evaluate((node) =>
@@ -189,4 +194,19 @@ test.serial('shows every member with its state, and a stopped or drained member 
 
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: new URL('dashboard.png', ARTIFACTS).pathname, fullPage: true });
+
+  // A freshly opened dashboard draws the probe history the server keeps, not only the newest 30.
+  type Kept = { zones: { pools: { members: { id: string; recent: { series: { ok: boolean }[] } }[] }[] }[] };
+  const keptOf = async () => ((await (await fetch(`${base}/status?samples=300`)).json()) as Kept).zones.flatMap((z) => z.pools.flatMap((p) => p.members)).find((m) => m.id === 'primary/mta1')!.recent.series;
+  await eventually(async () => (await keptOf()).filter((x) => x.ok).length > 40, { timeoutMs: 30_000, what: 'more than 40 probes of primary/mta1 kept' });
+  const fresh = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  t.teardown(() => fresh.close());
+  await fresh.goto(`${base}/`);
+  const line = fresh.locator('article[data-member="primary/mta1"] svg.spark polyline').first();
+  await line.waitFor({ timeout: 10_000 });
+  const points = await line.evaluate((node) => (node.getAttribute('points') ?? '').trim().split(/\s+/).filter(Boolean).length);
+  const series = await keptOf();
+  t.log(`server keeps ${series.length} probes of primary/mta1 (${series.filter((x) => x.ok).length} passing); the fresh page drew ${points}`);
+  t.true(series.length > 30, 'more probes kept than the 30 a plain /status carries');
+  t.true(points > 30, `${points} probes of primary/mta1 drawn on the first poll`);
 });

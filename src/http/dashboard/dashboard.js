@@ -104,7 +104,7 @@ function buildZones(doc) {
       section.append(
         el('table', { class: 'names' },
           el('caption', {}, 'Balanced names'),
-          el('thead', {}, el('tr', {}, ['name', 'policy', 'answer now', 'tiers (healthy / members)', 'TTL'].map((h) => el('th', { scope: 'col' }, h)))),
+          el('thead', {}, el('tr', {}, ['name', 'status', 'policy', 'answer now', 'tiers (healthy / members)', 'TTL'].map((h) => el('th', { scope: 'col' }, h)))),
           el('tbody', { 'data-names': zone.origin }),
         ),
       );
@@ -220,6 +220,22 @@ function spanText(span) {
   return span < 90_000 ? `${Math.round(span / 1000)} s` : `${Math.round(span / 60_000)} min`;
 }
 
+/** One line per balanced name: healthy, degraded, on a backup tier, fail-open or all down (the worst family). */
+function nameStatus(name) {
+  const answers = name.answers ?? [];
+  const failOpen = answers.find((a) => a.mode === 'fail-open');
+  const down = answers.find((a) => a.allDown && a.mode !== 'fail-open');
+  const backup = answers.find((a) => a.tier > 0);
+  const degraded = answers.find((a) => a.degraded);
+  const [text, cls] =
+    failOpen ? ['fail-open: every member down, answering anyway', 'warn'] :
+    down ? [`all down: ${name.allDown}`, 'warn'] :
+    backup ? [`on backup tier ${backup.tier}`, 'degraded'] :
+    degraded ? ['degraded', 'degraded'] : ['healthy', 'ok'];
+  const why = answers.flatMap((a) => a.degradedBecause ?? []);
+  return el('td', { class: `name-status ${cls}`, title: why.join('; ') }, text);
+}
+
 function renderNames(zone) {
   const body = document.querySelector(`tbody[data-names="${CSS.escape(zone.origin)}"]`);
   if (!body) return;
@@ -227,6 +243,7 @@ function renderNames(zone) {
     ...zone.names.map((name) =>
       el('tr', {},
         el('th', { scope: 'row' }, name.owner),
+        nameStatus(name),
         el('td', {}, `${name.policy}, max ${name.max}`),
         el('td', {}, name.answers.map((a) =>
           el('div', { class: a.allDown ? 'warn' : a.degraded ? 'degraded' : '' },
@@ -323,7 +340,9 @@ function render(doc) {
 async function poll() {
   const live = $('live');
   try {
-    const response = await fetch('/status', { cache: 'no-store', signal: AbortSignal.timeout(4000) });
+    // The first poll loads the probe history the server keeps (300 samples, about 5 minutes);
+    // later polls need only the newest probes.
+    const response = await fetch(polls === 0 || lastOk === 0 ? '/status?samples=300' : '/status', { cache: 'no-store', signal: AbortSignal.timeout(4000) });
     if (!response.ok) throw new Error(`/status answered ${response.status}`);
     render(await response.json());
     lastOk = Date.now();

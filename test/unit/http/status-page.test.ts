@@ -59,3 +59,8 @@ test('withShares patches the current shares into a reused document', (t) => {
   t.deepEqual(patched.zones[0]!.pools[0]!.members.map((m) => m.share.answers), [0, 4]);
   t.is(d.zones[0]!.pools[0]!.members[1]!.share.answers, 0, 'the cached document is not changed');
 });
+
+test('samples: 1 to 300 probes per member (the history the server keeps); anything else is refused', (t) => {
+  t.like(parseStatusQuery(new URLSearchParams('samples=300')), { samples: 300 });
+  for (const text of ['samples=0', 'samples=301', 'samples=x']) t.regex(String(parseStatusQuery(new URLSearchParams(text))), /samples must be a whole number from 1 to 300/, text);
+});
