@@ -2,7 +2,7 @@ import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { DEFAULT_BALANCED, type AllDownPolicy, type ProviderGroup, type BalancedName, type MxBinding, type Policy, type Prefix, type Tier } from '../../pool/index.ts';
 import { isInOrBelow, type Name } from '../model.ts';
 import { parseName, parseTtl } from '../master/rdata-parser.ts';
-import { entries, fields, int, isNull, oneOf, str, suggest, type Entry, type YamlSource } from './yaml-nodes.ts';
+import { AlreadyReported, entries, fields, int, isNull, oneOf, str, suggest, type Entry, type YamlSource } from './yaml-nodes.ts';
 import type { PoolDraft } from './yaml-pools.ts';
 import { readNameViews } from './yaml-views.ts';
 import { PROVIDER_GROUPS } from '../../signals/index.ts';
@@ -59,7 +59,12 @@ function readTtl(src: YamlSource, entry: Entry, what: string): number {
 
 export function readNames(src: YamlSource, node: Node | null, origin: Name, pools: ReadonlyMap<string, PoolDraft>, zoneViews: ReadonlyMap<string, Prefix[]> = new Map()): Map<Name, NameDraft> {
   const names = new Map<Name, NameDraft>();
-  for (const entry of entries(src, node, 'names')) {
+  for (const entry of entries(src, node, 'names')) src.attempt(`name ${entry.key}`, () => readName(src, entry, origin, pools, zoneViews, names));
+  return names;
+}
+
+function readName(src: YamlSource, entry: Entry, origin: Name, pools: ReadonlyMap<string, PoolDraft>, zoneViews: ReadonlyMap<string, Prefix[]>, names: Map<Name, NameDraft>): void {
+  {
     const owner = readOwner(src, entry.keyNode, entry.key, origin, 'balanced name');
     const twin = names.get(owner);
     if (twin) src.fail(entry.keyNode, `balanced name ${owner}. is already defined at line ${twin.line}`);
@@ -98,7 +103,6 @@ export function readNames(src: YamlSource, node: Node | null, origin: Name, pool
     const hostTtl = f.has('host-ttl') ? readTtl(src, f.get('host-ttl')!, `${what} host-ttl`) : ttl;
     names.set(owner, { name, line: src.line(entry.keyNode), hostTtl });
   }
-  return names;
 }
 
 /** Tiers: `[a, [b, c], {pools: [d], min-healthy: 2}]` — a pool, several pools, or a map with its own minimum. */
@@ -141,6 +145,8 @@ function readTiers(
       if (typeof value !== 'string' && typeof value !== 'number') src.fail(poolNode ?? item, `${what} tier ${index}: a pool is named by a word`);
       const poolName = String(value);
       const pool = pools.get(poolName);
+      // A pool whose own entry failed was reported there; this name is left out without a second message.
+      if (!pool && src.failed.has(`pool ${poolName}`)) throw new AlreadyReported();
       if (!pool) {
         const hint = suggest(poolName, pools.keys());
         const known = pools.size > 0 ? `pools: ${[...pools.keys()].join(', ')}` : 'no pools are defined';
@@ -162,7 +168,12 @@ function readTiers(
 
 export function readMx(src: YamlSource, node: Node | null, origin: Name, names: ReadonlyMap<Name, NameDraft>): Map<Name, MxDraft> {
   const out = new Map<Name, MxDraft>();
-  for (const entry of entries(src, node, 'mx')) {
+  for (const entry of entries(src, node, 'mx')) src.attempt(`mx ${entry.key}`, () => readOneMx(src, entry, origin, names, out));
+  return out;
+}
+
+function readOneMx(src: YamlSource, entry: Entry, origin: Name, names: ReadonlyMap<Name, NameDraft>, out: Map<Name, MxDraft>): void {
+  {
     const owner = readOwner(src, entry.keyNode, entry.key, origin, 'MX owner');
     const twin = out.get(owner);
     if (twin) src.fail(entry.keyNode, `MX at ${owner}. is already defined at line ${twin.line}`);
@@ -173,6 +184,7 @@ export function readMx(src: YamlSource, node: Node | null, origin: Name, names: 
     const fromText = str(src, fromEntry, `${what} from`).trim();
     const from = readOwner(src, fromEntry.at, fromText, origin, `${what} from`);
     const source = names.get(from);
+    if (!source && src.failed.has(`name ${fromText}`)) throw new AlreadyReported();
     if (!source) {
       const relative = [...names.keys()].map((n) => relativeName(n, origin));
       const hint = suggest(fromText, relative);
@@ -184,7 +196,6 @@ export function readMx(src: YamlSource, node: Node | null, origin: Name, names: 
     const ttl = f.has('ttl') ? readTtl(src, f.get('ttl')!, `${what} ttl`) : source.name.ttl;
     out.set(owner, { binding: { owner, balanced: from, step, ttl }, line: src.line(entry.keyNode) });
   }
-  return out;
 }
 
 /** How an operator writes `name` in this zone's YAML: `@` for the apex, relative below it. */

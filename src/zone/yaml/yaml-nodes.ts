@@ -7,9 +7,16 @@ import { SourceError } from '../../errors.ts';
  * is missing), so an operator lands on the line to fix. Unknown keys are errors with a suggestion:
  * a typo such as `degraded_ttl` must not silently fall back to a default.
  */
+/** Thrown to leave an entry whose problem was already reported (it names a pool or name that failed). */
+export class AlreadyReported extends Error {}
+
 export class YamlSource {
   readonly file: string;
   readonly #lines: LineCounter;
+  /** Problems of entries read with `attempt` (each pool, name, MX on its own), in file order. */
+  readonly problems: SourceError[] = [];
+  /** Pools and balanced names whose entry failed: later references to them are not reported again. */
+  readonly failed = new Set<string>();
 
   constructor(file: string, lines: LineCounter) {
     this.file = file;
@@ -28,6 +35,22 @@ export class YamlSource {
 
   fail(node: Node | null | undefined, reason: string): never {
     throw new SourceError(this.file, this.line(node), reason);
+  }
+
+  /**
+   * Reads one entry; a problem in it is recorded (and `key` marked failed) instead of ending the
+   * file, so `zone validate` reports the problems of every pool, name and MX at once.
+   */
+  attempt<T>(key: string, read: () => T): T | undefined {
+    try {
+      return read();
+    } catch (error) {
+      if (!(error instanceof AlreadyReported) && !(error instanceof SourceError)) throw error;
+      if (error instanceof SourceError) this.problems.push(...error.all);
+      // Left out either way, so what refers to it is not reported again.
+      this.failed.add(key);
+      return undefined;
+    }
   }
 }
 

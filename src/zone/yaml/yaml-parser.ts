@@ -68,6 +68,11 @@ export function parseYamlZone(text: string, opts: YamlZoneOptions): ParsedYamlZo
   const zoneViews = readZoneViews(src, top.get('views')?.value ?? null);
   const names = readNames(src, top.get('names')?.value ?? null, origin, pools, zoneViews);
   const mx = readMx(src, top.get('mx')?.value ?? null, origin, names);
+  // Every pool, name and MX was read on its own: report all their problems together.
+  if (src.problems.length > 0) {
+    const [first, ...more] = src.problems;
+    throw new SourceError(first!.file, first!.line, first!.reason, more);
+  }
 
   checkApex(stat, origin);
   checkCollisions(src, stat.records, origin, pools, names, mx);

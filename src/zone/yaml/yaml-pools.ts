@@ -60,6 +60,21 @@ export function readPools(
 ): Map<string, PoolDraft> {
   const pools = new Map<string, PoolDraft>();
   for (const entry of entries(src, node, 'pools')) {
+    src.attempt(`pool ${entry.key}`, () => readPool(src, entry, origin, zoneProbe, zoneReputation, schedules, pools));
+  }
+  return pools;
+}
+
+function readPool(
+  src: YamlSource,
+  entry: Entry,
+  origin: Name,
+  zoneProbe: ProbeSettingsOverride,
+  zoneReputation: ReputationDraft,
+  schedules: ReadonlyMap<string, WarmUpSchedule>,
+  pools: Map<string, PoolDraft>,
+): void {
+  {
     const name = checkLabel(src, entry.keyNode, entry.key, 'pool name');
     const f = fields(src, entry.value, `pool ${name}`, POOL_KEYS);
     const probe = mergeProbeSettings(zoneProbe, readProbe(src, f.get('probe')?.value ?? null, `pool ${name} probe`));
@@ -69,7 +84,6 @@ export function readPools(
     const pool: Pool = { name, members: members.map((d) => d.member), probe, ...(reputation ? { reputation } : {}), ...(shaping ? { shaping } : {}) };
     pools.set(name, { pool, line: src.line(entry.keyNode), members });
   }
-  return pools;
 }
 
 function readMembers(src: YamlSource, entry: Entry, pool: string, origin: Name, schedules: ReadonlyMap<string, WarmUpSchedule>): MemberDraft[] {

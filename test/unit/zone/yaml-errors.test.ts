@@ -194,3 +194,30 @@ test('a broken static record keeps its YAML line whatever the block looks like (
     t.is(error.message, `${FILE}:${line}: bad IPv4 address "1.2.3.400"`, shape);
   }
 });
+
+test('every pool, name and MX is checked on its own: all their problems in one report, none repeated for what refers to a failed entry', (t) => {
+  const text = [
+    'records: |',
+    '  @ 300 SOA ns1 h 1 2 3 4 5',
+    '  @ NS ns1',
+    '  ns1 A 127.0.0.1',
+    'pools:',
+    '  a:',
+    '    members:',
+    '      - {name: m1, address: 127.0.0.300, port: 25}',
+    '  c:',
+    '    members:',
+    '      - {name: m3, address: 127.0.0.3}',
+    'names:',
+    '  smtp: {tiers: [[a]]}',
+    '  other: {tiers: [[c], [nope]]}',
+    'mx:',
+    '  "@": {from: smtp}',
+    '',
+  ].join('\n');
+  const error = t.throws(() => parseYamlZone(text, { file: 'multi.test.yaml', origin: 'multi.test' }), { instanceOf: SourceError });
+  t.deepEqual(error.all.map((e) => `${e.line}: ${e.reason}`), [
+    '8: bad address "127.0.0.300" for member a/m1: write an IPv4 or IPv6 address',
+    '14: balanced name other tier 1: unknown pool "nope"; pools: c',
+  ]);
+});
