@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import { MxlbError } from '../errors.ts';
+import type { WarmUpView } from '../http/index.ts';
 import { call, clientOptions, type ClientArgs } from './client.ts';
 import { changeOptions, type ChangeArgs } from './member-options.ts';
 import { checkMemberId, runServerCommand } from './member-run.ts';
@@ -10,25 +11,8 @@ import { checkMemberId, runServerCommand } from './member-run.ts';
  * day N of M, today's cap, attempts so far, the factor now, the projected finish — and the
  * operator's actions (admin token; audited as warmup-<action>).
  */
-interface WarmUp {
-  member: string;
-  day: number;
-  days: number;
-  date: string;
-  timeZone: string;
-  schedule: string;
-  cap?: number;
-  providerCaps?: Record<string, number>;
-  sent?: number;
-  openShare: number;
-  factor?: { value: number; reason: string };
-  loop: string;
-  shareNow?: number;
-  paused?: string;
-  complete: boolean;
-  finishDate: string;
-  nextDayAt: string;
-}
+/** What GET /api/warmups and /api/members/:id/warmup answer per member (src/http/status-shaping.ts). */
+type WarmUp = WarmUpView & { member: string };
 
 const pct = (x: number) => `${Math.round(x * 1000) / 10} %`;
 

@@ -15,6 +15,7 @@ import { readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { MxlbError } from '../errors.ts';
+import { sendingOptions } from './signals-options.ts';
 import type { MemberView } from '../http/index.ts';
 import { MAX_OUTCOMES, parseArf } from '../signals/index.ts';
 import { call, ClientError, clientOptions, EXIT, resolveClient, type ClientArgs, type ClientOptions } from './client.ts';
@@ -61,10 +62,7 @@ export interface ArfSummary {
 
 export async function runArf(args: ArfArgs, io: MemberCommandIo = STDIO): Promise<ArfSummary> {
   const client = resolveClient(args);
-  const batchSize = args['batch-size'];
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_OUTCOMES) throw new MxlbError('usage', `--batch-size must be a whole number from 1 to ${MAX_OUTCOMES}`);
-  if (!(args.interval > 0 && args.interval <= 3600)) throw new MxlbError('usage', '--interval must be between 0 and 3600 seconds');
-  const giveUp = args['give-up'] ?? (args.once ? 60 : 0);
+  const { batchSize, giveUp } = sendingOptions(args);
   const maildir = resolve(args.maildir);
   for (const sub of ['new', 'cur']) {
     if (!statSync(join(maildir, sub), { throwIfNoEntry: false })?.isDirectory()) throw new MxlbError('usage', `${maildir} is not a Maildir: no ${sub}/`);

@@ -10,3 +10,4 @@ export { AnswerShares, coarseClock, type MemberShare, type SharesReport } from '
 export { clientProblem, nameProblem, subnetProblem, type ExplainDocument } from './explain-model.ts';
 export type { FamilyStatus, LastProbe, MemberStatus, NameStatus, PoolStatus, StatusDocument, ZoneStatus } from './status-model.ts';
 export type { MemberView, OverrideView, WeightView } from './admin-view.ts';
+export type { WarmUpView } from './status-shaping.ts';
