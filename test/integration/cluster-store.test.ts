@@ -159,6 +159,8 @@ test.serial('through Sentinel to a password-protected primary (the Sentinel itse
     await redis.close();
   });
   await store.open();
+  // open() returns once commands work; the subscription through Sentinel may connect a moment later.
+  await eventually(() => store.health().ok, { timeoutMs: 10_000, what: `store healthy (${store.health().reason ?? ''})` });
   t.true(store.health().ok, store.health().reason);
   await store.setOverride('p/m1', drained(Date.now()), 'alice');
   t.regex(await locked.cli('-a', 'pw', '--no-auth-warning', 'HGET', 't5:overrides', 'p/m1'), /kernel update/);
