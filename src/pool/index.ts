@@ -14,3 +14,4 @@ export { selectMx, type MxEntry, type MxSelection } from './mx.ts';
 export { seededRandom, ringPhase } from './random.ts';
 export { describeDecision, degradedText, ruleText } from './describe.ts';
 export { factorLine, formatTrace, type MemberTrace, type SelectionTrace, type TierTrace, type WeightFactorTrace } from './trace.ts';
+export { armFor, assignArm, checkSplit, clientSubnet, defaultSplit, hash32, hashPoint, parseSplit, type ArmDecision, type ExperimentRun } from './experiment.ts';

@@ -94,6 +94,31 @@ export interface BalancedName {
    * the views' networks (`views.ts` matchView). Absent: every client gets this name as it is.
    */
   views?: readonly BalancedView[];
+  /**
+   * An A/B experiment (docs/routing.md "A/B experiments"): while it runs, clients outside every
+   * view get one of its arms by a hash of their subnet (`experiment.ts` armFor). Absent: none.
+   */
+  experiment?: Experiment;
+}
+
+/** One arm of an experiment: a variant of the balanced name (tiers, policy, max, TTL) and its default percent. */
+export interface ExperimentArm {
+  name: string;
+  /** Percent of clients (whole number, all arms sum to 100). */
+  percent: number;
+  /** The name as this arm answers it (the name itself, without views or experiment, for an arm that changes nothing). */
+  balanced: BalancedName;
+}
+
+/** An experiment as written in the zone (`names: <owner>: experiment:`), see `experiment.ts`. */
+export interface Experiment {
+  /** Unique among the served zones; the CLI and HTTP API name it so. */
+  name: string;
+  arms: readonly ExperimentArm[];
+  /** Epoch ms: before it, clients get the name's normal answer (unless an operator started it). */
+  start?: number;
+  /** Epoch ms: from it on, clients get the name's normal answer (unless an operator started it again). */
+  end?: number;
 }
 
 /** A CIDR network: its family, address bytes (bits past `length` zero) and prefix length. */
