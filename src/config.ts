@@ -42,6 +42,8 @@ export interface ServeConfig {
   httpHosts: readonly string[];
   /** `--read-token`, `--read-token-file`: tokens GET routes require; none = reads need no token. */
   readTokens: readonly AdminToken[];
+  /** Where the read tokens came from, so SIGHUP can read the token file again. */
+  readTokenSource: { token?: string; file?: string };
   /** `--http-max-connections`: most simultaneous HTTP connections; undefined = the HTTP layer's default (256). */
   httpMaxConnections?: number;
 }
@@ -419,19 +421,30 @@ function httpLimit(value: number | undefined): Pick<ServeConfig, 'httpMaxConnect
 }
 
 /** `--zone-settle`, `--http-host`, `--read-token` / MXLB_READ_TOKEN, `--read-token-file` / MXLB_READ_TOKEN_FILE. */
-function exposureOptions(flags: ServeFlags, env: NodeJS.ProcessEnv): Pick<ServeConfig, 'zoneSettleMs' | 'httpHosts' | 'readTokens'> {
+function exposureOptions(flags: ServeFlags, env: NodeJS.ProcessEnv): Pick<ServeConfig, 'zoneSettleMs' | 'httpHosts' | 'readTokens' | 'readTokenSource'> {
   const settle = durationMs(flags.zoneSettle ?? env.MXLB_ZONE_SETTLE, '--zone-settle', 0);
   const hosts = (flags.httpHost ?? (env.MXLB_HTTP_HOSTS ? env.MXLB_HTTP_HOSTS.split(',') : [])).map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
   for (const host of hosts) {
     if (!/^[a-z0-9.:[\]-]{1,253}$/.test(host)) throw new MxlbError('usage', `--http-host expects a host name without port or scheme, not "${host}"`);
   }
+  const source: ServeConfig['readTokenSource'] = {};
   const token = flags.readToken ?? env.MXLB_READ_TOKEN;
   const file = flags.readTokenFile ?? env.MXLB_READ_TOKEN_FILE;
-  let readTokens: AdminToken[] = [];
+  if (token !== undefined && token !== '') source.token = token;
+  if (file) source.file = file;
+  return { ...(settle === undefined ? {} : { zoneSettleMs: settle }), httpHosts: Object.freeze(hosts), readTokens: loadReadTokens(source), readTokenSource: Object.freeze(source) };
+}
+
+/**
+ * The read tokens of `--read-token` and `--read-token-file`, read now, holders prefixed `read:`.
+ * Throws a usage MxlbError naming the file and line of a bad entry (SIGHUP keeps the previous ones).
+ */
+export function loadReadTokens(source: { token?: string; file?: string }): readonly AdminToken[] {
+  let tokens: AdminToken[];
   try {
-    readTokens = adminTokens(token, file);
+    tokens = adminTokens(source.token, source.file);
   } catch (error) {
     throw new MxlbError('usage', `read token: ${(error as Error).message.replace(/admin token/g, 'token')}`);
   }
-  return { ...(settle === undefined ? {} : { zoneSettleMs: settle }), httpHosts: Object.freeze(hosts), readTokens: Object.freeze(readTokens.map((t) => ({ ...t, holder: `read:${t.holder}` }))) };
+  return Object.freeze(tokens.map((t) => ({ ...t, holder: `read:${t.holder}` })));
 }

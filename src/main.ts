@@ -3,7 +3,7 @@
  * The only module that knows every folder. Background sources (zone loader, probe results, the
  * state store, override expiry) feed the SnapshotKeeper; the DNS path reads its current snapshot.
  */
-import { loadAdminTokens, type Endpoint, type ServeConfig } from './config.ts';
+import { loadAdminTokens, loadReadTokens, type AdminToken, type Endpoint, type ServeConfig } from './config.ts';
 import { DnsMetricsHub, DnsWorker, prepareWorkerSource } from './dns/index.ts';
 import { AdminAuth, allRoutes, AnswerShares, coarseClock, startHttp, type HttpListener, type ServerContext } from './http/index.ts';
 import type { Logger } from './log.ts';
@@ -161,6 +161,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     await (cluster ? cluster.close() : store.close());
   };
   const adminAuth = new AdminAuth(config.adminTokens);
+  const readAuth = new AdminAuth(config.readTokens);
   try {
     const bound = await dns.listen(config.dns);
     const context: ServerContext = { keeper, scheduler, store, zoneReport: () => lastReport, startedAt: Date.now(), now: Date.now, dnsMetrics, shares, history, adminAuth, logger, metrics, outcomes, ringPositions: (name, qtype, version) => dns.ringPositions(name, qtype, version), refreshDns: () => dns.flush(), served: () => dns.serving() ?? keeper.current() };
@@ -168,14 +169,15 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     context.reputation = reputation;
     context.shaping = shaping;
     if (cluster) context.cluster = () => cluster.status();
-    http = await startHttp(config.http, allRoutes(context, { listen: config.http, hosts: config.httpHosts, readTokens: config.readTokens, zonesDir: config.zonesDir }), logger.child({ module: 'http' }), { maxConnections: config.httpMaxConnections });
+    http = await startHttp(config.http, allRoutes(context, { listen: config.http, hosts: config.httpHosts, readAuth, zonesDir: config.zonesDir }), logger.child({ module: 'http' }), { maxConnections: config.httpMaxConnections });
     return {
       dnsEndpoints: bound.map((b) => ({ host: b.udp.address, port: b.udp.port })),
       httpEndpoint: http.endpoint,
       snapshot: () => dns.serving() ?? keeper.current(),
       reload: (reason) => {
         zones.reload(reason).catch((error: unknown) => logger.error({ err: error, reason }, 'zone reload failed'));
-        if (config.adminTokenSource.file) reloadAdminTokens(adminAuth, config.adminTokenSource, logger);
+        if (config.adminTokenSource.file) reloadTokens('admin', adminAuth, () => loadAdminTokens(config.adminTokenSource), config.adminTokenSource.file, logger);
+        if (config.readTokenSource.file) reloadTokens('read', readAuth, () => loadReadTokens(config.readTokenSource), config.readTokenSource.file, logger);
       },
       close: shutdown,
     };
@@ -186,18 +188,18 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
 }
 
 /**
- * SIGHUP re-reads the admin token file so tokens rotate without a restart. A file that no longer
- * reads or parses is logged with the reason and the previous tokens stay in force (never an open
- * or a locked-out admin API because of a typo).
+ * SIGHUP re-reads the admin and read token files so tokens rotate without a restart. A file that
+ * no longer reads or parses is logged with the reason and the previous tokens stay in force (never
+ * an open or a locked-out API because of a typo).
  */
-function reloadAdminTokens(auth: AdminAuth, source: ServeConfig['adminTokenSource'], logger: Logger): void {
-  const log = logger.child({ module: 'admin' });
+function reloadTokens(kind: 'admin' | 'read', auth: AdminAuth, load: () => readonly AdminToken[], file: string, logger: Logger): void {
+  const log = logger.child({ module: kind === 'admin' ? 'admin' : 'http' });
   try {
-    const tokens = loadAdminTokens(source);
+    const tokens = load();
     const before = auth.size;
     auth.replace(tokens);
-    log.info({ file: source.file, tokens: tokens.length, before }, 'admin tokens reloaded');
+    log.info({ file, tokens: tokens.length, before }, `${kind} tokens reloaded`);
   } catch (error) {
-    log.error({ file: source.file, reason: (error as Error).message, tokens: auth.size }, 'admin token file not reloaded: previous tokens stay in force');
+    log.error({ file, reason: (error as Error).message, tokens: auth.size }, `${kind} token file not reloaded: previous tokens stay in force`);
   }
 }

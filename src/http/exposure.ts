@@ -10,11 +10,10 @@
  * Redis addresses and the Node version hidden (`redact`); a request with a token sees everything.
  * `/healthz` and `/readyz` stay open (load balancers probe them), redacted like the rest.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { sep } from 'node:path';
-import type { AdminToken, Endpoint } from '../config.ts';
+import type { Endpoint } from '../config.ts';
 import type { AdminAuth } from './auth.ts';
 import type { HttpReply, RouteHandler } from './server.ts';
 
@@ -23,8 +22,11 @@ export interface ExposureOptions {
   listen: Endpoint;
   /** Extra Host names allowed (`serve --http-host NAME`), without port. */
   hosts: readonly string[];
-  /** Read tokens (`--read-token`, `--read-token-file`); none = reads open to anyone who may connect. */
-  readTokens: readonly AdminToken[];
+  /**
+   * Read tokens (`--read-token`, `--read-token-file`), replaced on SIGHUP; none = reads open to
+   * anyone who may connect.
+   */
+  readAuth: AdminAuth;
   /** Admin tokens also grant reads. */
   adminAuth: AdminAuth;
   /** The zones folder: zone files are shown relative to it. */
@@ -39,15 +41,12 @@ const HIDDEN = '[hidden]';
 export function guardRoutes(routes: ReadonlyMap<string, RouteHandler>, opts: ExposureOptions): Map<string, RouteHandler> {
   const allowed = allowedHosts(opts);
   const wildcard = opts.listen.host === '0.0.0.0' || opts.listen.host === '::';
-  const readDigests = opts.readTokens.map((t) => digest(t.token));
   const hasToken = (request: IncomingMessage): boolean => {
     const token = presentedToken(request);
     if (token === undefined) return false;
-    const given = digest(token);
-    let ok = false;
-    for (const d of readDigests) if (timingSafeEqual(given, d)) ok = true;
-    if (ok) return true;
-    return opts.adminAuth.enabled && opts.adminAuth.authorize(withBearer(request, token)).ok;
+    const bearer = withBearer(request, token);
+    if (opts.readAuth.enabled && opts.readAuth.authorize(bearer).ok) return true;
+    return opts.adminAuth.enabled && opts.adminAuth.authorize(bearer).ok;
   };
   const redactor = redact(opts.zonesDir);
   const guarded = new Map<string, RouteHandler>();
@@ -57,7 +56,7 @@ export function guardRoutes(routes: ReadonlyMap<string, RouteHandler>, opts: Exp
     guarded.set(key, async (request, url, params) => {
       if (!isOpen && !hostAllowed(request.headers.host, allowed, wildcard)) return misdirected(request.headers.host);
       const authorized = hasToken(request);
-      if (!isOpen && isRead && readDigests.length > 0 && !authorized) return unauthorized(key, presentedToken(request) !== undefined);
+      if (!isOpen && isRead && opts.readAuth.enabled && !authorized) return unauthorized(key, presentedToken(request) !== undefined);
       const reply = await handler(request, url, params);
       return authorized ? reply : redactor(reply);
     });
@@ -115,9 +114,6 @@ function withBearer(request: IncomingMessage, token: string): IncomingMessage {
   return { headers: { ...request.headers, authorization: `Bearer ${token}` } } as IncomingMessage;
 }
 
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
-}
 
 /** Keys whose values name hosts or instances (cluster instance ids default to hostname:pid). */
 const HOST_KEYS = new Set(['instanceId', 'instance', 'hostname']);

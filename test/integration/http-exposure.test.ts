@@ -133,3 +133,30 @@ test('with --read-token, reads need it (or the admin token); /healthz and /ready
   t.is((await runCli(['explain', 'relay.outbound.example.org', '--server', server], { MXLB_READ_TOKEN: READ })).code, 0);
   t.is((await runCli(['explain', 'relay.outbound.example.org', '--server', server], { MXLB_ADMIN_TOKEN: ADMIN })).code, 0, 'an admin token grants reads');
 });
+
+test('SIGHUP re-reads the read token file: the rotated-out token is refused, the new one works, a broken file keeps the previous one', async (t) => {
+  const dir = zonesDir();
+  const tokenFile = join(dir, '..', `read-token-rotate-${process.pid}-${Date.now()}`);
+  writeFileSync(tokenFile, `grafana ${READ}\n`);
+  const mxlb = await startMxlb(['--zones', dir, '--state-file', '', '--read-token-file', tokenFile]);
+  t.teardown(async () => {
+    await mxlb.stop();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(tokenFile, { force: true });
+  });
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+  t.is((await get(mxlb, '/status', bearer(READ))).status, 200);
+  const ROTATED = 'read-rotated-0123456789abcdef';
+  writeFileSync(tokenFile, `grafana ${ROTATED}\n`);
+  mxlb.child.kill('SIGHUP');
+  await mxlb.waitForLog((line) => line.msg === 'read tokens reloaded' && line.tokens === 1, 20_000);
+  t.is((await get(mxlb, '/status', bearer(READ))).status, 401, 'the rotated-out token is refused');
+  t.is((await get(mxlb, '/status', bearer(ROTATED))).status, 200, 'the new token works');
+
+  writeFileSync(tokenFile, `grafana ${ROTATED}\nbroken short\n`);
+  mxlb.child.kill('SIGHUP');
+  const failed = await mxlb.waitForLog((line) => line.msg === 'read token file not reloaded: previous tokens stay in force', 20_000);
+  t.regex(String(failed.reason), /:2/);
+  t.is((await get(mxlb, '/status', bearer(ROTATED))).status, 200, 'the previous token stays in force');
+  t.is((await get(mxlb, '/status')).status, 401, 'reads do not open');
+});

@@ -5,13 +5,14 @@ import { parseName, parseTtl } from '../master/rdata-parser.ts';
 import { AlreadyReported, entries, fields, int, isNull, oneOf, str, suggest, type Entry, type YamlSource } from './yaml-nodes.ts';
 import type { PoolDraft } from './yaml-pools.ts';
 import { readNameViews } from './yaml-views.ts';
+import { readExperiment } from './yaml-experiment.ts';
 import { PROVIDER_GROUPS } from '../../signals/index.ts';
 
 /**
  * The `names:` (balanced names) and `mx:` (MX bindings) sections. Owners are written like master
  * file owners: relative to the origin, `@` for the apex, absolute with a final dot.
  */
-export const NAME_KEYS = ['tiers', 'policy', 'max', 'ttl', 'degraded-ttl', 'host-ttl', 'min-healthy', 'all-down', 'provider', 'views'] as const;
+export const NAME_KEYS = ['tiers', 'policy', 'max', 'ttl', 'degraded-ttl', 'host-ttl', 'min-healthy', 'all-down', 'provider', 'views', 'experiment'] as const;
 export const TIER_KEYS = ['pools', 'min-healthy'] as const;
 export const MX_KEYS = ['from', 'step', 'ttl'] as const;
 const POLICIES: readonly Policy[] = ['round-robin', 'weighted', 'latency'];
@@ -99,6 +100,17 @@ function readName(src: YamlSource, entry: Entry, origin: Name, pools: ReadonlyMa
         policies: POLICIES,
         maxAnswers: MAX_ANSWERS,
       });
+    }
+    const experiment = f.get('experiment');
+    if (experiment) {
+      name.experiment = readExperiment(src, experiment, what, name, {
+        tiers: (tiersAt, at) => readTiers(src, tiersAt, at, pools, minHealthy, f.get('min-healthy')),
+        ttl: (ttlAt, at) => readTtl(src, ttlAt, at),
+        policies: POLICIES,
+        maxAnswers: MAX_ANSWERS,
+      });
+      const taken = [...names.values()].find((d) => d.name.experiment?.name === name.experiment!.name);
+      if (taken) src.fail(experiment.at, `${what} experiment: the name "${taken.name.experiment!.name}" is already used by ${taken.name.owner}.; experiment names are unique`);
     }
     const hostTtl = f.has('host-ttl') ? readTtl(src, f.get('host-ttl')!, `${what} host-ttl`) : ttl;
     names.set(owner, { name, line: src.line(entry.keyNode), hostTtl });
