@@ -11,3 +11,5 @@ export { BUCKET_MS, BUCKETS, emptyCounts, OutcomeStore, type OutcomeTotal, type 
 export { BatchLedger, MAX_OUTCOMES, validateBatch, type BatchContext, type BatchProblem, type BatchResult } from './batch.ts';
 export { LogReader, type LogChunk, type LogPosition, type ReadLimits } from './log-reader.ts';
 export { parseArf, type ArfReport } from './arf.ts';
+export { twoProportionZ, twoSidedP, wilson, percentile, Z95, type Interval, type ZTest } from './ab-stats.ts';
+export { addOutcome, comparisonLine, DEFAULT_ALPHA, DEFAULT_MIN_SAMPLE, emptyTally, experimentReport, isThrottled, pct, pValue, type ArmReport, type ArmTally, type Attribution, type Comparison, type ExperimentReport, type Rate, type Verdict } from './ab-report.ts';
