@@ -9,10 +9,12 @@ import type { Snapshot } from '../snapshot.ts';
 import { AnswerCache, SHAPES, cacheKey, cachedTurn, nextTurn, questionKey, replyShape, type CacheEntry, type Shape } from './cache.ts';
 import { encodeError, encodeReply, patchResponse } from './encode.ts';
 import { Rcode, type Question, type Resolution } from './message.ts';
-import { questionName, scanQuery, type ScannedQuery } from './query.ts';
+import { COOKIE_REASON, questionName, scanQuery, type ScannedQuery } from './query.ts';
 import { WarnThrottle } from './warn-throttle.ts';
 import { ECS_RESERVE, withEcs } from './ecs-reply.ts';
 import { viewClient, viewKey, viewsMatter, type ViewClient } from './resolve-views.ts';
+import { COOKIE_RESERVE, RCODE_BADCOOKIE, type ServerCookies } from './cookies.ts';
+import { withCookie } from './cookie-reply.ts';
 
 export type Transport = 'udp' | 'tcp';
 
@@ -56,6 +58,8 @@ export interface AnswererOptions {
    * serves every one of them in turn; rotations beyond the ring are rebuilt when their turn comes.
    */
   maxVariants?: number;
+  /** DNS cookies (./cookies.ts): replies to queries with a COOKIE option carry ours; absent: COOKIE options are ignored. */
+  cookies?: ServerCookies;
 }
 
 const ERROR_RCODES = { formerr: Rcode.FORMERR, notimp: Rcode.NOTIMP, badvers: Rcode.BADVERS } as const;
@@ -68,6 +72,13 @@ export class Answerer {
   private readonly maxVariants: number;
   private readonly throttle: WarnThrottle;
   private readonly logger: Logger;
+  private readonly cookies: ServerCookies | undefined;
+  /**
+   * Whether the query `answer` last answered came over UDP with a valid server cookie: its source
+   * address is real, so the UDP listener's rate limiter lets the reply pass (docs/security.md
+   * "DNS cookies"). Read right after `answer` returns, on the same thread.
+   */
+  provenSource = false;
 
   constructor(options: AnswererOptions) {
     this.getSnapshot = options.getSnapshot;
@@ -77,6 +88,7 @@ export class Answerer {
     this.maxVariants = Math.max(1, options.maxVariants ?? 64);
     this.logger = options.logger;
     this.throttle = new WarnThrottle(options.logger);
+    this.cookies = options.cookies;
   }
 
   /**
@@ -85,6 +97,7 @@ export class Answerer {
    */
   answer(query: Buffer, transport: Transport, source?: string): Buffer | null {
     let scan: ScannedQuery | undefined;
+    this.provenSource = false;
     try {
       scan = scanQuery(query);
       if (scan.outcome === 'drop') {
@@ -95,7 +108,21 @@ export class Answerer {
         const rcode = ERROR_RCODES[scan.outcome];
         this.logger.debug({ transport, reason: scan.reason, rcode }, 'query rejected');
         this.metrics.answered?.(transport, rcode, false, scan.qtype);
-        return encodeError(query, scan, rcode);
+        if (this.cookies && scan.reason.startsWith(COOKIE_REASON)) this.cookies.counters.malformed++;
+        const error = encodeError(query, scan, rcode);
+        // RFC 7873 §5.2: every reply to a query with a (well-formed) COOKIE option carries ours.
+        if (!this.cookies || !scan.edns?.cookie) return error;
+        this.cookies.check(scan.edns.cookie, source);
+        return withCookie(error, this.cookies.reply);
+      }
+      const cookies = this.cookies;
+      const cookie = cookies && scan.edns?.cookie ? cookies.check(scan.edns.cookie, source) : undefined;
+      if (cookie === 'valid' && transport === 'udp') this.provenSource = true;
+      // RFC 7873 §5.2.3-4, BIND's require-server-cookie: BADCOOKIE only over UDP (TCP proves the address).
+      if (cookies && cookie && cookie !== 'valid' && transport === 'udp' && cookies.requireServerCookie) {
+        cookies.counters.badcookie++;
+        this.metrics.answered?.(transport, RCODE_BADCOOKIE, false, scan.qtype);
+        return withCookie(encodeError(query, scan, RCODE_BADCOOKIE), cookies.reply);
       }
       const snapshot = this.getSnapshot();
       this.cache.sync(snapshot.version);
@@ -116,13 +143,30 @@ export class Answerer {
         entry = filled.entry;
       }
       const turn = nextTurn(entry);
-      const template = cachedTurn(entry, turn) ?? this.build(entry, turn, query, scan, shape, snapshot, client);
+      let template = cachedTurn(entry, turn) ?? this.build(entry, turn, query, scan, shape, snapshot, client);
+      let members = entry.members[turn % entry.ring.length];
+      const ecs = entry.ecsScope !== undefined && scan.edns?.ecs !== undefined;
+      // The COOKIE option must fit under the client's limit too: the rare reply too close to it
+      // comes from an entry of its own, encoded with room for the option (same rotation order).
+      if (cookie && template.length + COOKIE_RESERVE + (ecs ? ECS_RESERVE : 0) > shape.limit) {
+        const roomy = { code: shape.code, limit: shape.limit - COOKIE_RESERVE };
+        const roomyKey = key + 'c';
+        let other = this.cache.get(roomyKey);
+        if (!other) {
+          const filled = this.fill(query, scan, roomy, snapshot, client);
+          this.cache.set(roomyKey, filled.entry, filled.negative);
+          other = filled.entry;
+        }
+        const otherTurn = nextTurn(other);
+        template = cachedTurn(other, otherTurn) ?? this.build(other, otherTurn, query, scan, roomy, snapshot, client);
+        members = other.members[otherTurn % other.ring.length];
+      }
       this.metrics.answered?.(transport, entry.rcode, hit, scan.qtype);
-      const members = entry.members[turn % entry.ring.length];
       if (members) this.metrics.served?.(members);
-      const reply = patchResponse(template, query, scan.qnameEnd);
+      let reply = patchResponse(template, query, scan.qnameEnd);
+      if (cookie) reply = withCookie(reply, cookies!.reply);
       // RFC 7871 §7.2.1: echo the query's ECS with the answer's scope (only zones that honour ECS set one).
-      return entry.ecsScope !== undefined && scan.edns?.ecs ? withEcs(reply, scan.edns.ecs, entry.ecsScope) : reply;
+      return ecs ? withEcs(reply, scan.edns!.ecs!, entry.ecsScope!) : reply;
     } catch (error) {
       this.throttle.warn({ err: error, transport }, 'DNS query failed; answering SERVFAIL');
       if (!scan || scan.outcome === 'drop') return null;

@@ -15,6 +15,8 @@ export interface Edns {
   dnssecOk: boolean;
   /** RFC 7871 EDNS Client Subnet, when the OPT carried one (validated, see `readEcs`). */
   ecs?: Ecs;
+  /** RFC 7873 COOKIE option data (client cookie, then any server cookie), when the OPT carried one (see `readCookie`). */
+  cookie?: Uint8Array;
 }
 
 /** RFC 7871 §6: an ECS option as the client sent it (ADDRESS: ceil(sourcePrefix / 8) octets). */
@@ -167,6 +169,8 @@ export function scanQuery(buf: Uint8Array): ScannedQuery {
     if (optionsError) return malformed(result, optionsError);
     const ecs = readEcs(buf, rdata, pos);
     if (typeof ecs === 'string') return malformed(result, ecs);
+    const cookie = readCookie(buf, rdata, pos);
+    if (typeof cookie === 'string') return malformed(result, cookie);
     const payload = (buf[nameEnd + 2]! << 8) | buf[nameEnd + 3]!;
     result.edns = {
       payload: payload < 512 ? 512 : payload,
@@ -174,6 +178,7 @@ export function scanQuery(buf: Uint8Array): ScannedQuery {
       dnssecOk: (buf[nameEnd + 6]! & 0x80) !== 0,
     };
     if (ecs) result.edns.ecs = ecs;
+    if (cookie) result.edns.cookie = cookie;
   }
 
   // RFC 1035 §4.1.1: we serve standard queries only.
@@ -224,6 +229,30 @@ export function readEcs(buf: Uint8Array, start: number, end: number): Ecs | stri
     const rest = sourcePrefix & 7;
     if (rest !== 0 && (address[octets - 1]! & (0xff >> rest)) !== 0) return `EDNS Client Subnet ADDRESS has bits set past /${sourcePrefix}`;
     found = { family, sourcePrefix, scopePrefix: buf[data + 3]!, address };
+  }
+  return found;
+}
+
+const OPTION_COOKIE = 10;
+/** Every reason `readCookie` gives starts so (the answer path counts malformed cookies by it). */
+export const COOKIE_REASON = 'COOKIE option';
+
+/**
+ * The COOKIE option's data among well-framed options, undefined when there is none, or why it is
+ * malformed (RFC 7873 §5.2.2: FORMERR): a client cookie is 8 octets and a server cookie 8–32, so
+ * the option is 8 octets or 16–40; more than one COOKIE option is malformed too.
+ */
+export function readCookie(buf: Uint8Array, start: number, end: number): Uint8Array | string | undefined {
+  let found: Uint8Array | undefined;
+  for (let pos = start; pos + 4 <= end; ) {
+    const code = (buf[pos]! << 8) | buf[pos + 1]!;
+    const length = (buf[pos + 2]! << 8) | buf[pos + 3]!;
+    const data = pos + 4;
+    pos = data + length;
+    if (code !== OPTION_COOKIE) continue;
+    if (found) return `${COOKIE_REASON}: more than one`;
+    if (length !== 8 && (length < 16 || length > 40)) return `${COOKIE_REASON} of ${length} octets: a client cookie is 8 and a server cookie 8-32 (RFC 7873 §5.2.2)`;
+    found = buf.subarray(data, data + length);
   }
   return found;
 }

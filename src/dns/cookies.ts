@@ -1,0 +1,211 @@
+/**
+ * DNS cookies, server side (RFC 7873) with interoperable server cookies (RFC 9018). Pure apart
+ * from the clock, which is a parameter.
+ *
+ * A client sends an 8-octet client cookie, and once it has one, the server cookie we gave it. A
+ * server cookie we made proves that the query's source address is real (a spoofer never sees our
+ * replies): such queries skip response rate limiting (./rrl.ts), as BIND and Knot do.
+ *
+ * Server cookie (RFC 9018 §4): version 1 | reserved (3 octets) | timestamp (32-bit seconds) |
+ * hash (64 bits), hash = SipHash-2-4(client cookie | version | reserved | timestamp | client IP,
+ * secret), client IP 4 octets for IPv4 (IPv4-mapped IPv6 included), 16 for IPv6.
+ *
+ * Contract of `ServerCookies.check(cookie, source)`: `cookie` is the COOKIE option's data, already
+ * checked by the query scanner to be 8 octets or 9–40 (RFC 7873 §5.2.2). Returns the verdict —
+ * `client-only` (no server cookie), `valid` (version 1, our hash under the current or a previous
+ * secret, timestamp not more than 1 hour old nor 5 minutes ahead, RFC 9018 §4.3), `invalid`
+ * (anything else) — and writes the reply's option data (client cookie + our server cookie) into
+ * `ServerCookies.reply` (24 octets, overwritten by the next call). A valid cookie made with the
+ * current secret and less than half an hour old is handed back as it came (RFC 9018 §4.3 asks
+ * for a new one only after that); every other reply gets a fresh one made now.
+ */
+import siphash24 from 'siphash24';
+
+/** RFC 7873 §4: the COOKIE option code. */
+export const OPTION_COOKIE = 10;
+/** RFC 7873 §5.4: BADCOOKIE, an extended RCODE (needs an OPT record to carry its upper bits). */
+export const RCODE_BADCOOKIE = 23;
+const CLIENT = 8;
+/** RFC 9018 version 1 server cookie: version, reserved, timestamp, hash. */
+const SERVER = 16;
+/** What our COOKIE option adds to a reply: code, length, client cookie, server cookie. */
+export const COOKIE_RESERVE = 4 + CLIENT + SERVER;
+/** RFC 9018 §4.3 window and refresh age, seconds. */
+export const MAX_AGE = 3600;
+export const MAX_AHEAD = 300;
+export const REFRESH_AGE = 1800;
+
+export type CookieVerdict = 'client-only' | 'valid' | 'invalid';
+
+export interface CookieOptions {
+  /** 16-octet secrets as 32 hex digits: the first makes cookies, all are accepted (rotation). */
+  secrets: readonly string[];
+  /** BIND's `require-server-cookie`: UDP queries with a COOKIE option but no valid server cookie get BADCOOKIE. */
+  requireServerCookie?: boolean;
+}
+
+/** What cookies did since start, for /metrics. */
+export interface CookieCounters {
+  /** Queries with a COOKIE option, by verdict; `malformed` ones got FORMERR. */
+  clientOnly: number;
+  valid: number;
+  invalid: number;
+  malformed: number;
+  /** BADCOOKIE replies sent (only with `requireServerCookie`). */
+  badcookie: number;
+  /** UDP replies sent past the rate limiter because the query carried a valid server cookie. */
+  exempt: number;
+}
+
+export function emptyCookieCounters(): CookieCounters {
+  return { clientOnly: 0, valid: 0, invalid: 0, malformed: 0, badcookie: 0, exempt: 0 };
+}
+
+/** A 16-octet secret from 32 hex digits; throws RangeError otherwise. */
+export function parseSecret(text: string): Uint8Array {
+  const hex = text.trim();
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new RangeError('a cookie secret is 16 octets written as 32 hex digits');
+  return Uint8Array.from(Buffer.from(hex, 'hex'));
+}
+
+export class ServerCookies {
+  readonly counters: CookieCounters = emptyCookieCounters();
+  readonly requireServerCookie: boolean;
+  /** The reply's option data after `check`: client cookie + server cookie. */
+  readonly reply = new Uint8Array(CLIENT + SERVER);
+  private readonly secrets: Uint8Array[];
+  /** Hash input: client cookie, version, reserved, timestamp, up to 16 octets of address. */
+  private readonly input = new Uint8Array(CLIENT + 8 + 16);
+  private readonly hash = new Uint8Array(8);
+  private lastSource: string | undefined;
+  private lastAddress: Uint8Array = new Uint8Array(0);
+
+  constructor(
+    options: CookieOptions,
+    private readonly clock: () => number = Date.now,
+  ) {
+    if (options.secrets.length === 0) throw new RangeError('DNS cookies need at least one secret');
+    this.secrets = options.secrets.map(parseSecret);
+    this.requireServerCookie = options.requireServerCookie === true;
+  }
+
+  check(cookie: Uint8Array, source: string | undefined): CookieVerdict {
+    const address = this.address(source);
+    const now = Math.floor(this.clock() / 1000) >>> 0;
+    const reply = this.reply;
+    reply.set(cookie.subarray(0, CLIENT), 0);
+    let verdict: CookieVerdict = 'client-only';
+    if (cookie.length > CLIENT) {
+      verdict = 'invalid';
+      if (cookie.length === CLIENT + SERVER && cookie[CLIENT] === 1) {
+        const stamp = ((cookie[12]! << 24) | (cookie[13]! << 16) | (cookie[14]! << 8) | cookie[15]!) >>> 0;
+        // RFC 9018 §4.3 with RFC 1982 serial arithmetic: the signed 32-bit distance to now.
+        const age = (now - stamp) | 0;
+        if (age <= MAX_AGE && age >= -MAX_AHEAD) {
+          const made = this.madeWith(cookie, address);
+          if (made >= 0) {
+            verdict = 'valid';
+            if (made === 0 && age < REFRESH_AGE) {
+              reply.set(cookie.subarray(CLIENT, CLIENT + SERVER), CLIENT);
+              this.counters.valid++;
+              return verdict;
+            }
+          }
+        }
+      }
+    }
+    if (verdict === 'valid') this.counters.valid++;
+    else if (verdict === 'invalid') this.counters.invalid++;
+    else this.counters.clientOnly++;
+    this.fresh(reply, now, address);
+    return verdict;
+  }
+
+  /** Index of the secret whose hash the server cookie carries, or -1. */
+  private madeWith(cookie: Uint8Array, address: Uint8Array): number {
+    const input = this.input;
+    input.set(cookie.subarray(0, CLIENT + 8), 0);
+    input.set(address, CLIENT + 8);
+    const data = input.subarray(0, CLIENT + 8 + address.length);
+    for (let i = 0; i < this.secrets.length; i++) {
+      const hash = siphash24(data, this.secrets[i]!, this.hash, true);
+      let same = true;
+      for (let k = 0; k < 8; k++) if (hash[k] !== cookie[CLIENT + 8 + k]) same = false;
+      if (same) return i;
+    }
+    return -1;
+  }
+
+  /** Writes a server cookie made now with the current secret after the client cookie in `reply`. */
+  private fresh(reply: Uint8Array, now: number, address: Uint8Array): void {
+    reply[8] = 1;
+    reply[9] = reply[10] = reply[11] = 0;
+    reply[12] = now >>> 24;
+    reply[13] = (now >>> 16) & 0xff;
+    reply[14] = (now >>> 8) & 0xff;
+    reply[15] = now & 0xff;
+    const input = this.input;
+    input.set(reply.subarray(0, CLIENT + 8), 0);
+    input.set(address, CLIENT + 8);
+    reply.set(siphash24(input.subarray(0, CLIENT + 8 + address.length), this.secrets[0]!, this.hash, true), CLIENT + 8);
+  }
+
+  /** The source address's octets, remembered for the last source (a busy client asks again and again). */
+  private address(source: string | undefined): Uint8Array {
+    if (source === this.lastSource) return this.lastAddress;
+    this.lastSource = source;
+    this.lastAddress = (source !== undefined ? addressOctets(source) : undefined) ?? new Uint8Array(0);
+    return this.lastAddress;
+  }
+}
+
+/**
+ * An IP address's octets as RFC 9018 §4.4 hashes them: 4 for IPv4 and IPv4-mapped IPv6 (what the
+ * client sees of itself through a dual-stack socket), 16 for IPv6; undefined for other text.
+ */
+export function addressOctets(text: string): Uint8Array | undefined {
+  const zone = text.indexOf('%');
+  const address = zone >= 0 ? text.slice(0, zone) : text;
+  if (!address.includes(':')) return ipv4Octets(address);
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return ipv4Octets(mapped[1]!);
+  const halves = address.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (part: string): number[] | undefined => {
+    if (part === '') return [];
+    const out: number[] = [];
+    for (const group of part.split(':')) {
+      if (group.includes('.')) {
+        const v4 = ipv4Octets(group);
+        if (!v4) return undefined;
+        out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
+      } else if (/^[0-9a-fA-F]{1,4}$/.test(group)) out.push(parseInt(group, 16));
+      else return undefined;
+    }
+    return out;
+  };
+  const head = groups(halves[0]!);
+  const tail = halves.length === 2 ? groups(halves[1]!) : [];
+  if (!head || !tail) return undefined;
+  const fill = 8 - head.length - tail.length;
+  if (halves.length === 1 ? fill !== 0 : fill < 0) return undefined;
+  const all = [...head, ...new Array<number>(fill).fill(0), ...tail];
+  const out = new Uint8Array(16);
+  all.forEach((g, i) => {
+    out[2 * i] = g >> 8;
+    out[2 * i + 1] = g & 0xff;
+  });
+  return out;
+}
+
+function ipv4Octets(text: string): Uint8Array | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  const out = new Uint8Array(4);
+  for (let i = 0; i < 4; i++) {
+    const part = parts[i]!;
+    if (!/^\d{1,3}$/.test(part) || +part > 255) return undefined;
+    out[i] = +part;
+  }
+  return out;
+}
