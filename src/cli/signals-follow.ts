@@ -20,7 +20,7 @@ import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { MxlbError } from '../errors.ts';
 import { sendingOptions } from './signals-options.ts';
-import { LogReader, MAX_OUTCOMES, parseKumoLine, parsePostfixLine, type LogChunk, type LogOutcome } from '../signals/index.ts';
+import { LogReader, MAX_OUTCOMES, parseKumoLine, parsePostfixLine, QueueClients, type LogChunk, type LogOutcome, type PostfixOutcome } from '../signals/index.ts';
 import { call, ClientError, clientOptions, EXIT, resolveClient, type ClientArgs, type ClientOptions } from './client.ts';
 import type { MemberCommandIo } from './member-run.ts';
 import { loadMap, loadState, saveState } from './signals-state.ts';
@@ -95,6 +95,8 @@ export async function runFollow(args: FollowArgs, io: MemberCommandIo = STDIO, s
   };
 
   const reader = new LogReader(log, { position: loadState(stateFile, log, args.mta, warn), tag: hostname() });
+  // smtpd `client=` lines by queue ID, so a delivery line's outcome carries its SMTP client (A/B attribution).
+  const clients = new QueueClients();
   const summary: FollowSummary = { lines: 0, outcomes: 0, batches: 0, duplicates: 0, skippedOld: 0, unmapped: 0 };
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -115,7 +117,7 @@ export async function runFollow(args: FollowArgs, io: MemberCommandIo = STDIO, s
         await sleep(args.interval * 1000, stop.signal);
         continue;
       }
-      const outcomes = toOutcomes(chunk, args, map, summary, warn);
+      const outcomes = toOutcomes(chunk, args, map, summary, warn, clients);
       if (outcomes.length > 0) {
         const sent = await sendBatch(client, { batch: chunk.id, outcomes }, giveUp, stop.signal, warn);
         if (sent === undefined) break; // stopped while retrying: the position stays before this batch
@@ -141,10 +143,11 @@ export async function runFollow(args: FollowArgs, io: MemberCommandIo = STDIO, s
   return summary;
 }
 
-function toOutcomes(chunk: LogChunk, args: FollowArgs, map: Map<string, string> | undefined, summary: FollowSummary, warn: (text: string) => void): object[] {
+function toOutcomes(chunk: LogChunk, args: FollowArgs, map: Map<string, string> | undefined, summary: FollowSummary, warn: (text: string) => void, clients: QueueClients): object[] {
   const now = Date.now();
   const outcomes: object[] = [];
   for (const line of chunk.lines) {
+    if (args.mta === 'postfix' && clients.read(line)) continue;
     const parsed: LogOutcome | undefined = args.mta === 'postfix' ? parsePostfixLine(line, { now }) : parseKumoLine(line);
     if (!parsed) continue;
     const member = args.member ?? map?.get(parsed.instance ?? '') ?? map?.get(parsed.host ?? '');
@@ -162,6 +165,9 @@ function toOutcomes(chunk: LogChunk, args: FollowArgs, map: Map<string, string> 
     if (parsed.reply !== undefined) outcome.reply = parsed.reply.slice(0, 1000);
     if (parsed.domain !== undefined && /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(parsed.domain)) outcome.domain = parsed.domain;
     if (parsed.delay !== undefined) outcome.delay = parsed.delay;
+    const queued = args.mta === 'postfix' ? (parsed as PostfixOutcome) : undefined;
+    const smtpClient = queued && clients.clientOf(queued.instance, queued.queueId);
+    if (smtpClient !== undefined) outcome.client = smtpClient;
     outcomes.push(outcome);
   }
   return outcomes;

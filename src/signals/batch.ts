@@ -2,12 +2,13 @@
  * `POST /api/signals` batches (pure): validation of the whole batch before anything is applied,
  * and the ledger of batch ids already applied so a retried batch is acknowledged, not counted twice.
  *
- * Body: `{ batch: "<id>", outcomes: [ { member, status, dsn?, reply?, domain?, provider?, delay?, at?, source? }, … ] }`.
+ * Body: `{ batch: "<id>", outcomes: [ { member, status, dsn?, reply?, domain?, provider?, delay?, at?, source?, client? }, … ] }`.
  * Contract: `validateBatch` returns every outcome checked and completed (provider from the domain
  * when absent, `at` = now when absent, `source` = `api` when absent), or the first problem as
  * `{ index, field, message }` (index -1: the batch itself); members it does not know are all
  * named at once. `at` is epoch ms or RFC 3339 text and may be at most a day old or 5 min ahead.
  */
+import { isIP } from 'node:net';
 import type { MemberId } from '../name.ts';
 import { isOutcomeStatus, isProviderGroup, OUTCOME_SOURCES, OUTCOME_STATUSES, PROVIDER_GROUPS, type Outcome, type OutcomeSource } from './outcome.ts';
 import { classifyDomain, DEFAULT_PROVIDERS, type ProviderTable } from './providers.ts';
@@ -17,7 +18,7 @@ const MAX_REPLY = 1000;
 const MAX_AGE_MS = 86_400_000;
 const MAX_AHEAD_MS = 300_000;
 const BATCH_ID = /^[\x21-\x7e]{1,200}$/;
-const FIELDS = ['member', 'status', 'dsn', 'reply', 'domain', 'provider', 'delay', 'at', 'source'];
+const FIELDS = ['member', 'status', 'dsn', 'reply', 'domain', 'provider', 'delay', 'at', 'source', 'client'];
 
 export interface BatchProblem {
   /** Index of the outcome in `outcomes`, -1 for the batch itself. */
@@ -107,6 +108,10 @@ function checkOutcome(item: unknown, index: number, context: BatchContext): Outc
     if (!Number.isFinite(at)) fail(index, 'at', 'must be epoch milliseconds or an RFC 3339 time');
     if (at < context.now - MAX_AGE_MS || at > context.now + MAX_AHEAD_MS) fail(index, 'at', 'must be within the last 24 hours (and at most 5 minutes ahead)');
     outcome.at = at;
+  }
+  if (o.client !== undefined) {
+    if (typeof o.client !== 'string' || isIP(o.client) === 0) fail(index, 'client', 'must be an IPv4 or IPv6 address (the SMTP client of the message)');
+    outcome.client = o.client as string;
   }
   if (o.source !== undefined) {
     if (typeof o.source !== 'string' || !(OUTCOME_SOURCES as readonly string[]).includes(o.source)) fail(index, 'source', `must be one of ${OUTCOME_SOURCES.join(', ')}`);

@@ -13,3 +13,4 @@ export { LogReader, type LogChunk, type LogPosition, type ReadLimits } from './l
 export { parseArf, type ArfReport } from './arf.ts';
 export { twoProportionZ, twoSidedP, wilson, percentile, Z95, type Interval, type ZTest } from './ab-stats.ts';
 export { addOutcome, comparisonLine, DEFAULT_ALPHA, DEFAULT_MIN_SAMPLE, emptyTally, experimentReport, isThrottled, pct, pValue, type ArmReport, type ArmTally, type Attribution, type Comparison, type ExperimentReport, type Rate, type Verdict } from './ab-report.ts';
+export { parsePostfixClient, QueueClients, DEFAULT_QUEUE_CLIENTS, type PostfixClient } from './postfix-clients.ts';

@@ -34,6 +34,11 @@ export interface Outcome {
   /** Epoch ms of the event. */
   at: number;
   source: OutcomeSource;
+  /**
+   * The SMTP client address the message came from (Postfix: the smtpd `client=host[ADDR]` line of
+   * the same queue ID). A/B experiments tie an outcome to an arm by it (docs/routing.md).
+   */
+  client?: string;
 }
 
 /** An outcome read from a log, before it is attributed to a member (by file, instance or source). */

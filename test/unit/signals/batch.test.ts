@@ -29,6 +29,7 @@ const bad: [string, unknown, number, string, RegExp][] = [
   ['at not a time', { batch: 'b', outcomes: [{ member: 'p/a', status: 'sent', at: 'yesterday' }] }, 0, 'at', /RFC 3339/],
   ['unknown field in outcome', { batch: 'b', outcomes: [{ member: 'p/a', status: 'sent', recipient: 'x' }] }, 0, 'recipient', /unknown field/],
   ['bad domain', { batch: 'b', outcomes: [{ member: 'p/a', status: 'sent', domain: 'a b' }] }, 0, 'domain', /domain/],
+  ['client not an address', { batch: 'b', outcomes: [{ member: 'p/a', status: 'sent', client: 'app1.example' }] }, 0, 'client', /IPv4 or IPv6 address/],
 ];
 
 for (const [name, body, index, field, message] of bad) {
