@@ -155,7 +155,8 @@ function addressSet(inputs: SelectionInputs, name: BalancedName, family: Address
  */
 function mxAnswer(inputs: SelectionInputs, zone: Zone, binding: MxBinding, name: BalancedName, owner: Name): BalancedResult {
   const { balanced, view } = viewOf(inputs.client, name);
-  const selection = selectMx(binding, balanced, inputs.states, { variant: inputs.variant, seed: inputs.version });
+  // Planned once per snapshot (the member map) unless someone reads the decisions (pool/mx.ts).
+  const selection = selectMx(binding, balanced, inputs.states, { variant: inputs.variant, seed: inputs.version, ...(inputs.explain ? {} : { memo: inputs.members }) });
   const decision = view ? { ...selection.decision, view } : selection.decision;
   if (selection.outcome !== 'answer') return { outcome: selection.outcome, answer: [], additional: [], selected: selected(decision, selection.variants) };
   const members = selection.records.flatMap((entry) => entry.members.map((m) => m.id));
