@@ -15,6 +15,9 @@ import { ECS_RESERVE, withEcs } from './ecs-reply.ts';
 import { viewClient, viewKey, viewsMatter, type ViewClient } from './resolve-views.ts';
 import { COOKIE_RESERVE, RCODE_BADCOOKIE, type ServerCookies } from './cookies.ts';
 import { withCookie } from './cookie-reply.ts';
+import { isPlainNegative, negativeReply } from './negative.ts';
+import { quickNegative } from './negative-index.ts';
+import { resolve } from './resolve.ts';
 
 export type Transport = 'udp' | 'tcp';
 
@@ -73,6 +76,8 @@ export class Answerer {
   private readonly throttle: WarnThrottle;
   private readonly logger: Logger;
   private readonly cookies: ServerCookies | undefined;
+  /** The flood path mirrors `resolve` exactly, so it is on only when that is the resolver. */
+  private readonly quick: boolean;
   /**
    * Whether the query `answer` last answered came over UDP with a valid server cookie: its source
    * address is real, so the UDP listener's rate limiter lets the reply pass (docs/security.md
@@ -89,6 +94,7 @@ export class Answerer {
     this.logger = options.logger;
     this.throttle = new WarnThrottle(options.logger);
     this.cookies = options.cookies;
+    this.quick = options.resolve === resolve;
   }
 
   /**
@@ -137,9 +143,19 @@ export class Answerer {
       }
       let entry = this.cache.get(key);
       const hit = entry !== undefined;
+      // The flood path (./negative-index.ts): NXDOMAIN and REFUSED for names that do not exist,
+      // from the question bytes and a per-zone template, with no cache entry per name.
+      if (!entry && this.quick && !scan.edns?.ecs) {
+        const quick = quickNegative(query, scan, shape.limit - (cookie ? COOKIE_RESERVE : 0), snapshot.zones);
+        if (quick) {
+          this.metrics.answered?.(transport, quick[3]! & 0xf, false, scan.qtype);
+          return cookie ? withCookie(quick, cookies!.reply) : quick;
+        }
+      }
       if (!entry) {
         const filled = this.fill(query, scan, shape, snapshot, client);
-        this.cache.set(key, filled.entry, filled.negative);
+        // A name that does not exist (NXDOMAIN, REFUSED, … without records) gets no entry of its own.
+        if (filled.entry.rcode === Rcode.NOERROR || !filled.empty) this.cache.set(key, filled.entry, filled.negative);
         entry = filled.entry;
       }
       const turn = nextTurn(entry);
@@ -198,7 +214,7 @@ export class Answerer {
   }
 
   /** Slow path for a new key: resolve rotation 0, encode it, size the ring. */
-  private fill(query: Buffer, scan: ScannedQuery, shape: Shape, snapshot: Snapshot, client?: ViewClient): { entry: CacheEntry; negative: boolean } {
+  private fill(query: Buffer, scan: ScannedQuery, shape: Shape, snapshot: Snapshot, client?: ViewClient): { entry: CacheEntry; negative: boolean; empty: boolean } {
     const resolution = this.resolve(this.question(query, scan), snapshot, 0, undefined, client);
     const variants = Math.max(1, Math.floor(resolution.variants) || 1);
     const slots = Math.min(this.maxVariants, variants);
@@ -211,7 +227,7 @@ export class Answerer {
     held[0] = 0;
     const entry: CacheEntry = { rcode: resolution.rcode, ring, members, next: 0, variants, held };
     if (resolution.ecsScope !== undefined) entry.ecsScope = resolution.ecsScope;
-    return { entry, negative };
+    return { entry, negative, empty: resolution.answer.length === 0 };
   }
 
   /** A rotation not in its slot: resolve, encode and keep it there (replacing the rotation the slot held). */
@@ -229,7 +245,9 @@ export class Answerer {
     const edns = scan.edns ? { dnssecOk: scan.edns.dnssecOk } : null;
     // Room for the ECS option added after the cache (./ecs-reply.ts), so it never overflows the limit.
     const limit = resolution.ecsScope !== undefined && scan.edns?.ecs ? shape.limit - ECS_RESERVE : shape.limit;
-    return encodeReply(query, scan.qnameEnd, scan.qtype, scan.qclass, resolution, { edns, limit });
+    // RFC 2308 negatives come from the zone's template (./negative.ts): the same bytes, no encoding.
+    const negative = isPlainNegative(resolution) ? negativeReply(query, scan.qnameEnd, resolution.rcode, resolution.authority[0]!, edns, limit) : undefined;
+    return negative ?? encodeReply(query, scan.qnameEnd, scan.qtype, scan.qclass, resolution, { edns, limit });
   }
 
   private question(query: Buffer, scan: ScannedQuery): Question {

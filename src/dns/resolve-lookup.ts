@@ -51,10 +51,18 @@ export function lookup(zone: Zone, name: Name, qtype: number): Lookup {
 export function nameExists(zone: Zone, name: Name): boolean {
   if (zone.names.has(name)) return true;
   if (zone.balancing === undefined) return false;
+  return extraNames(zone).has(name);
+}
+
+/** The names that exist only through balancing (see `nameExists`); memoized per zone. */
+export function extraNames(zone: Zone): ReadonlySet<Name> {
+  if (zone.balancing === undefined) return NO_NAMES;
   let extra = balancingNames.get(zone);
   if (!extra) balancingNames.set(zone, (extra = namesFromBalancing(zone)));
-  return extra.has(name);
+  return extra;
 }
+
+const NO_NAMES: ReadonlySet<Name> = new Set();
 
 const balancingNames = new WeakMap<Zone, ReadonlySet<Name>>();
 

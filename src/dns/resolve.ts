@@ -116,7 +116,8 @@ function ecsScope(decisions: readonly Decision[]): number {
   return scope;
 }
 
-function screenType(qtype: number): number | undefined {
+/** The RCODE `resolve` gives a QTYPE it screens out (see its contract), or undefined for one it answers. */
+export function screenType(qtype: number): number | undefined {
   if (qtype === RRType.AXFR || qtype === RRType.IXFR) return Rcode.REFUSED;
   if (qtype === 0 || qtype === QType.MAILA || qtype === QType.MAILB) return Rcode.NOTIMP;
   if (qtype === RRType.OPT || (qtype >= 128 && qtype <= QType.TSIG)) return Rcode.FORMERR;
