@@ -34,6 +34,8 @@ export interface ServeConfig {
   instanceId: string;
   /** UDP response rate limiting (src/dns/rrl.ts); false = off. Unset fields keep the DNS layer's defaults. */
   rrl: RrlSettings | false;
+  /** DNS cookies (src/dns/cookies.ts, docs/security.md "DNS cookies"); false = `--no-cookies`. */
+  cookies: CookieSettings | false;
   /** TCP connection limits (src/dns/tcp.ts); unset fields keep the DNS layer's defaults. */
   tcp: TcpSettings;
   /** `--zone-settle`: a changed zone file loads once unchanged this long (ms); undefined = the loader's default. */
@@ -46,6 +48,15 @@ export interface ServeConfig {
   readTokenSource: { token?: string; file?: string };
   /** `--http-max-connections`: most simultaneous HTTP connections; undefined = the HTTP layer's default (256). */
   httpMaxConnections?: number;
+}
+
+/** `--cookie-*` flags and the secret file (docs/security.md "DNS cookies"). */
+export interface CookieSettings {
+  /** 16-octet secrets as 32 hex digits from `--cookie-secret-file`: the first makes cookies, the rest are still accepted. Empty: one random secret per start. */
+  secrets: readonly string[];
+  secretFile?: string;
+  /** `--require-server-cookie`: BADCOOKIE for UDP queries with a COOKIE option but no valid server cookie. */
+  requireServerCookie: boolean;
 }
 
 /** `--rrl-*` flags (docs/security.md "Response rate limiting"). */
@@ -124,6 +135,10 @@ export interface ServeFlags {
   /** CIDR prefixes, repeatable or comma-separated; `none` for an empty list (loopback is whitelisted by default). */
   rrlWhitelist?: string[];
   rrlAmplification?: number;
+  /** false: `--no-cookies`. */
+  cookies?: boolean;
+  cookieSecretFile?: string;
+  requireServerCookie?: boolean;
   tcpIdleTimeout?: string;
   tcpQueryTimeout?: string;
   tcpLifetime?: string;
@@ -162,6 +177,7 @@ export function serveConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.
     ...redisOption(flags, env),
     instanceId: instanceIdOption(flags.instanceId ?? env.MXLB_INSTANCE_ID),
     rrl: rrlOption(flags),
+    cookies: cookieOption(flags, env),
     tcp: tcpOption(flags),
     ...exposureOptions(flags, env),
     ...httpLimit(flags.httpMaxConnections),
@@ -172,6 +188,40 @@ function whole(value: number | undefined, flag: string, min: number, max: number
   if (value === undefined) return undefined;
   if (!Number.isInteger(value) || value < min || value > max) throw new MxlbError('usage', `${flag} must be a whole number from ${min} to ${max}, not "${String(value)}"`);
   return value;
+}
+
+/** `--cookies`, `--cookie-secret-file` (env MXLB_COOKIE_SECRET_FILE), `--require-server-cookie` → CookieSettings. */
+function cookieOption(flags: ServeFlags, env: NodeJS.ProcessEnv): CookieSettings | false {
+  if (flags.cookies === false) return false;
+  const file = flags.cookieSecretFile ?? env.MXLB_COOKIE_SECRET_FILE;
+  const requireServerCookie = flags.requireServerCookie === true;
+  if (!file) return { secrets: [], requireServerCookie };
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new MxlbError('usage', `cannot read the cookie secret file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+  }
+  return { secrets: parseCookieSecrets(text, file), secretFile: file, requireServerCookie };
+}
+
+/**
+ * A cookie secret file: one secret per line, 16 octets as 32 hex digits (`openssl rand -hex 16`);
+ * blank lines and `#` comments ignored. The first line makes server cookies; later lines (the
+ * secrets before a rotation) are still accepted (BIND's several `cookie-secret`s). At most 8.
+ * Throws MxlbError('usage') with `file:line: reason`.
+ */
+export function parseCookieSecrets(text: string, file: string): string[] {
+  const secrets: string[] = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    if (!/^[0-9a-fA-F]{32}$/.test(line)) throw new MxlbError('usage', `${file}:${index + 1}: a cookie secret is 16 octets written as 32 hex digits (generate one with: openssl rand -hex 16)`);
+    secrets.push(line.toLowerCase());
+  });
+  if (secrets.length === 0) throw new MxlbError('usage', `${file}: no cookie secret in the file`);
+  if (secrets.length > 8) throw new MxlbError('usage', `${file}: at most 8 cookie secrets (the current one and those before it), not ${secrets.length}`);
+  return secrets;
 }
 
 /** `--rrl-*` → RrlSettings (only what was given), or false for `--no-rrl` / `--rrl-rate 0`. */

@@ -3,6 +3,7 @@
  * The only module that knows every folder. Background sources (zone loader, probe results, the
  * state store, override expiry) feed the SnapshotKeeper; the DNS path reads its current snapshot.
  */
+import { randomBytes } from 'node:crypto';
 import { loadAdminTokens, loadReadTokens, type AdminToken, type Endpoint, type ServeConfig } from './config.ts';
 import { DnsMetricsHub, DnsWorker, prepareWorkerSource } from './dns/index.ts';
 import { AdminAuth, allRoutes, AnswerShares, coarseClock, startHttp, type HttpListener, type ServerContext } from './http/index.ts';
@@ -28,6 +29,16 @@ export interface RunningMxlb {
   /** Re-reads the zones folder (SIGHUP). Never throws: failures are logged, last good zones stay. */
   reload(reason: string): void;
   close(): Promise<void>;
+}
+
+/**
+ * DNS cookie settings for every answering worker: the secrets of `--cookie-secret-file`, or one
+ * random secret made here once, so all workers (and their restarts) accept each other's cookies.
+ */
+function cookieOptions(config: Readonly<ServeConfig>): { secrets: readonly string[]; requireServerCookie: boolean } | false {
+  if (!config.cookies) return false;
+  const secrets = config.cookies.secrets.length > 0 ? config.cookies.secrets : [randomBytes(16).toString('hex')];
+  return { secrets, requireServerCookie: config.cookies.requireServerCookie };
 }
 
 export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): Promise<RunningMxlb> {
@@ -135,7 +146,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
 
   // DNS answers in a worker thread (src/dns/worker-host.ts): it gets each snapshot handed over
   // and never waits for this thread's HTTP requests, probes or zone parsing.
-  const dns = new DnsWorker({ logger, metrics: dnsMetrics, rrl: config.rrl, tcp: config.tcp });
+  const dns = new DnsWorker({ logger, metrics: dnsMetrics, rrl: config.rrl, tcp: config.tcp, cookies: cookieOptions(config) });
   await dns.start();
   dns.favourAnswering();
   dns.publish(keeper.current());

@@ -8,7 +8,9 @@
  * - `suspect` with a `scale` rule in force → a `reputation` weight factor (`SnapshotKeeper.setReputation`);
  * - a provider group's level `quarantined` → a per-provider scale 0 (`setReputation`'s second map),
  *   which only per-provider names (`provider:`) read: the member leaves that name and keeps
- *   serving the others. No override is written and nothing is held back: the name's own tiers and
+ *   serving the others. Provider rules act there too (not on the member) when the member serves
+ *   a name for their provider (`providerNames`, from the zones) or say `scope: provider`; a
+ *   provider-scoped `scale F` rule is a per-provider scale F. No override is written and nothing is held back: the name's own tiers and
  *   all-down policy decide what it answers without the member (docs/routing.md).
  * - back to good (or pinned) → its override is removed (audited) and the factor dropped.
  *
@@ -71,6 +73,8 @@ export class ReputationKeeper {
   readonly #states = new Map<MemberId, MemberReputation>();
   /** Each served member's settings: its pool's `reputation:` block over the defaults. */
   #settings = new Map<MemberId, ReputationSettings>();
+  /** Provider groups each member serves a per-provider name for (any tier or view of any zone). */
+  #providerNames = new Map<MemberId, Set<ProviderGroup>>();
   readonly #pins = new Map<MemberId, { until: number; reason: string; author: string }>();
   /** Expiry of the automatic override this keeper last wrote per member. */
   readonly #applied = new Map<MemberId, number>();
@@ -107,6 +111,20 @@ export class ReputationKeeper {
       }
     }
     const members = new Set(settings.keys());
+    const providerNames = new Map<MemberId, Set<ProviderGroup>>();
+    for (const zone of zones.zones.values()) {
+      for (const name of zone.balancing?.names.values() ?? []) {
+        if (name.provider === undefined) continue;
+        for (const variant of [name, ...(name.views ?? []).map((v) => v.balanced)]) {
+          for (const m of variant.tiers.flatMap((tier) => tier.members)) {
+            const groups = providerNames.get(m.id) ?? new Set<ProviderGroup>();
+            groups.add(name.provider);
+            providerNames.set(m.id, groups);
+          }
+        }
+      }
+    }
+    this.#providerNames = providerNames;
     this.#settings = settings;
     this.#members = [...members];
     this.#tracker.retain(members);
@@ -201,6 +219,7 @@ export class ReputationKeeper {
       counts: this.#o.outcomes.counts(member, settings.windowMs),
       byProvider,
       actions: this.#tracker.active(member, now),
+      providerNames: this.#providerNames.get(member) ?? new Set<ProviderGroup>(),
       dnsbl: this.#o.dnsbl?.listings(member) ?? [],
       ...(pin && pin.until > now ? { pinnedUntil: pin.until } : {}),
     };

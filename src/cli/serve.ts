@@ -29,6 +29,9 @@ interface ServeArgs {
   'rrl-ipv6-prefix'?: number;
   'rrl-whitelist'?: string[];
   'rrl-amplification'?: number;
+  cookies?: boolean;
+  'cookie-secret-file'?: string;
+  'require-server-cookie'?: boolean;
   'tcp-idle-timeout'?: string;
   'tcp-query-timeout'?: string;
   'tcp-lifetime'?: string;
@@ -69,6 +72,9 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('rrl-ipv4-prefix', { type: 'number', describe: 'IPv4 source prefix length sharing one budget', defaultDescription: '24' })
       .option('rrl-ipv6-prefix', { type: 'number', describe: 'IPv6 source prefix length sharing one budget', defaultDescription: '56' })
       .option('rrl-whitelist', { type: 'string', array: true, describe: 'Prefixes never limited (your own resolvers), repeatable or comma list; "none" for none', defaultDescription: '127.0.0.0/8, ::1' })
+      .option('cookies', { type: 'boolean', describe: 'DNS cookies (RFC 7873/9018): replies carry a server cookie; a valid one exempts the source from RRL; --no-cookies turns them off (docs/security.md)', defaultDescription: 'on' })
+      .option('cookie-secret-file', { type: 'string', describe: 'File of 16-octet hex secrets, current first, previous ones after it (env MXLB_COOKIE_SECRET_FILE); the same file on every instance behind one address', defaultDescription: 'a random secret per start' })
+      .option('require-server-cookie', { type: 'boolean', describe: 'Answer BADCOOKIE to UDP queries that carry a COOKIE option without a valid server cookie', defaultDescription: 'off' })
       .option('rrl-amplification', { type: 'number', describe: 'A reply over this many times its query costs proportionally more of the budget (0: off)', defaultDescription: '4' })
       .option('tcp-idle-timeout', { type: 'string', describe: 'Close TCP connections idle this long (shrinks to 1s above 75% of the cap)', defaultDescription: '10s' })
       .option('tcp-query-timeout', { type: 'string', describe: 'A TCP query whose first octet arrived must be complete within this', defaultDescription: '2s' })
@@ -91,6 +97,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       quorum: args.quorum, instanceId: args['instance-id'],
       rrl: args.rrl, rrlRate: args['rrl-rate'], rrlErrorRate: args['rrl-error-rate'], rrlBurst: args['rrl-burst'], rrlSlip: args['rrl-slip'],
       rrlIpv4Prefix: args['rrl-ipv4-prefix'], rrlIpv6Prefix: args['rrl-ipv6-prefix'], rrlWhitelist: args['rrl-whitelist'], rrlAmplification: args['rrl-amplification'],
+      cookies: args.cookies, cookieSecretFile: args['cookie-secret-file'], requireServerCookie: args['require-server-cookie'],
       tcpIdleTimeout: args['tcp-idle-timeout'], tcpQueryTimeout: args['tcp-query-timeout'], tcpLifetime: args['tcp-lifetime'],
       tcpMaxConnections: args['tcp-max-connections'], tcpMaxPerSource: args['tcp-max-per-source'],
       zoneSettle: args['zone-settle'], httpHost: args['http-host'], httpMaxConnections: args['http-max-connections'], readToken: args['read-token'], readTokenFile: args['read-token-file'],

@@ -18,6 +18,9 @@
  *   (`slipReply`: header + question, TC=1, no records, never larger than the query). slip 0
  *   drops them all; slip 1 slips them all.
  * - Sources in `whitelist` (CIDR prefixes: the operator's own resolvers) are never limited.
+ * - A reply the `exempt` hook vouches for is never limited: the query carried a valid DNS server
+ *   cookie (./cookies.ts), so its source address is real and cannot be a reflection victim (BIND
+ *   and Knot exempt such queries too).
  * - The table holds at most `maxBuckets` buckets; when full, the oldest bucket goes (a spoofing
  *   flood over many prefixes then resets buckets early, so limits are approximate, never looser
  *   than one fresh burst per bucket).
@@ -90,6 +93,8 @@ export class ResponseRateLimiter {
   readonly counters: RrlCounters = { limited: 0, slipped: 0, dropped: 0 };
   private readonly buckets = new Map<string, Bucket>();
   private readonly whitelist: net.BlockList | undefined;
+  /** Asked once per reply that would be checked; true lets it pass uncounted (set by the DNS server: a valid cookie). */
+  exempt: (() => boolean) | undefined;
 
   constructor(options: Partial<RrlOptions> = {}) {
     this.options = Object.freeze({ ...DEFAULT_RRL, ...options });
@@ -118,6 +123,7 @@ export class ResponseRateLimiter {
     if (o.rate <= 0) return 'send';
     const v4 = ipv4Of(address);
     if (this.whitelist && this.whitelist.check(v4 ?? address, v4 !== undefined ? 'ipv4' : 'ipv6')) return 'send';
+    if (this.exempt?.()) return 'send';
     const prefix = v4 !== undefined ? ipv4Prefix(v4, o.ipv4Prefix) : ipv6Prefix(address, o.ipv6Prefix);
     if (prefix === undefined) return 'send';
     const cls = classify(rcode);

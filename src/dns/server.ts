@@ -10,6 +10,7 @@ import { Answerer, type DnsMetrics, type Resolver, type RingPosition } from './a
 import { AnswerCache, type AnswerCacheOptions } from './cache.ts';
 import { resolve as defaultResolve } from './resolve.ts';
 import { ResponseRateLimiter, type RrlCounters, type RrlOptions } from './rrl.ts';
+import { ServerCookies, type CookieCounters, type CookieOptions } from './cookies.ts';
 import { TcpListener, type TcpCloseCounts, type TcpOptions } from './tcp.ts';
 import { UdpListener } from './udp.ts';
 import { WarnThrottle } from './warn-throttle.ts';
@@ -32,12 +33,16 @@ export interface DnsServerOptions {
   /** UDP response rate limiting (./rrl.ts DEFAULT_RRL, on by default); false turns it off. */
   rrl?: Partial<RrlOptions> | false;
   cache?: AnswerCacheOptions;
+  /** DNS cookies (./cookies.ts); absent or false: COOKIE options are ignored (the composition root turns them on). */
+  cookies?: CookieOptions | false;
 }
 
 /** What the DNS abuse limits did since start, for /metrics. */
 export interface DnsLimitCounters {
   rrl: RrlCounters;
   tcp: TcpCloseCounts;
+  /** Absent when cookies are off. */
+  cookies?: CookieCounters;
 }
 
 export interface Endpoint {
@@ -64,22 +69,35 @@ export class DnsServer {
   private readonly closedTcp: TcpListener[] = [];
   private readonly tcpOptions: Partial<TcpOptions>;
   private readonly limiter: ResponseRateLimiter;
+  private readonly cookies: ServerCookies | undefined;
 
   constructor(options: DnsServerOptions) {
     this.logger = options.logger.child({ module: 'dns' });
     this.throttle = new WarnThrottle(this.logger);
+    this.cookies = options.cookies ? new ServerCookies(options.cookies) : undefined;
     this.answerer = new Answerer({
       getSnapshot: options.getSnapshot,
       resolve: options.resolve ?? defaultResolve,
       logger: this.logger,
       metrics: options.metrics,
       cache: new AnswerCache(options.cache),
+      cookies: this.cookies,
     });
     this.tcpOptions = { ...options.tcp };
     if (options.tcpIdleTimeoutMs !== undefined) this.tcpOptions.idleTimeoutMs = options.tcpIdleTimeoutMs;
     if (options.maxTcpConnections !== undefined) this.tcpOptions.maxConnections = options.maxTcpConnections;
     if (options.closeGraceMs !== undefined) this.tcpOptions.closeGraceMs = options.closeGraceMs;
     this.limiter = new ResponseRateLimiter(options.rrl === false ? { rate: 0 } : options.rrl);
+    // A valid server cookie proves the source address (docs/security.md "DNS cookies"): the UDP
+    // listener checks the reply right after the answerer made it, on this thread.
+    const cookies = this.cookies;
+    if (cookies) {
+      this.limiter.exempt = () => {
+        if (!this.answerer.provenSource) return false;
+        cookies.counters.exempt++;
+        return true;
+      };
+    }
   }
 
   /** The UDP rate limiter's settings as in force (rate 0: off). */
@@ -93,7 +111,9 @@ export class DnsServer {
     for (const listener of [...this.tcp, ...this.closedTcp]) {
       for (const key of Object.keys(tcp) as (keyof TcpCloseCounts)[]) tcp[key] += listener.closed[key];
     }
-    return { rrl: { ...this.limiter.counters }, tcp };
+    const counters: DnsLimitCounters = { rrl: { ...this.limiter.counters }, tcp };
+    if (this.cookies) counters.cookies = { ...this.cookies.counters };
+    return counters;
   }
 
   /** Ring positions of the cached replies to one question (see Answerer.ringPositions), for /explain. */

@@ -23,6 +23,7 @@ import type { RingPosition } from './answer.ts';
 import type { AnswerCacheOptions } from './cache.ts';
 import type { DnsMetricsHub } from './metrics-hooks.ts';
 import type { RrlOptions } from './rrl.ts';
+import type { CookieOptions } from './cookies.ts';
 import { MxlbError } from '../errors.ts';
 import type { BoundEndpoint, DnsLimitCounters, Endpoint } from './server.ts';
 import type { TcpOptions } from './tcp.ts';
@@ -34,6 +35,8 @@ export interface DnsWorkerOptions {
   logger: Logger;
   metrics?: DnsMetricsHub;
   rrl?: Partial<RrlOptions> | false;
+  /** DNS cookies; a pool hands every worker the same secrets, so a cookie one made is valid at all. */
+  cookies?: CookieOptions | false;
   tcp?: Partial<Omit<TcpOptions, 'now'>>;
   cache?: AnswerCacheOptions;
   flushMs?: number;
@@ -97,6 +100,7 @@ export class DnsWorker {
   async start(): Promise<void> {
     const init: WorkerInit = { logLevel: this.#options.logger.level, flushMs: this.#options.flushMs ?? 250 };
     if (this.#options.rrl !== undefined) init.rrl = this.#options.rrl;
+    if (this.#options.cookies) init.cookies = this.#options.cookies;
     if (this.#options.tcp) init.tcp = this.#options.tcp;
     if (this.#options.cache) init.cache = this.#options.cache;
     const [entry, how] = await prepareWorkerSource();

@@ -24,7 +24,7 @@ const logger = pino({ level: init.logLevel }, { write: (line: string) => send({ 
 const EMPTY: Snapshot = { version: 0, zones: { zones: new Map() }, members: new Map() };
 let current: Snapshot = EMPTY;
 const batcher = new MetricsBatcher();
-const server = new DnsServer({ getSnapshot: () => current, logger, metrics: batcher, rrl: init.rrl, tcp: init.tcp, cache: init.cache });
+const server = new DnsServer({ getSnapshot: () => current, logger, metrics: batcher, rrl: init.rrl, tcp: init.tcp, cache: init.cache, cookies: init.cookies });
 
 /** Zones held (complete), by id, and zones still arriving. */
 let held = new Map<number, Zone>();

@@ -86,5 +86,11 @@ export class BatchReplayer {
 export function sumLimits(a: DnsLimitCounters, b: DnsLimitCounters): DnsLimitCounters {
   const tcp = { ...a.tcp };
   for (const key of Object.keys(tcp) as (keyof DnsLimitCounters['tcp'])[]) tcp[key] += b.tcp[key];
-  return { rrl: { limited: a.rrl.limited + b.rrl.limited, slipped: a.rrl.slipped + b.rrl.slipped, dropped: a.rrl.dropped + b.rrl.dropped }, tcp };
+  const sum: DnsLimitCounters = { rrl: { limited: a.rrl.limited + b.rrl.limited, slipped: a.rrl.slipped + b.rrl.slipped, dropped: a.rrl.dropped + b.rrl.dropped }, tcp };
+  if (a.cookies || b.cookies) {
+    const cookies = { ...(a.cookies ?? b.cookies)! };
+    if (a.cookies && b.cookies) for (const key of Object.keys(cookies) as (keyof typeof cookies)[]) cookies[key] += b.cookies[key];
+    sum.cookies = cookies;
+  }
+  return sum;
 }

@@ -21,6 +21,7 @@ import type { EffectiveState, MemberId } from '../pool/index.ts';
 import type { Name, RRSet, Zone } from '../zone/index.ts';
 import type { RingPosition, Transport } from './answer.ts';
 import type { RrlOptions } from './rrl.ts';
+import type { CookieOptions } from './cookies.ts';
 import type { DnsLimitCounters, Endpoint } from './server.ts';
 import type { TcpOptions } from './tcp.ts';
 import type { AnswerCacheOptions } from './cache.ts';
@@ -37,6 +38,8 @@ export interface ZoneRef {
 export interface WorkerInit {
   logLevel: string;
   rrl?: Partial<RrlOptions> | false;
+  /** DNS cookies, the same secrets in every worker (./cookies.ts). */
+  cookies?: CookieOptions | false;
   tcp?: Partial<Omit<TcpOptions, 'now'>>;
   cache?: AnswerCacheOptions;
   /** How often counters are sent back, ms. */

@@ -169,6 +169,33 @@ export class DnsCounters implements DnsMetrics {
     rrl('limited', 'UDP replies over the response rate limit of their source prefix (slipped + dropped); mxlb_dns_queries_total counts them too, before the limit.');
     rrl('slipped', 'Rate-limited UDP replies sent as an empty truncated reply (TC=1), so a real client retries over TCP.');
     rrl('dropped', 'Rate-limited UDP replies not sent.');
+    // DNS cookies (docs/security.md "DNS cookies"): every verdict, always exported (0 when cookies are off).
+    const cookieQueries = new Counter({
+      name: 'mxlb_dns_cookie_queries_total',
+      help: 'Queries with a DNS COOKIE option, by verdict: client-only (no server cookie yet), valid (a server cookie of ours, within the hour), invalid (expired, another secret or address), malformed (FORMERR).',
+      labelNames: ['verdict'] as const,
+      registers: [registry],
+      collect: () => {
+        cookieQueries.reset();
+        const cookies = this.#limits?.()?.cookies;
+        const verdicts = { 'client-only': cookies?.clientOnly ?? 0, valid: cookies?.valid ?? 0, invalid: cookies?.invalid ?? 0, malformed: cookies?.malformed ?? 0 };
+        for (const [verdict, value] of Object.entries(verdicts)) cookieQueries.inc({ verdict }, value);
+      },
+    });
+    const cookie = (name: 'badcookie' | 'exempt', metric: string, help: string): void => {
+      const counter = new Counter({
+        name: metric,
+        help,
+        registers: [registry],
+        collect: () => {
+          counter.reset();
+          const value = this.#limits?.()?.cookies?.[name] ?? 0;
+          if (value > 0) counter.inc(value);
+        },
+      });
+    };
+    cookie('badcookie', 'mxlb_dns_cookie_badcookie_total', 'BADCOOKIE replies sent (only with --require-server-cookie: UDP queries with a COOKIE option but no valid server cookie).');
+    cookie('exempt', 'mxlb_dns_rrl_cookie_exempt_total', 'UDP replies sent past response rate limiting because the query carried a valid server cookie (its source address is real).');
     const tcpClosed = new Counter({
       name: 'mxlb_dns_tcp_closed_total',
       help: 'TCP connections closed or refused by the server\'s limits, by reason (full, per-source, evicted, idle, query-timeout, lifetime).',

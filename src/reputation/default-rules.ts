@@ -11,7 +11,9 @@ export const DEFAULT_RULES_YAML = String.raw`# mxlb's shipped response rules: th
 # regex), counts matches per member, and when "trigger" is reached acts for "duration":
 # "quarantine" takes the member out of answers; "scale F" multiplies its weight by F.
 # Triggers and durations follow KumoMTA's shipped shaping rules where they exist.
-# Until per-provider names exist, a provider rule acts on the member as a whole.
+# A rule with "provider:" acts on that provider's names only (a balanced name with the same
+# "provider:") when the member serves one, else on the member as a whole; "scope: member" or
+# "scope: provider" fixes it either way (docs/reputation.md "Rules per provider").
 rules:
   # Gmail: 421-4.7.28 "… unusual rate of unsolicited mail originating from your IP address …"
   - name: gmail-unusual-rate

@@ -9,6 +9,6 @@ export {
 } from './dnsbl-state.ts';
 export { DnsblMonitor, type DnsblChange, type DnsblClock, type DnsblLookupFn, type DnsblMemberVerdict, type DnsblMonitorOptions, type DnsblTarget } from './dnsbl-monitor.ts';
 export { DEFAULT_REPUTATION, type RateThreshold, type ReputationSettings } from './settings.ts';
-export { RuleTracker, RulesError, matchText, parseDuration, parseRules, ruleMatches, rulesFromList, type ActiveAction, type ResponseRule, type RuleAction, type RuleTrigger } from './rules.ts';
+export { RuleTracker, RulesError, actionTarget, matchText, parseDuration, parseRules, ruleMatches, rulesFromList, type ActiveAction, type ResponseRule, type RuleAction, type RuleScope, type RuleTrigger } from './rules.ts';
 export { DEFAULT_RULES_YAML } from './default-rules.ts';
 export { findingText, reputationStep, stateReason, type DnsblListing, type ProviderReputation, type Finding, type RateView, type ReputationEvidence, type ReputationLevel, type ReputationState } from './model.ts';

@@ -17,11 +17,15 @@
  * - Per provider group, the same rates give a level per (member, provider): `quarantined` is
  *   entered at once and held at least `holdMs` (then the group's rates decide again; no cool-down).
  *   Per-provider names (`provider:` on a balanced name) leave such a member out of that name only.
- *   Rules and DNSBL listings act on the member as a whole, never per provider.
+ * - Rule actions go where `actionTarget` says (rules.ts): a provider rule whose member serves a
+ *   name for that provider (`evidence.providerNames`), or one with `scope: provider`, is a finding
+ *   of that provider group's level only (`quarantine` → quarantined, held like a rate quarantine;
+ *   `scale F` → suspect with factor F); every other action is the member's. DNSBL listings always
+ *   act on the member as a whole.
  * - `pinnedUntil` (an operator's pin) keeps the verdict visible but `applied` false until then.
  */
 import { emptyCounts, PROVIDER_GROUPS, type ProviderGroup, type StatusCounts } from '../signals/index.ts';
-import type { ActiveAction } from './rules.ts';
+import { actionTarget, type ActiveAction } from './rules.ts';
 import type { RateThreshold, ReputationSettings } from './settings.ts';
 
 export type ReputationLevel = 'good' | 'suspect' | 'quarantined';
@@ -39,6 +43,8 @@ export interface ReputationEvidence {
   byProvider: Partial<Record<ProviderGroup, StatusCounts>>;
   /** Rule actions in force (RuleTracker.active). */
   actions: readonly ActiveAction[];
+  /** Provider groups the member serves a per-provider name for (absent: none). */
+  providerNames?: ReadonlySet<ProviderGroup>;
   /** Lists the member is listed on (confirmed by the DNSBL monitor). */
   dnsbl: readonly DnsblListing[];
   /** An operator pinned the member: the verdict is not applied before this time. */
@@ -91,6 +97,8 @@ export interface ProviderReputation {
   causes?: Finding[];
   /** `hold`: quarantined only because its hold has not passed. */
   lingering?: 'hold';
+  /** Weight factor of this provider's names from provider-scoped `scale` rules in force (absent: 1). */
+  factor?: number;
 }
 
 function ratesOf(c: StatusCounts): RateView {
@@ -129,14 +137,17 @@ export function reputationStep(previous: ReputationState | undefined, evidence: 
     return f;
   });
   let factor = 1;
+  const served = evidence.providerNames ?? NO_PROVIDERS;
+  const byGroup: Partial<Record<ProviderGroup, ActiveAction[]>> = {};
   if (settings.enforce) {
     for (const a of evidence.actions) {
-      const finding: Finding = { code: 'rule', level: a.action.kind === 'quarantine' ? 'quarantined' : 'suspect', rule: a.rule, matches: a.matches, periodMs: a.periodMs, until: a.until };
-      if (a.action.kind === 'scale') {
-        finding.factor = a.action.factor;
-        factor *= a.action.factor;
+      const target = actionTarget(a, served);
+      if (target !== undefined) {
+        (byGroup[target] ??= []).push(a);
+        continue;
       }
-      findings.push(finding);
+      if (a.action.kind === 'scale') factor *= a.action.factor;
+      findings.push(ruleFinding(a));
     }
     findings.push(...rateFindings(rates, settings));
   }
@@ -179,19 +190,32 @@ export function reputationStep(previous: ReputationState | undefined, evidence: 
   if (lingering) next.lingering = lingering;
   if (!next.applied) next.pinnedUntil = evidence.pinnedUntil!;
   for (const provider of PROVIDER_GROUPS) {
-    const entry = providerStep(previous?.providers[provider], evidence.byProvider[provider], settings, now);
+    const entry = providerStep(previous?.providers[provider], evidence.byProvider[provider], byGroup[provider] ?? [], settings, now);
     if (entry) next.providers[provider] = entry;
   }
   return next;
 }
 
-/** One provider group's level: its rate findings, a quarantine held for `holdMs`; undefined: nothing to show. */
-function providerStep(before: ProviderReputation | undefined, counts: StatusCounts | undefined, settings: ReputationSettings, now: number): ProviderReputation | undefined {
+const NO_PROVIDERS: ReadonlySet<ProviderGroup> = new Set();
+
+function ruleFinding(a: ActiveAction): Finding {
+  const finding: Finding = { code: 'rule', level: a.action.kind === 'quarantine' ? 'quarantined' : 'suspect', rule: a.rule, matches: a.matches, periodMs: a.periodMs, until: a.until };
+  if (a.action.kind === 'scale') finding.factor = a.action.factor;
+  return finding;
+}
+
+/**
+ * One provider group's level: its rate findings and the rule actions scoped to it, a quarantine
+ * held for `holdMs`; undefined: nothing to show. `actions` are only given while enforcing.
+ */
+function providerStep(before: ProviderReputation | undefined, counts: StatusCounts | undefined, actions: readonly ActiveAction[], settings: ReputationSettings, now: number): ProviderReputation | undefined {
   const held = before?.level === 'quarantined' && now - (before.quarantinedAt ?? now) < settings.holdMs;
-  if (!counts && !held) return undefined;
+  if (!counts && !held && actions.length === 0) return undefined;
   const rates = ratesOf(counts ?? emptyCounts());
-  const findings = settings.enforce ? rateFindings(rates, settings) : [];
+  const findings = [...actions.map(ruleFinding), ...(settings.enforce ? rateFindings(rates, settings) : [])];
   const entry: ProviderReputation = { level: worst(findings), rates, findings };
+  const factor = findings.reduce((f, x) => (x.code === 'rule' && x.factor !== undefined ? f * x.factor : f), 1);
+  if (factor < 1) entry.factor = factor;
   if (entry.level === 'quarantined') {
     entry.quarantinedAt = before?.level === 'quarantined' ? (before.quarantinedAt ?? now) : now;
     entry.causes = findings.filter((f) => f.level === 'quarantined');

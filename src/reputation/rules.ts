@@ -4,6 +4,11 @@
  * (regex), counts matches per member in a window (`immediate`, or `N/period`), and when triggered
  * acts for a duration: quarantine the member, or scale its weight by a factor.
  *
+ * Scope (docs/reputation.md "Rules per provider"): a rule with `provider:` acts on that provider's
+ * names only (`provider:` on a balanced name, docs/routing.md) when the member serves such a name,
+ * else on the member as a whole; `scope: member` makes it act on the member always, `scope:
+ * provider` only ever on the provider's names. A rule without `provider:` acts on the member.
+ *
  * Contract: `parseRules(text, source)` reads a YAML rules file and returns rules or throws a
  * `RulesError` naming `source:line` and the field; `ruleMatches(rule, outcome)` is a pure test;
  * `RuleTracker` keeps, per (rule, member), the match times inside the rule's period (bounded) and
@@ -15,11 +20,15 @@ import { PROVIDER_GROUPS, type Outcome, type ProviderGroup } from '../signals/in
 
 export type RuleAction = { kind: 'quarantine' } | { kind: 'scale'; factor: number };
 export type RuleTrigger = { kind: 'immediate' } | { kind: 'threshold'; count: number; periodMs: number };
+/** Where a provider rule acts: `member` everywhere, `provider` on the provider's names; absent: see the module comment. */
+export type RuleScope = 'member' | 'provider';
 
 export interface ResponseRule {
   name: string;
   /** Only outcomes of this provider group count (recipient domain's group); absent: every provider. */
   provider?: ProviderGroup;
+  /** Only with `provider`: force where the action applies (absent: the provider's names when the member serves one). */
+  scope?: RuleScope;
   /** Matched against `"<dsn> <reply>"` of deferred, bounced and expired outcomes. */
   match: RegExp;
   trigger: RuleTrigger;
@@ -99,10 +108,10 @@ export function rulesFromList(list: YAMLSeq, lineOf: (node: Node | null | undefi
   return list.items.map((item) => {
     const line = lineOf(item as Node);
     if (!isMap(item)) fail(source, line, 'a rule must be a mapping');
-    const allowed = new Set(['name', 'match', 'provider', 'trigger', 'action', 'duration']);
+    const allowed = new Set(['name', 'match', 'provider', 'scope', 'trigger', 'action', 'duration']);
     for (const pair of item.items) {
       const key = String((pair.key as { value?: unknown }).value ?? pair.key);
-      if (!allowed.has(key)) fail(source, lineOf(pair.key as Node), `unknown rule key "${key}" (name, match, provider, trigger, action, duration)`);
+      if (!allowed.has(key)) fail(source, lineOf(pair.key as Node), `unknown rule key "${key}" (name, match, provider, scope, trigger, action, duration)`);
     }
     const str = (key: string, required: boolean): string | undefined => {
       const value = item.get(key);
@@ -122,6 +131,9 @@ export function rulesFromList(list: YAMLSeq, lineOf: (node: Node | null | undefi
     }
     const provider = str('provider', false);
     if (provider !== undefined && !(PROVIDER_GROUPS as readonly string[]).includes(provider)) fail(source, line, `rule "${name}": provider must be one of ${PROVIDER_GROUPS.join(', ')}`);
+    const scope = str('scope', false);
+    if (scope !== undefined && scope !== 'member' && scope !== 'provider') fail(source, line, `rule "${name}": scope must be "member" or "provider"`);
+    if (scope !== undefined && provider === undefined) fail(source, line, `rule "${name}": scope needs a provider (a rule without one always acts on the member)`);
     const triggerText = str('trigger', false) ?? 'immediate';
     const trigger = parseTrigger(triggerText, () => fail(source, line, `rule "${name}": trigger "${triggerText}" must be "immediate" or "N/PERIOD" such as 5/1h`));
     const actionText = str('action', true)!;
@@ -131,6 +143,7 @@ export function rulesFromList(list: YAMLSeq, lineOf: (node: Node | null | undefi
     if (durationMs === undefined) fail(source, line, `rule "${name}": duration "${durationText}" must be like 30m, 2h or 1h30m`);
     const rule: ResponseRule = { name, match, trigger, action, durationMs, source: `${source}:${line}` };
     if (provider !== undefined) rule.provider = provider as ProviderGroup;
+    if (scope !== undefined) rule.scope = scope;
     return rule;
   });
 }
@@ -139,11 +152,23 @@ export function rulesFromList(list: YAMLSeq, lineOf: (node: Node | null | undefi
 export interface ActiveAction {
   rule: string;
   action: RuleAction;
+  /** The rule's provider and scope (where the action applies: `actionTarget`). */
+  provider?: ProviderGroup;
+  scope?: RuleScope;
   /** Matches that triggered it within the period, and the period (0 for immediate). */
   matches: number;
   periodMs: number;
   since: number;
   until: number;
+}
+
+/**
+ * The provider group whose names `action` acts on, or undefined when it acts on the member as a
+ * whole. `served`: the provider groups the member serves a per-provider name for.
+ */
+export function actionTarget(action: Pick<ActiveAction, 'provider' | 'scope'>, served: ReadonlySet<ProviderGroup>): ProviderGroup | undefined {
+  if (action.provider === undefined || action.scope === 'member') return undefined;
+  return action.scope === 'provider' || served.has(action.provider) ? action.provider : undefined;
 }
 
 /** Most match times kept per (rule, member): a trigger never needs more than its count. */
@@ -169,6 +194,8 @@ export class RuleTracker {
       if (inPeriod < needed) continue;
       const previous = this.#active.get(key);
       const active: ActiveAction = { rule: rule.name, action: rule.action, matches: inPeriod, periodMs, since: previous && previous.until > now ? previous.since : now, until: now + rule.durationMs };
+      if (rule.provider !== undefined) active.provider = rule.provider;
+      if (rule.scope !== undefined) active.scope = rule.scope;
       this.#active.set(key, active);
       triggered.push(active);
     }
