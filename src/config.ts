@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import type { LevelWithSilent } from 'pino';
 import { MxlbError } from './errors.ts';
@@ -48,6 +48,10 @@ export interface ServeConfig {
   readTokenSource: { token?: string; file?: string };
   /** `--http-max-connections`: most simultaneous HTTP connections; undefined = the HTTP layer's default (256). */
   httpMaxConnections?: number;
+  /** `--workers`: DNS answering workers (threads) on the same addresses; default the number of CPUs (src/dns/worker-pool.ts). */
+  workers: number;
+  /** Test only, env MXLB_TEST_CRASH_QNAME (no flag): a query for this name kills the answering worker that gets it (docs/operations.md). */
+  testCrashQname?: string;
 }
 
 /** `--cookie-*` flags and the secret file (docs/security.md "DNS cookies"). */
@@ -146,6 +150,7 @@ export interface ServeFlags {
   tcpMaxPerSource?: number;
   zoneSettle?: string;
   httpMaxConnections?: number;
+  workers?: number;
   httpHost?: string[];
   readToken?: string;
   readTokenFile?: string;
@@ -157,7 +162,8 @@ export interface ServeFlags {
  * MXLB_DNS as a comma list, MXLB_HTTP, MXLB_LOG_LEVEL, MXLB_STATE_FILE, MXLB_EHLO_NAME,
  * MXLB_ADMIN_TOKEN, MXLB_ADMIN_TOKEN_FILE, MXLB_REDIS, MXLB_REDIS_SENTINELS as a comma list,
  * MXLB_REDIS_MASTER, MXLB_REDIS_SENTINEL_PASSWORD, MXLB_REDIS_PREFIX, MXLB_QUORUM, MXLB_INSTANCE_ID,
- * MXLB_ZONE_SETTLE, MXLB_HTTP_HOSTS as a comma list, MXLB_READ_TOKEN, MXLB_READ_TOKEN_FILE);
+ * MXLB_ZONE_SETTLE, MXLB_HTTP_HOSTS as a comma list, MXLB_READ_TOKEN, MXLB_READ_TOKEN_FILE,
+ * MXLB_WORKERS, and the test-only MXLB_TEST_CRASH_QNAME);
  * flags win over the environment.
  * Throws MxlbError('usage', …) with an operator-readable message for bad values.
  */
@@ -181,6 +187,8 @@ export function serveConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.
     tcp: tcpOption(flags),
     ...exposureOptions(flags, env),
     ...httpLimit(flags.httpMaxConnections),
+    workers: workersOption(flags.workers ?? (env.MXLB_WORKERS ? Number(env.MXLB_WORKERS) : undefined)),
+    ...(env.MXLB_TEST_CRASH_QNAME ? { testCrashQname: env.MXLB_TEST_CRASH_QNAME } : {}),
   });
 }
 
@@ -464,6 +472,12 @@ function stateFilePath(text: string): string {
 }
 
 /** `--http-max-connections` (docs/security.md "HTTP connection limit"). */
+/** `--workers` / MXLB_WORKERS: 1–256 answering workers; unset, one per CPU (os.availableParallelism). */
+function workersOption(value: number | undefined): number {
+  if (value === undefined) return Math.max(1, availableParallelism());
+  return whole(value, '--workers', 1, 256)!;
+}
+
 function httpLimit(value: number | undefined): Pick<ServeConfig, 'httpMaxConnections'> {
   if (value === undefined) return {};
   if (!Number.isInteger(value) || value < 1 || value > 1_000_000) throw new MxlbError('usage', `--http-max-connections expects a whole number from 1 to 1000000, not ${value}`);
