@@ -11,7 +11,7 @@
  * The balanced mix asks mxlb for a pool-selected name (bench/serve-balanced.ts, a second mxlb
  * process) and the peers for the static A RRset of the same shape (they have no health logic here).
  *
- *   npm run bench:dns -- [--rounds 3] [--seconds 5] [--zone test/fixtures/dns/relay.example.zone]
+ *   npm run bench:dns -- [--rounds 3] [--seconds 5] [--cases A,MX,NXDOMAIN,NODATA,balanced,flood] [--zone test/fixtures/dns/relay.example.zone]
  */
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -46,7 +46,8 @@ const MIXES: Record<string, string[]> = {
 const BALANCED_MXLB = ['smtp.relay.example.com A'];
 /** Random-subdomain flood: this many unique random names in the zone, generated into a temp file. */
 const FLOOD_NAMES = Number(flag('flood-names', '1000000'));
-const CASES = [...Object.keys(MIXES), 'flood'];
+/** `--cases flood,A`: only these mixes (default all six). */
+const CASES = flag('cases', [...Object.keys(MIXES), 'flood'].join(',')).split(',').filter((c) => c === 'flood' || c in MIXES);
 
 interface Server {
   name: string;

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { loadAdminTokens, loadReadTokens, type AdminToken, type Endpoint, type ServeConfig } from './config.ts';
-import { DnsMetricsHub, DnsWorker, prepareWorkerSource } from './dns/index.ts';
+import { DnsMetricsHub, DnsWorkers, prepareWorkerSource } from './dns/index.ts';
 import { AdminAuth, allRoutes, AnswerShares, coarseClock, startHttp, type HttpListener, type ServerContext } from './http/index.ts';
 import type { Logger } from './log.ts';
 import { configuredMembers, DnsblMetrics, MxlbMetrics, ReputationMetrics } from './metrics/index.ts';
@@ -144,9 +144,9 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   shaping.start();
   logger.info({ zones: first.zones.size, errors: first.errors.length, dir: config.zonesDir }, 'zones loaded');
 
-  // DNS answers in a worker thread (src/dns/worker-host.ts): it gets each snapshot handed over
-  // and never waits for this thread's HTTP requests, probes or zone parsing.
-  const dns = new DnsWorker({ logger, metrics: dnsMetrics, rrl: config.rrl, tcp: config.tcp, cookies: cookieOptions(config) });
+  // DNS answers in worker threads (src/dns/worker-pool.ts, --workers): each gets every snapshot
+  // handed over and never waits for this thread's HTTP requests, probes or zone parsing.
+  const dns = new DnsWorkers({ logger, metrics: dnsMetrics, rrl: config.rrl, tcp: config.tcp, cookies: cookieOptions(config), workers: config.workers, ...(config.testCrashQname ? { crashName: config.testCrashQname } : {}) });
   await dns.start();
   dns.favourAnswering();
   dns.publish(keeper.current());
@@ -180,6 +180,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     context.reputation = reputation;
     context.shaping = shaping;
     if (cluster) context.cluster = () => cluster.status();
+    context.dnsWorkers = () => dns.status();
     http = await startHttp(config.http, allRoutes(context, { listen: config.http, hosts: config.httpHosts, readAuth, zonesDir: config.zonesDir }), logger.child({ module: 'http' }), { maxConnections: config.httpMaxConnections });
     return {
       dnsEndpoints: bound.map((b) => ({ host: b.udp.address, port: b.udp.port })),

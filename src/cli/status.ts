@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { clientDefaults } from '../config.ts';
 import type { MemberStatus, NameStatus, PoolStatus, StatusDocument, ZoneStatus } from '../http/index.ts';
+import type { DnsWorkersStatus } from '../dns/index.ts';
 import type { ClusterStatus } from '../state/index.ts';
 import { call, type ClientArgs } from './client.ts';
 import { age, table } from './member-format.ts';
@@ -96,6 +97,8 @@ export function formatStatus(doc: StatusDocument, server: string, color = false)
   text += `${doc.answersInWindow} balanced answer(s) in the last ${doc.sharesWindowSeconds} s\n`;
   const cluster = (doc as StatusDocument & { cluster?: ClusterStatus }).cluster;
   if (cluster) text += `${clusterLine(cluster, color)}\n`;
+  const workers = (doc as StatusDocument & { dnsWorkers?: DnsWorkersStatus }).dnsWorkers;
+  if (workers) text += `${workersLine(workers, color)}\n`;
   for (const error of s.zoneErrors) text += `zone error: ${error}\n`;
   for (const zone of doc.zones) text += `\n${formatZone(zone, color)}`;
   if (doc.recentTransitions.length > 0) {
@@ -104,6 +107,17 @@ export function formatStatus(doc: StatusDocument, server: string, color = false)
       text += clip(`  ${t.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}  ${t.member}  ${t.from} → ${t.to}  ${t.detail || t.reason}`, WIDTH) + '\n';
     }
   }
+  return text;
+}
+
+/** `serve --workers`: how many answer, restarts, and why fewer than asked (Node 20). */
+export function workersLine(w: DnsWorkersStatus, color = false): string {
+  const restarts = w.workers.reduce((n, x) => n + x.restarts, 0);
+  const down = w.started - w.alive;
+  let text = `dns: ${w.alive} of ${w.started} answering worker(s) alive${w.sharing === 'reuseport' ? ' (SO_REUSEPORT)' : ''}, ${restarts} restart(s)`;
+  if (down > 0) text += `, ${paint(`${down} restarting`, 'down', color)}`;
+  if (w.started > 1) text += `; queries ${w.workers.map((x) => x.queries).join(' / ')}`;
+  if (w.note) text += `\n${paint('dns: fewer workers than asked', 'drained', color)}: ${w.note}`;
   return text;
 }
 

@@ -7,5 +7,6 @@ export type { AnswerCacheOptions } from './cache.ts';
 export { Rcode, type Question, type Resolution } from './message.ts';
 export { DnsMetricsHub } from './metrics-hooks.ts';
 export { DnsWorker, type DnsWorkerOptions } from './worker-host.ts';
+export { DnsWorkers, supportsReusePort, workerPlan, type DnsWorkersStatus } from './worker-pool.ts';
 export { prepareWorkerSource } from './worker-source.ts';
 export { resolve } from './resolve.ts';

@@ -109,6 +109,23 @@ export class ResponseRateLimiter {
     return this.options.rate > 0;
   }
 
+  /**
+   * Whitelist verdicts by source address: BlockList.check builds a SocketAddress per call, about a
+   * tenth of a flood's CPU per query (measured, docs/benchmarks.md); a source that sends many
+   * queries is looked up once. Bounded: emptied when full.
+   */
+  readonly #listed = new Map<string, boolean>();
+
+  private listed(address: string, v4: string | undefined): boolean {
+    let listed = this.#listed.get(address);
+    if (listed === undefined) {
+      listed = this.whitelist!.check(v4 ?? address, v4 !== undefined ? 'ipv4' : 'ipv6');
+      if (this.#listed.size >= LISTED_MEMO) this.#listed.clear();
+      this.#listed.set(address, listed);
+    }
+    return listed;
+  }
+
   /** How many buckets are kept now. */
   get size(): number {
     return this.buckets.size;
@@ -122,7 +139,7 @@ export class ResponseRateLimiter {
     const o = this.options;
     if (o.rate <= 0) return 'send';
     const v4 = ipv4Of(address);
-    if (this.whitelist && this.whitelist.check(v4 ?? address, v4 !== undefined ? 'ipv4' : 'ipv6')) return 'send';
+    if (this.whitelist && this.listed(address, v4)) return 'send';
     if (this.exempt?.()) return 'send';
     const prefix = v4 !== undefined ? ipv4Prefix(v4, o.ipv4Prefix) : ipv6Prefix(address, o.ipv6Prefix);
     if (prefix === undefined) return 'send';
@@ -157,6 +174,9 @@ export class ResponseRateLimiter {
     return 'drop';
   }
 }
+
+/** Source addresses whose whitelist verdict is remembered. */
+const LISTED_MEMO = 4096;
 
 /** Tokens a reply costs: 1, or more when it is larger than `factor` times the query. */
 export function replyCost(replySize: number, querySize: number, factor: number): number {

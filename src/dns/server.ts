@@ -124,11 +124,12 @@ export class DnsServer {
   /**
    * Listens on UDP and TCP at every endpoint and returns the bound addresses, in order. On any
    * failure closes what it opened and rejects with MxlbError('dns-listen', …) naming the endpoint.
+   * `reusePort`: bind with SO_REUSEPORT so other answering workers can bind the same addresses.
    */
-  async listen(endpoints: readonly Endpoint[]): Promise<BoundEndpoint[]> {
+  async listen(endpoints: readonly Endpoint[], reusePort = false): Promise<BoundEndpoint[]> {
     const bound: BoundEndpoint[] = [];
     try {
-      for (const endpoint of endpoints) bound.push(await this.listenOne(endpoint));
+      for (const endpoint of endpoints) bound.push(await this.listenOne(endpoint, reusePort));
     } catch (error) {
       await this.close();
       throw error;
@@ -137,18 +138,18 @@ export class DnsServer {
     return bound;
   }
 
-  private async listenOne({ host, port }: Endpoint): Promise<BoundEndpoint> {
+  private async listenOne({ host, port }: Endpoint, reusePort: boolean): Promise<BoundEndpoint> {
     for (let attempt = 1; ; attempt++) {
       const udp = new UdpListener((message, source) => this.answerer.answer(message, 'udp', source), this.throttle, this.limiter);
       const tcp = new TcpListener((message, source) => this.answerer.answer(message, 'tcp', source), this.tcpOptions, this.throttle);
       let udpAddress: AddressInfo;
       try {
-        udpAddress = await udp.listen(host, port);
+        udpAddress = await udp.listen(host, port, reusePort);
       } catch (error) {
         throw listenError(host, port, 'UDP', error);
       }
       try {
-        const tcpAddress = await tcp.listen(host, udpAddress.port);
+        const tcpAddress = await tcp.listen(host, udpAddress.port, reusePort);
         this.udp.push(udp);
         this.tcp.push(tcp);
         return { udp: udpAddress, tcp: tcpAddress };

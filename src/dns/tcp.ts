@@ -135,7 +135,8 @@ export class TcpListener {
     return count;
   }
 
-  listen(host: string, port: number): Promise<AddressInfo> {
+  /** Listens on `host:port`; `reusePort`: SO_REUSEPORT, as UdpListener.listen (Node ≥ 22.12). */
+  listen(host: string, port: number, reusePort = false): Promise<AddressInfo> {
     const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
     return new Promise((resolve, reject) => {
       const failed = (error: Error): void => {
@@ -143,7 +144,9 @@ export class TcpListener {
         reject(error);
       };
       server.once('error', failed);
-      server.listen({ host, port, exclusive: true }, () => {
+      const options: net.ListenOptions & { reusePort?: boolean } = { host, port, exclusive: true };
+      if (reusePort) options.reusePort = true;
+      server.listen(options, () => {
         server.off('error', failed);
         server.on('error', (error) => this.throttle.warn({ err: error }, 'TCP listener error'));
         this.server = server;

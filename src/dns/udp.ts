@@ -41,12 +41,19 @@ export class UdpListener {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Binds `host:port` (port 0: any free port) and starts answering. Rejects if the bind fails. */
-  listen(host: string, port: number): Promise<AddressInfo> {
+  /**
+   * Binds `host:port` (port 0: any free port) and starts answering. Rejects if the bind fails.
+   * `reusePort` (SO_REUSEPORT, Node ≥ 22.12; ./worker-pool.ts): several answering workers bind the
+   * same address and the kernel spreads datagrams over them by a hash of the client's address and port.
+   */
+  listen(host: string, port: number, reusePort = false): Promise<AddressInfo> {
     const family = net.isIPv6(host) ? 6 : 4;
     let bound = false;
     const lookup = literalLookup(family, () => bound);
-    const socket = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4', recvBufferSize: RECV_BUFFER, lookup });
+    // reusePort is missing from @types/node 20; Node 20 itself would ignore it (never asked there).
+    const options: dgram.SocketOptions & { reusePort?: boolean } = { type: family === 6 ? 'udp6' : 'udp4', recvBufferSize: RECV_BUFFER, lookup };
+    if (reusePort) options.reusePort = true;
+    const socket = dgram.createSocket(options);
     return new Promise((resolve, reject) => {
       const failed = (error: Error): void => {
         socket.close();

@@ -13,8 +13,9 @@
  *   batch's. `ringPositions` asks the worker, and answers [] after `requestTimeoutMs`.
  * - A worker that dies (uncaught error, out of memory) is logged, replaced after a short backoff on
  *   the same bound addresses (its sockets went with its thread), and sent the last snapshot.
+ * - Several of these answer side by side in ./worker-pool.ts (`serve --workers N`), each binding
+ *   with `reusePort`; `index` names this one in logs, /status and /explain.
  */
-import { getPriority, setPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.ts';
 import type { Snapshot } from '../snapshot.ts';
@@ -41,6 +42,14 @@ export interface DnsWorkerOptions {
   cache?: AnswerCacheOptions;
   flushMs?: number;
   requestTimeoutMs?: number;
+  /** Bind with SO_REUSEPORT (./worker-pool.ts: more than one worker on the same addresses). */
+  reusePort?: boolean;
+  /** Which worker this is (1-based), for logs. */
+  index?: number;
+  /** Replays the batches into `metrics`; one shared by every worker of a pool (interned member lists). */
+  replayer?: BatchReplayer;
+  /** Test only: WorkerInit.crashName (env MXLB_TEST_CRASH_QNAME). */
+  crashName?: string;
 }
 
 const EMPTY_LIMITS: DnsLimitCounters = { rrl: { limited: 0, slipped: 0, dropped: 0 }, tcp: { full: 0, perSource: 0, evicted: 0, idle: 0, queryTimeout: 0, lifetime: 0 } };
@@ -71,29 +80,29 @@ export class DnsWorker {
   #closing = false;
   readonly #swapListeners: Array<(version: number) => void> = [];
   #restarts = 0;
+  /** Queries this worker (and the ones it replaced) answered, from the batches. */
+  #answered = 0;
   #restartTimer: NodeJS.Timeout | undefined;
 
   constructor(options: DnsWorkerOptions) {
     this.#options = options;
-    this.#log = options.logger.child({ module: 'dns-worker' });
-    this.#replayer = options.metrics ? new BatchReplayer(options.metrics) : undefined;
+    this.#log = options.logger.child({ module: 'dns-worker', ...(options.index === undefined ? {} : { worker: options.index }) });
+    this.#replayer = options.replayer ?? (options.metrics ? new BatchReplayer(options.metrics) : undefined);
   }
 
-  /**
-   * Lowers the calling thread's CPU priority by `by` nice steps (Linux: per thread), after the
-   * worker thread has been created at the normal priority: when the control plane (a zone parse,
-   * a burst of HTTP requests) and the answering worker compete for a core, the kernel favours the
-   * answers. The control plane still gets its share (nice 5 weighs a third of nice 0 under CFS),
-   * so probes keep their timing. A worker restarted later inherits the lowered priority.
-   * Returns false where the platform refuses.
-   */
-  favourAnswering(by = 5): boolean {
-    try {
-      setPriority(Math.min(19, getPriority() + by));
-      return true;
-    } catch {
-      return false;
-    }
+  /** Whether the thread is running now (false between a death and its restart). */
+  get alive(): boolean {
+    return this.#worker !== undefined;
+  }
+
+  /** How many times this worker died and was restarted. */
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  /** Queries answered by this worker slot since start (as of the last batch). */
+  get answered(): number {
+    return this.#answered;
   }
 
   /** Starts the worker thread; resolves once it is ready for messages. */
@@ -103,6 +112,7 @@ export class DnsWorker {
     if (this.#options.cookies) init.cookies = this.#options.cookies;
     if (this.#options.tcp) init.tcp = this.#options.tcp;
     if (this.#options.cache) init.cache = this.#options.cache;
+    if (this.#options.crashName) init.crashName = this.#options.crashName;
     const [entry, how] = await prepareWorkerSource();
     const worker = new Worker(entry, { ...how, workerData: init });
     this.#worker = worker;
@@ -123,7 +133,7 @@ export class DnsWorker {
 
   /** Binds every endpoint in the worker; the bound addresses, in order (see DnsServer.listen). */
   async listen(endpoints: readonly Endpoint[]): Promise<BoundEndpoint[]> {
-    const reply = await this.#ask({ type: 'listen', endpoints: [...endpoints] }, (m) => m.type === 'listening' || m.type === 'listen-failed');
+    const reply = await this.#ask({ type: 'listen', endpoints: [...endpoints], ...(this.#options.reusePort ? { reusePort: true } : {}) }, (m) => m.type === 'listening' || m.type === 'listen-failed');
     if (reply.type === 'listen-failed') throw new MxlbError('dns-listen', reply.message);
     if (reply.type !== 'listening') throw new Error('unexpected reply');
     const bound = reply.bound as BoundEndpoint[];
@@ -262,6 +272,7 @@ export class DnsWorker {
 
   #absorb(batch: MetricsBatch): void {
     this.#replayer?.replay(batch);
+    for (const [, n] of batch.answered) this.#answered += n;
     this.#limits = batch.limits;
     this.#tcpStatus = batch.tcpStatus;
     this.#answering = batch.version;

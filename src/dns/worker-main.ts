@@ -10,6 +10,8 @@ import { pino } from 'pino';
 import type { EffectiveState, MemberId } from '../pool/index.ts';
 import type { Snapshot } from '../snapshot.ts';
 import type { Name, Zone } from '../zone/index.ts';
+import type { Resolver } from './answer.ts';
+import { resolve } from './resolve.ts';
 import { DnsServer } from './server.ts';
 import { MetricsBatcher } from './worker-metrics.ts';
 import { ZoneAssembly, type FromWorker, type MetricsBatch, type ToWorker, type WorkerInit, type ZoneRef } from './worker-protocol.ts';
@@ -24,7 +26,21 @@ const logger = pino({ level: init.logLevel }, { write: (line: string) => send({ 
 const EMPTY: Snapshot = { version: 0, zones: { zones: new Map() }, members: new Map() };
 let current: Snapshot = EMPTY;
 const batcher = new MetricsBatcher();
-const server = new DnsServer({ getSnapshot: () => current, logger, metrics: batcher, rrl: init.rrl, tcp: init.tcp, cache: init.cache, cookies: init.cookies });
+const server = new DnsServer({ getSnapshot: () => current, logger, metrics: batcher, rrl: init.rrl, tcp: init.tcp, cache: init.cache, cookies: init.cookies, resolve: crashing(init.crashName) });
+
+/**
+ * Test only: with `crashName` set (env MXLB_TEST_CRASH_QNAME, never a flag), a query for that name
+ * throws outside the answer path's own error handling, as a real bug would: the thread dies and
+ * ./worker-host.ts restarts it. Without it, the plain resolver.
+ */
+function crashing(name: string | undefined): Resolver {
+  if (!name) return resolve;
+  const target = name.toLowerCase().replace(/\.$/, '');
+  return (question, ...rest) => {
+    if (question.name.toLowerCase() === target) setImmediate(() => { throw new Error(`test crash: query for ${target} (MXLB_TEST_CRASH_QNAME)`); });
+    return resolve(question, ...rest);
+  };
+}
 
 /** Zones held (complete), by id, and zones still arriving. */
 let held = new Map<number, Zone>();
@@ -45,7 +61,7 @@ port.on('message', (message: ToWorker) => {
       else flush(message.request);
       return;
     case 'listen':
-      server.listen(message.endpoints).then(
+      server.listen(message.endpoints, message.reusePort).then(
         (bound) => send({ type: 'listening', bound }),
         (error: Error & { code?: string }) => send({ type: 'listen-failed', message: error.message, ...(error.code ? { code: error.code } : {}) }),
       );

@@ -44,11 +44,16 @@ export interface WorkerInit {
   cache?: AnswerCacheOptions;
   /** How often counters are sent back, ms. */
   flushMs: number;
+  /**
+   * Test only (env MXLB_TEST_CRASH_QNAME, docs/operations.md): a query for this name throws an
+   * uncaught error in the worker, so tests can kill one answering worker through the real server.
+   */
+  crashName?: string;
 }
 
 /** Control plane → worker. */
 export type ToWorker =
-  | { type: 'listen'; endpoints: Endpoint[] }
+  | { type: 'listen'; endpoints: Endpoint[]; reusePort?: boolean }
   | { type: 'zone-head'; id: number; head: ArrayBuffer }
   | { type: 'zone-chunk'; id: number; piece: ZonePiece }
   | { type: 'zone-end'; id: number }

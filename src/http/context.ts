@@ -3,7 +3,7 @@
  * current snapshot and the stores; they never touch sockets of the DNS path.
  */
 import type { AdminAuth } from './auth.ts';
-import type { DnsMetricsHub, RingPosition } from '../dns/index.ts';
+import type { DnsMetricsHub, DnsWorkersStatus, RingPosition } from '../dns/index.ts';
 import type { MxlbMetrics } from '../metrics/index.ts';
 import type { Logger } from '../log.ts';
 import type { ProbeHistory, ProbeScheduler } from '../probe/index.ts';
@@ -65,4 +65,6 @@ export interface ServerContext {
    * `keeper.current()` while a hand-over is under way); /status and /explain show this one.
    */
   served?: () => Snapshot;
+  /** The answering workers (`serve --workers`): how many, restarts, queries each; /status `dnsWorkers`. */
+  dnsWorkers?: () => DnsWorkersStatus;
 }

@@ -41,7 +41,7 @@ export function statusRoutes(ctx: ServerContext): [string, RouteHandler][] {
     const now = ctx.now();
     // A longer probe history (the dashboard's first poll) is built for that request, not cached.
     if (query.samples !== undefined && query.samples !== 30) {
-      const body = selectStatus(build(snapshot, shares, now, query.samples), query);
+      const body = withWorkers(selectStatus(build(snapshot, shares, now, query.samples), query));
       return { status: 200, body: ctx.cluster ? { ...body, cluster: ctx.cluster() } : body, headers: { 'cache-control': 'no-store' } };
     }
     const key = `${snapshot.version} ${events}`;
@@ -50,11 +50,13 @@ export function statusRoutes(ctx: ServerContext): [string, RouteHandler][] {
       patched = { base: cached.body, total: shares.total, body: cached.body };
     }
     if (patched?.base !== cached.body || patched.total !== shares.total) patched = { base: cached.body, total: shares.total, body: withShares(cached.body, shares) };
-    const body = selectStatus(patched.body, query);
+    const body = withWorkers(selectStatus(patched.body, query));
     // Cluster mode: Redis connection, probing mode (leases or quorum) and leases held here.
     if (ctx.cluster) return { status: 200, body: { ...body, cluster: ctx.cluster() }, headers: { 'cache-control': 'no-store' } };
     return { status: 200, body, headers: { 'cache-control': 'no-store' } };
   };
+  // The answering workers change with no snapshot (a restart, counts): added to every reply, not cached.
+  const withWorkers = <T extends object>(body: T): T => (ctx.dnsWorkers ? { ...body, dnsWorkers: ctx.dnsWorkers() } : body);
   const build = (snapshot: Snapshot, shares: SharesReport, now: number, samples?: number): StatusDocument => {
     const view = ctx.store.view();
     const dnsbl = ctx.dnsbl?.verdicts();

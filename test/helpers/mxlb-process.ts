@@ -19,7 +19,10 @@ export interface MxlbProcess {
 
 /**
  * Starts the real `mxlb serve` as a child process on ephemeral loopback ports and reads the bound
- * addresses back from its "mxlb serving" log line.
+ * addresses back from its "mxlb serving" log line. With one answering worker (MXLB_WORKERS=1)
+ * unless `--workers` or `options.env` says otherwise: many tests count cache hits or predict ring
+ * slots of one answer cache, and with several workers each has its own (the default, one per CPU,
+ * is tested in test/integration/dns-workers.test.ts).
  */
 export async function startMxlb(
   args: string[],
@@ -28,7 +31,7 @@ export async function startMxlb(
   const [file, ...argv] = options.command ?? [process.execPath, BIN, 'serve', '--dns', '127.0.0.1:0', '--http', '127.0.0.1:0', '--log-level', 'debug'];
   const child = spawn(file!, [...argv, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...options.env },
+    env: { MXLB_WORKERS: '1', ...process.env, ...options.env },
   });
   const logs: Record<string, unknown>[] = [];
   const waiters = new Set<{ predicate: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }>();

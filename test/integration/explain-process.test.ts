@@ -29,7 +29,10 @@ async function setup(t: ExecutionContext, octet: number): Promise<{ flow: Flow; 
     names: { smtp: { tiers: [['primary']], ttl: 30, degradedTtl: 5 }, two: { tiers: [['primary']], max: 2 } },
     mx: { '@': 'smtp' },
   };
-  const flow = await startFlow(t, spec);
+  // One answering worker: these tests predict the slots of one answer cache's rings. With several
+  // (serve --workers), each worker has its own rings and /explain names the worker per shape
+  // (test/integration/dns-workers.test.ts).
+  const flow = await startFlow(t, spec, ['--state-file', '', '--workers', '1']);
   await waitReady(flow.mxlb);
   return { flow, mtas };
 }

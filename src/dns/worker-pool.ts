@@ -1,0 +1,214 @@
+/**
+ * DnsWorkers: `serve --workers N`, N answering workers (./worker-host.ts, one thread each) on the
+ * same addresses. Each binds every endpoint with SO_REUSEPORT (Node ≥ 22.12), and the Linux kernel
+ * spreads UDP datagrams and TCP connections over the sockets by a hash of the client's address and
+ * port. Node 20 has no reusePort: there it answers with one worker and says so (log, /status,
+ * `mxlb status`; docs/decisions.md "Answering workers" says why not node:cluster).
+ *
+ * Contract (the same surface as one DnsWorker, so main.ts and http/ do not care how many):
+ * - `start()` then `listen(endpoints)`: the first worker binds (port 0 resolved), the others bind
+ *   the same ports; resolves with the bound addresses. Before that the control plane binds each
+ *   endpoint once without reusePort and closes it again, so a port held by another program (or
+ *   another mxlb) is still refused with EADDRINUSE instead of silently shared.
+ * - `publish(snapshot)` hands the snapshot to every worker (each gets its own pieces; none waits).
+ * - Counters of every worker replay into the one metrics hub, so /metrics and the answer shares
+ *   add up; `limitCounters()` and `tcpStatus()` are sums. `serving()` is the oldest snapshot any
+ *   worker answers from, and `onSwapped` fires when that advances (all workers have it).
+ * - `ringPositions` asks every worker (each has its own answer cache and ring), shapes prefixed
+ *   with `worker i/N` when N > 1: a client's queries stay with one worker while its source port
+ *   does, so each worker's ring turns on its own.
+ * - A worker that dies is restarted by its DnsWorker with the last snapshot; the others answer.
+ */
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { getPriority, setPriority } from 'node:os';
+import { MxlbError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { Snapshot } from '../snapshot.ts';
+import type { RingPosition } from './answer.ts';
+import type { BoundEndpoint, DnsLimitCounters, Endpoint } from './server.ts';
+import { DnsWorker, type DnsWorkerOptions } from './worker-host.ts';
+import { BatchReplayer, sumLimits } from './worker-metrics.ts';
+
+/** What /status and `mxlb status` show about the answering workers. */
+export interface DnsWorkersStatus {
+  /** `--workers` as asked (default: the number of CPUs). */
+  requested: number;
+  /** Workers started: `requested`, or 1 where the runtime cannot share a port. */
+  started: number;
+  /** Threads running right now (less than `started` while one is being restarted). */
+  alive: number;
+  /** How the workers share the addresses: `reuseport`, or `single` (one worker). */
+  sharing: 'reuseport' | 'single';
+  /** Why fewer workers than asked, when so. */
+  note?: string;
+  workers: Array<{ index: number; alive: boolean; restarts: number; snapshotVersion: number; queries: number }>;
+}
+
+/** Whether this Node's dgram and net take `reusePort` (added in v23.1.0 and v22.12.0). */
+export function supportsReusePort(version: string = process.versions.node): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
+}
+
+/** How many workers to start for `requested` on this runtime, and why fewer when so. */
+export function workerPlan(requested: number, version: string = process.versions.node): { count: number; reusePort: boolean; note?: string } {
+  if (requested <= 1) return { count: 1, reusePort: false };
+  if (supportsReusePort(version)) return { count: requested, reusePort: true };
+  return { count: 1, reusePort: false, note: `--workers ${requested} needs Node ≥ 22.12 (SO_REUSEPORT for dgram and net); Node ${version} answers with one worker` };
+}
+
+export class DnsWorkers {
+  readonly #workers: DnsWorker[];
+  readonly #requested: number;
+  readonly #plan: ReturnType<typeof workerPlan>;
+  readonly #log: Logger;
+  readonly #swapListeners: Array<(version: number) => void> = [];
+  #swapped = 0;
+
+  constructor(options: DnsWorkerOptions & { workers: number; nodeVersion?: string }) {
+    const { workers: requested, nodeVersion, ...rest } = options;
+    this.#requested = requested;
+    this.#plan = workerPlan(requested, nodeVersion);
+    this.#log = options.logger.child({ module: 'dns-workers' });
+    const replayer = options.metrics ? new BatchReplayer(options.metrics) : undefined;
+    this.#workers = Array.from({ length: this.#plan.count }, (_, i) => {
+      const worker = new DnsWorker({ ...rest, ...(replayer ? { replayer } : {}), ...(this.#plan.count > 1 ? { index: i + 1 } : {}), reusePort: this.#plan.reusePort });
+      worker.onSwapped(() => this.#maybeSwapped());
+      return worker;
+    });
+  }
+
+  /** Lowers the control plane thread's CPU priority so answering threads win a busy core (see favourAnswering in docs/architecture.md). */
+  favourAnswering(by = 5): boolean {
+    try {
+      setPriority(Math.min(19, getPriority() + by));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async start(): Promise<void> {
+    if (this.#plan.note) this.#log.warn({ requested: this.#requested, node: process.versions.node }, this.#plan.note);
+    await Promise.all(this.#workers.map((w) => w.start()));
+    this.#log.info({ workers: this.#workers.length, requested: this.#requested, sharing: this.#plan.reusePort ? 'reuseport' : 'single' }, 'answering workers started');
+  }
+
+  async listen(endpoints: readonly Endpoint[]): Promise<BoundEndpoint[]> {
+    if (!this.#plan.reusePort) return this.#workers[0]!.listen(endpoints);
+    const reserved: Endpoint[] = [];
+    for (const endpoint of endpoints) {
+      try {
+        reserved.push({ host: endpoint.host, port: await freePort(endpoint) });
+      } catch (error) {
+        const where = endpoint.host.includes(':') ? `[${endpoint.host}]:${endpoint.port}` : `${endpoint.host}:${endpoint.port}`;
+        throw new MxlbError('dns-listen', `cannot listen for DNS on ${where}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+      }
+    }
+    const bound = await this.#workers[0]!.listen(reserved);
+    const same = bound.map((b) => ({ host: b.udp.address, port: b.udp.port }));
+    await Promise.all(this.#workers.slice(1).map((w) => w.listen(same)));
+    return bound;
+  }
+
+  publish(snapshot: Snapshot): void {
+    for (const worker of this.#workers) worker.publish(snapshot);
+  }
+
+  onSwapped(listener: (version: number) => void): void {
+    this.#swapListeners.push(listener);
+  }
+
+  /** The oldest snapshot any worker answers from (undefined until every worker swapped one in). */
+  serving(): Snapshot | undefined {
+    let oldest: Snapshot | undefined;
+    for (const worker of this.#workers) {
+      const serving = worker.serving();
+      if (!serving) return undefined;
+      if (!oldest || serving.version < oldest.version) oldest = serving;
+    }
+    return oldest;
+  }
+
+  get answeringVersion(): number {
+    return Math.min(...this.#workers.map((w) => w.answeringVersion));
+  }
+
+  limitCounters(): DnsLimitCounters {
+    return this.#workers.map((w) => w.limitCounters()).reduce((a, b) => sumLimits(a, b));
+  }
+
+  tcpStatus(): { open: number; midQuery: number; rejected: number } {
+    const sum = { open: 0, midQuery: 0, rejected: 0 };
+    for (const worker of this.#workers) {
+      const s = worker.tcpStatus();
+      sum.open += s.open;
+      sum.midQuery += s.midQuery;
+      sum.rejected += s.rejected;
+    }
+    return sum;
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all(this.#workers.map((w) => w.flush()));
+  }
+
+  async ringPositions(name: string, qtype: number, version: number): Promise<RingPosition[]> {
+    const each = await Promise.all(this.#workers.map((w) => w.ringPositions(name, qtype, version)));
+    if (each.length === 1) return each[0]!;
+    return each.flatMap((positions, i) => positions.map((p) => ({ ...p, shape: `worker ${i + 1}/${each.length}, ${p.shape}` })));
+  }
+
+  status(): DnsWorkersStatus {
+    const status: DnsWorkersStatus = {
+      requested: this.#requested,
+      started: this.#workers.length,
+      alive: this.#workers.filter((w) => w.alive).length,
+      sharing: this.#plan.reusePort ? 'reuseport' : 'single',
+      workers: this.#workers.map((w, i) => ({ index: i + 1, alive: w.alive, restarts: w.restarts, snapshotVersion: w.answeringVersion, queries: w.answered })),
+    };
+    if (this.#plan.note) status.note = this.#plan.note;
+    return status;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#workers.map((w) => w.close()));
+  }
+
+  #maybeSwapped(): void {
+    const version = this.serving()?.version ?? 0;
+    if (version <= this.#swapped) return;
+    this.#swapped = version;
+    for (const listener of this.#swapListeners) listener(version);
+  }
+}
+
+/**
+ * Binds UDP and then TCP on `endpoint` without SO_REUSEPORT and closes both: the port (port 0:
+ * a port free on both) that the workers then bind with reusePort. A port someone else holds fails
+ * here with EADDRINUSE as it would with one worker, instead of being shared with them.
+ */
+async function freePort({ host, port }: Endpoint): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const udp = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
+    const chosen = await new Promise<number>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind({ address: host, port, exclusive: true }, () => resolve(udp.address().port));
+    }).catch((error: unknown) => {
+      udp.close();
+      throw error;
+    });
+    const tcp = net.createServer();
+    const tcpError = await new Promise<Error | undefined>((resolve) => {
+      tcp.once('error', resolve);
+      tcp.listen({ host, port: chosen, exclusive: true }, () => resolve(undefined));
+    });
+    udp.close();
+    if (!tcpError) {
+      await new Promise((resolve) => tcp.close(resolve));
+      return chosen;
+    }
+    if (port !== 0 || (tcpError as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 8) throw tcpError;
+  }
+}
