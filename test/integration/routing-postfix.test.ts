@@ -35,12 +35,12 @@ const ZONE = 'relay.example.test';
 const RESOLVER = { host: '127.0.0.154', port: 53 };
 /** The docs' member addresses → loopback sinks. */
 const SINKS: Record<string, { host: string; pool: string }> = {
-  '192.0.2.11': { host: '127.0.0.181', pool: 'tx' },
-  '192.0.2.12': { host: '127.0.0.182', pool: 'tx' },
-  '192.0.2.21': { host: '127.0.0.183', pool: 'bulk' },
-  '192.0.2.22': { host: '127.0.0.184', pool: 'bulk' },
-  '192.0.2.31': { host: '127.0.0.185', pool: 'google' },
-  '192.0.2.32': { host: '127.0.0.186', pool: 'google' },
+  '192.0.2.11': { host: '127.0.0.191', pool: 'tx' },
+  '192.0.2.12': { host: '127.0.0.192', pool: 'tx' },
+  '192.0.2.21': { host: '127.0.0.193', pool: 'bulk' },
+  '192.0.2.22': { host: '127.0.0.194', pool: 'bulk' },
+  '192.0.2.31': { host: '127.0.0.195', pool: 'google' },
+  '192.0.2.32': { host: '127.0.0.196', pool: 'google' },
 };
 
 /** The fenced block of docs/routing.md whose first line starts with `marker`. */
@@ -162,8 +162,8 @@ test('Postfix transport_maps / sender_dependent_relayhost_maps / smtp_fallback_r
     'up-newsletter-to-gmail': 'google',
   });
   const log = () => readFileSync(postfix.maillog, 'utf8');
-  t.regex(log(), new RegExp(`to=<someone@gmail\\.test>, relay=gmail\\.${ZONE.replaceAll('.', '\\.')}\\[127\\.0\\.0\\.18[56]\\]`));
-  t.regex(log(), new RegExp(`to=<someone@example\\.org>, relay=transactional\\.${ZONE.replaceAll('.', '\\.')}\\[127\\.0\\.0\\.18[12]\\]`));
+  t.regex(log(), new RegExp(`to=<someone@gmail\\.test>, relay=gmail\\.${ZONE.replaceAll('.', '\\.')}\\[127\\.0\\.0\\.19[56]\\]`));
+  t.regex(log(), new RegExp(`to=<someone@example\\.org>, relay=transactional\\.${ZONE.replaceAll('.', '\\.')}\\[127\\.0\\.0\\.19[12]\\]`));
 
   // 2. The tx pool down: mxlb pulls its members; transactional (and microsoft) answer bulk.
   await Promise.all(pool('tx').map((s) => s.stop()));
@@ -187,6 +187,6 @@ test('Postfix transport_maps / sender_dependent_relayhost_maps / smtp_fallback_r
   await send('app@example.test', 'someone@gmail.test', 'fallback-gmail');
   await delivered(['fallback-gmail']);
   t.is(poolOf('fallback-gmail'), 'bulk');
-  t.regex(log(), new RegExp(`to=<someone@gmail\\.test>, relay=bulk\\.${ZONE.replaceAll('.', '\\.')}\\[127\\.0\\.0\\.18[34]\\]`), 'delivered through the fallback relay name');
+  t.regex(log(), new RegExp(`to=<someone@gmail\\.test>, relay=bulk\\.${ZONE.replaceAll('.', '\\.')}\\[127\\.0\\.0\\.19[34]\\]`), 'delivered through the fallback relay name');
   t.is(sinks.reduce((n, s) => n + s.messages.length, 0), sent.length, 'every message delivered exactly once');
 });
