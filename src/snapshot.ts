@@ -2,6 +2,7 @@ import {
   effectiveState,
   isLive,
   type EffectiveState,
+  type ExperimentRun,
   type MemberId,
   type MemberStateInputs,
   type Override,
@@ -40,6 +41,12 @@ export interface Snapshot {
    * no clock: the factors' values travel in `members`.
    */
   at?: number;
+  /**
+   * Running A/B experiments by name, with the split in force (docs/routing.md "A/B experiments"):
+   * the experiment keeper's verdict from the zone's start/end and the operators' start/stop.
+   * Absent or without an experiment's name: that experiment does not run (its name answers as usual).
+   */
+  experiments?: ReadonlyMap<string, ExperimentRun>;
 }
 
 /**

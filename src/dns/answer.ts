@@ -13,6 +13,7 @@ import { COOKIE_REASON, questionName, scanQuery, type ScannedQuery } from './que
 import { WarnThrottle } from './warn-throttle.ts';
 import { ECS_RESERVE, withEcs } from './ecs-reply.ts';
 import { viewClient, viewKey, viewsMatter, type ViewClient } from './resolve-views.ts';
+import { armKey, experimentsRun, type Assignment } from './resolve-experiment.ts';
 import { COOKIE_RESERVE, RCODE_BADCOOKIE, type ServerCookies } from './cookies.ts';
 import { withCookie } from './cookie-reply.ts';
 import { isPlainNegative, negativeReply } from './negative.ts';
@@ -35,6 +36,12 @@ export interface DnsMetrics {
   served?(members: readonly string[], count?: number): void;
   /** A packet got no reply (RFC 1035 §4.1.1: responses and runts are ignored). */
   dropped?(transport: Transport, reason: string, count?: number): void;
+  /**
+   * An answer chosen by an A/B experiment's arm is being sent to a client whose subnet hashes to
+   * `client` (cache hits included; docs/routing.md "A/B experiments"). Replayed from a worker:
+   * `client` is the worker's distinct-client sketch (`arm-counts.ts`) and `count` its answers.
+   */
+  arm?(experiment: string, arm: string, client: number | Uint8Array, count?: number): void;
 }
 
 /** Where one cached reply shape of a question stands in its rotation ring. */
@@ -141,6 +148,14 @@ export class Answerer {
         client = viewClient(source, scan.edns?.ecs);
         key += viewKey(snapshot.zones, client);
       }
+      // A/B experiments: the key gains the client's arm in each running one ('' while none runs).
+      let assignments: Assignment[] | undefined;
+      if (experimentsRun(snapshot)) {
+        client ??= viewClient(source, scan.edns?.ecs);
+        const arms = armKey(snapshot, client);
+        key += arms.key;
+        assignments = arms.assignments;
+      }
       let entry = this.cache.get(key);
       const hit = entry !== undefined;
       // The flood path (./negative-index.ts): NXDOMAIN and REFUSED for names that do not exist,
@@ -179,6 +194,7 @@ export class Answerer {
       }
       this.metrics.answered?.(transport, entry.rcode, hit, scan.qtype);
       if (members) this.metrics.served?.(members);
+      if (entry.arms && assignments) for (const a of assignments) if (entry.arms.includes(a.experiment)) this.metrics.arm?.(a.experiment, a.arm, a.client);
       let reply = patchResponse(template, query, scan.qnameEnd);
       if (cookie) reply = withCookie(reply, cookies!.reply);
       // RFC 7871 §7.2.1: echo the query's ECS with the answer's scope (only zones that honour ECS set one).
@@ -227,6 +243,7 @@ export class Answerer {
     held[0] = 0;
     const entry: CacheEntry = { rcode: resolution.rcode, ring, members, next: 0, variants, held };
     if (resolution.ecsScope !== undefined) entry.ecsScope = resolution.ecsScope;
+    if (resolution.arms) entry.arms = resolution.arms;
     return { entry, negative, empty: resolution.answer.length === 0 };
   }
 

@@ -37,6 +37,8 @@ export interface CacheEntry {
   held?: number[];
   /** RFC 7871 scope the replies echo in their ECS option (Resolution.ecsScope); absent: no ECS option. */
   ecsScope?: number;
+  /** Experiments whose arm chose the answer (Resolution.arms), for the per-arm counters; absent: none. */
+  arms?: readonly string[];
 }
 
 /** Size-limit buckets: a reply built for a bucket fits every client whose limit falls in it. */

@@ -44,4 +44,6 @@ export interface Resolution {
    * PREFIX-LENGTH (0: the answer does not depend on the subnet). Absent: no ECS option in the reply.
    */
   ecsScope?: number;
+  /** Experiments whose arm chose this answer's members (for the per-arm counters); absent: none. */
+  arms?: readonly string[];
 }

@@ -15,11 +15,13 @@ import type { DnsMetrics, Transport } from './answer.ts';
 type Answered = NonNullable<DnsMetrics['answered']>;
 type Served = NonNullable<DnsMetrics['served']>;
 type Dropped = NonNullable<DnsMetrics['dropped']>;
+type Arm = NonNullable<DnsMetrics['arm']>;
 
 export class DnsMetricsHub implements DnsMetrics {
   #answered: Answered[] = [];
   #served: Served[] = [];
   #dropped: Dropped[] = [];
+  #arm: Arm[] = [];
   #errors = 0;
 
   /** Subscribes `hooks` (any subset of the three); returns the unsubscribe function. */
@@ -30,7 +32,10 @@ export class DnsMetricsHub implements DnsMetrics {
     if (answered) this.#answered = [...this.#answered, answered];
     if (served) this.#served = [...this.#served, served];
     if (dropped) this.#dropped = [...this.#dropped, dropped];
+    const arm = hooks.arm?.bind(hooks);
+    if (arm) this.#arm = [...this.#arm, arm];
     return () => {
+      this.#arm = this.#arm.filter((f) => f !== arm);
       this.#answered = this.#answered.filter((f) => f !== answered);
       this.#served = this.#served.filter((f) => f !== served);
       this.#dropped = this.#dropped.filter((f) => f !== dropped);
@@ -69,6 +74,17 @@ export class DnsMetricsHub implements DnsMetrics {
     for (let i = 0; i < list.length; i++) {
       try {
         list[i]!(transport, reason, count);
+      } catch {
+        this.#errors += 1;
+      }
+    }
+  }
+
+  arm(experiment: string, armName: string, client: number | Uint8Array, count?: number): void {
+    const list = this.#arm;
+    for (let i = 0; i < list.length; i++) {
+      try {
+        list[i]!(experiment, armName, client, count);
       } catch {
         this.#errors += 1;
       }

@@ -13,11 +13,12 @@
  * other family serves gets NODATA whose SOA TTL is capped at the degraded TTL (RFC 2308 §5:
  * resolvers cache NODATA for min(SOA TTL, MINIMUM)), so senders ask again soon after it recovers.
  */
-import { rotateSlice, selectMembers, selectMx, type AddressFamily, type Selection, type BalancedName, type MemberHost, type MxBinding, type Outcome } from '../pool/index.ts';
+import { rotateSlice, selectMembers, selectMx, type ArmDecision, type Decision, type ViewDecision, type AddressFamily, type Selection, type BalancedName, type MemberHost, type MxBinding, type Outcome } from '../pool/index.ts';
 import { RRType, type Name, type ResourceRecord, type RRSet, type Zone } from '../zone/index.ts';
 import { addressData, hostAddressSet, hostAddressSets, memberHosts } from './resolve-hosts.ts';
 import { recordsOf } from './resolve-lookup.ts';
 import { viewOf } from './resolve-views.ts';
+import { armOf } from './resolve-experiment.ts';
 import { combine, combineAll, NOTHING_SELECTED, selected, type Selected, type SelectionInputs } from './resolve-selection.ts';
 
 /** Outcome of a balanced answer: `answer` records (possibly none) plus additional, or a policy outcome. */
@@ -136,9 +137,9 @@ function selectionFor(inputs: SelectionInputs, balanced: BalancedName, family: A
 
 function addressSet(inputs: SelectionInputs, name: BalancedName, family: AddressFamily, owner: Name): { outcome: Outcome; rrset: RRSet; negativeTtl?: number; selected: Selected } {
   // Client views: the view's tiers/policy/max replace the name's; the decision says which view and why.
-  const { balanced, view } = viewOf(inputs.client, name);
+  const { balanced, view, arm } = variantOf(inputs, name);
   const selection = selectionFor(inputs, balanced, family);
-  const decision = view ? { ...selection.decision, view } : selection.decision;
+  const decision = withVariant(selection.decision, view, arm);
   const type = family === 4 ? RRType.A : RRType.AAAA;
   const members = selection.outcome === 'answer' ? selection.members.map((m) => m.id) : [];
   const rrset = { owner, type, ttl: selection.ttl, rdata: addressData(type, selection.members) };
@@ -154,10 +155,10 @@ function addressSet(inputs: SelectionInputs, name: BalancedName, family: Address
  * while another member of the host serves.
  */
 function mxAnswer(inputs: SelectionInputs, zone: Zone, binding: MxBinding, name: BalancedName, owner: Name): BalancedResult {
-  const { balanced, view } = viewOf(inputs.client, name);
+  const { balanced, view, arm } = variantOf(inputs, name);
   // Planned once per snapshot (the member map) unless someone reads the decisions (pool/mx.ts).
   const selection = selectMx(binding, balanced, inputs.states, { variant: inputs.variant, seed: inputs.version, ...(inputs.explain ? {} : { memo: inputs.members }) });
-  const decision = view ? { ...selection.decision, view } : selection.decision;
+  const decision = withVariant(selection.decision, view, arm);
   if (selection.outcome !== 'answer') return { outcome: selection.outcome, answer: [], additional: [], selected: selected(decision, selection.variants) };
   const members = selection.records.flatMap((entry) => entry.members.map((m) => m.id));
   const answer = selection.records.map((entry): ResourceRecord => ({
@@ -177,4 +178,16 @@ function mxAnswer(inputs: SelectionInputs, zone: Zone, binding: MxBinding, name:
     parts.push(sets.selected);
   }
   return { outcome: 'answer', answer, additional, selected: combineAll(parts) };
+}
+
+/** The variant of `name` this client gets: its view's, else its experiment arm's, else the name itself. */
+function variantOf(inputs: SelectionInputs, name: BalancedName): { balanced: BalancedName; view?: ViewDecision; arm?: ArmDecision } {
+  const { balanced, view } = viewOf(inputs.client, name);
+  const { balanced: armed, arm } = armOf(inputs, balanced, view !== undefined && view.name !== 'default');
+  return { balanced: armed, ...(view ? { view } : {}), ...(arm ? { arm } : {}) };
+}
+
+function withVariant(decision: Decision, view: ViewDecision | undefined, arm: ArmDecision | undefined): Decision {
+  if (!view && !arm) return decision;
+  return { ...decision, ...(view ? { view } : {}), ...(arm ? { arm } : {}) };
 }

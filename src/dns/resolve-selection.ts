@@ -24,6 +24,8 @@ export interface SelectionInputs {
   readonly explain: boolean;
   /** Who asked, as this zone matches client views (`resolve-views.ts`); absent: nobody known (default views). */
   readonly client?: ZoneClient;
+  /** The snapshot's running experiments (`resolve-experiment.ts`); absent: none. */
+  readonly experiments?: Snapshot['experiments'];
 }
 
 export interface Selected {
@@ -46,6 +48,7 @@ export function selectionInputs(snapshot: Snapshot, variant: number, explain = f
     members,
     explain,
   };
+  if (snapshot.experiments && snapshot.experiments.size > 0) Object.assign(inputs, { experiments: snapshot.experiments });
   return client ? { ...inputs, client } : inputs;
 }
 

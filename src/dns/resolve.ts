@@ -106,6 +106,8 @@ export function resolve(question: Question, snapshot: Snapshot, variant = 0, obs
   if (selected.members.length > 0 && resolution.rcode === Rcode.NOERROR) resolution.members = [...new Set(selected.members)];
   observe?.decisions.push(...selected.decisions);
   if (client?.ecsSent && zone.balancing?.ecs) resolution.ecsScope = ecsScope(selected.decisions);
+  const arms = selected.decisions.filter((d) => d.arm).map((d) => d.arm!.experiment);
+  if (arms.length > 0 && resolution.rcode === Rcode.NOERROR) resolution.arms = [...new Set(arms)];
   return resolution;
 }
 
@@ -113,6 +115,8 @@ export function resolve(question: Question, snapshot: Snapshot, variant = 0, obs
 function ecsScope(decisions: readonly Decision[]): number {
   let scope = 0;
   for (const decision of decisions) if (decision.view?.scope !== undefined && decision.view.scope > scope) scope = decision.view.scope;
+  // An experiment's arm depends on the client's hashed subnet (A/B experiments, pool/experiment.ts).
+  for (const decision of decisions) if (decision.arm?.via === 'ecs' && decision.arm.scope > scope) scope = decision.arm.scope;
   return scope;
 }
 

@@ -165,7 +165,7 @@ export class DnsWorker {
     }
     this.#held = new Set(refs.map((r) => r.id));
     this.#pending.set(snapshot.version, snapshot);
-    this.#post({ type: 'snapshot', version: snapshot.version, zones: refs, members: new Map(snapshot.members) });
+    this.#post({ type: 'snapshot', version: snapshot.version, zones: refs, members: new Map(snapshot.members), ...(snapshot.experiments ? { experiments: new Map(snapshot.experiments) } : {}) });
   }
 
   /**

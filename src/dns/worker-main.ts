@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
-import type { EffectiveState, MemberId } from '../pool/index.ts';
+import type { EffectiveState, ExperimentRun, MemberId } from '../pool/index.ts';
 import type { Snapshot } from '../snapshot.ts';
 import type { Name, Zone } from '../zone/index.ts';
 import type { Resolver } from './answer.ts';
@@ -118,7 +118,7 @@ function apply(message: ToWorker): void {
       return;
     }
     case 'snapshot':
-      swap(message.version, message.zones, message.members);
+      swap(message.version, message.zones, message.members, message.experiments);
       return;
     case 'flush':
       flush(message.request);
@@ -127,7 +127,7 @@ function apply(message: ToWorker): void {
   }
 }
 
-function swap(version: number, refs: ZoneRef[], members: Map<MemberId, EffectiveState>): void {
+function swap(version: number, refs: ZoneRef[], members: Map<MemberId, EffectiveState>, experiments?: Map<string, ExperimentRun>): void {
   const zones = new Map<Name, Zone>();
   for (const ref of refs) {
     const zone = held.get(ref.id);
@@ -136,7 +136,7 @@ function swap(version: number, refs: ZoneRef[], members: Map<MemberId, Effective
   }
   // Counts of answers from the old snapshot go out first, so the control plane can tell them apart.
   flush();
-  current = { version, zones: { zones }, members };
+  current = { version, zones: { zones }, members, ...(experiments ? { experiments } : {}) };
   // Zones no longer named are dropped (the next snapshot that needs one brings it again).
   const keep = new Set(refs.map((r) => r.id));
   held = new Map([...held].filter(([id]) => keep.has(id)));

@@ -10,6 +10,7 @@
  */
 import type { DnsMetrics, Transport } from './answer.ts';
 import type { DnsMetricsHub } from './metrics-hooks.ts';
+import { ArmCounts } from './arm-counts.ts';
 import type { DnsLimitCounters } from './server.ts';
 import type { MetricsBatch } from './worker-protocol.ts';
 
@@ -17,6 +18,7 @@ export class MetricsBatcher implements DnsMetrics {
   #answered = new Map<number, number>();
   #served = new Map<readonly string[], number>();
   #dropped = new Map<string, number>();
+  readonly #arms = new ArmCounts();
 
   answered(transport: Transport, rcode: number, cacheHit: boolean, qtype: number): void {
     const key = ((qtype * 4096 + rcode) * 2 + (transport === 'tcp' ? 1 : 0)) * 2 + (cacheHit ? 1 : 0);
@@ -32,9 +34,15 @@ export class MetricsBatcher implements DnsMetrics {
     this.#dropped.set(key, (this.#dropped.get(key) ?? 0) + 1);
   }
 
+  arm(experiment: string, arm: string, client: number | Uint8Array): void {
+    this.#arms.arm(experiment, arm, client);
+  }
+
   /** The counts since the previous call, and resets them. */
-  take(): Pick<MetricsBatch, 'answered' | 'served' | 'dropped'> {
+  take(): Pick<MetricsBatch, 'answered' | 'served' | 'dropped' | 'arms'> {
+    const arms = this.#arms.take();
     const batch = {
+      ...(arms.length > 0 ? { arms } : {}),
       answered: [...this.#answered],
       served: [...this.#served],
       dropped: [...this.#dropped].map(([key, n]): [Transport, string, number] => {
@@ -58,7 +66,8 @@ export class BatchReplayer {
 
   constructor(private readonly hub: DnsMetricsHub) {}
 
-  replay(batch: Pick<MetricsBatch, 'answered' | 'served' | 'dropped'>): void {
+  replay(batch: Pick<MetricsBatch, 'answered' | 'served' | 'dropped' | 'arms'>): void {
+    for (const [experiment, arm, n, registers] of batch.arms ?? []) this.hub.arm(experiment, arm, registers, n);
     for (const [key, n] of batch.answered) {
       const cacheHit = key % 2 === 1;
       const rest = Math.floor(key / 2);

@@ -17,7 +17,7 @@
  * the snapshot (plain objects and a Map: a few ms for 5,000 members).
  */
 import { deserialize, serialize } from 'node:v8';
-import type { EffectiveState, MemberId } from '../pool/index.ts';
+import type { EffectiveState, ExperimentRun, MemberId } from '../pool/index.ts';
 import type { Name, RRSet, Zone } from '../zone/index.ts';
 import type { RingPosition, Transport } from './answer.ts';
 import type { RrlOptions } from './rrl.ts';
@@ -57,7 +57,7 @@ export type ToWorker =
   | { type: 'zone-head'; id: number; head: ArrayBuffer }
   | { type: 'zone-chunk'; id: number; piece: ZonePiece }
   | { type: 'zone-end'; id: number }
-  | { type: 'snapshot'; version: number; zones: ZoneRef[]; members: Map<MemberId, EffectiveState> }
+  | { type: 'snapshot'; version: number; zones: ZoneRef[]; members: Map<MemberId, EffectiveState>; experiments?: Map<string, ExperimentRun> }
   | { type: 'ring'; request: number; name: string; qtype: number; version: number }
   | { type: 'flush'; request: number }
   | { type: 'close' };
@@ -68,6 +68,8 @@ export interface MetricsBatch {
   answered: Array<[number, number]>;
   served: Array<[readonly string[], number]>;
   dropped: Array<[Transport, string, number]>;
+  /** A/B experiment arms answered since the last batch: [experiment, arm, answers, distinct-client sketch] (./arm-counts.ts). */
+  arms?: Array<[string, string, number, Uint8Array]>;
   limits: DnsLimitCounters;
   tcpStatus: { open: number; midQuery: number; rejected: number };
   /** The snapshot version answering now. */

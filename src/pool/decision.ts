@@ -7,6 +7,7 @@
  * Contract: a Decision is immutable once returned; it holds references to the zone's members and
  * the snapshot's states (no copies), so building one on the query path costs a few small objects.
  */
+import type { ArmDecision } from './experiment.ts';
 import type { AddressFamily, AllDownPolicy, EffectiveState, Member, Policy, ProviderGroup } from './model.ts';
 import type { Exclusion, MemberWeight } from './weight.ts';
 import type { Name } from '../name.ts';
@@ -125,6 +126,8 @@ export interface Decision {
   ttl: number;
   /** For a name with client views: which view the client got and why (`views.ts`); absent otherwise. */
   view?: ViewDecision;
+  /** For a name with a running A/B experiment: the arm the client got and why (`experiment.ts`); absent otherwise. */
+  arm?: ArmDecision;
 }
 
 /** The view a client got: `default` (the name's own tiers) when no view network holds it. */

@@ -48,8 +48,8 @@ const cases: Array<[title: string, yaml: string, line: number, reason: string]> 
 
   // unknown keys, with did-you-mean
   ['an unknown top-level key', `${HEAD}pool: {}\n`, 9, 'unknown key "pool" in the zone (did you mean "pools"?); allowed: origin, records, probe, reputation, warm-up-schedules, pools, views, ecs, names, mx'],
-  ['an unknown name key', smtp('    degraded_ttl: 5\n'), 17, 'unknown key "degraded_ttl" in balanced name smtp (did you mean "degraded-ttl"?); allowed: tiers, policy, max, ttl, degraded-ttl, host-ttl, min-healthy, all-down, provider, views'],
-  ['a camel-case name key', smtp('    allDown: nodata\n'), 17, 'unknown key "allDown" in balanced name smtp (did you mean "all-down"?); allowed: tiers, policy, max, ttl, degraded-ttl, host-ttl, min-healthy, all-down, provider, views'],
+  ['an unknown name key', smtp('    degraded_ttl: 5\n'), 17, 'unknown key "degraded_ttl" in balanced name smtp (did you mean "degraded-ttl"?); allowed: tiers, policy, max, ttl, degraded-ttl, host-ttl, min-healthy, all-down, provider, views, experiment'],
+  ['a camel-case name key', smtp('    allDown: nodata\n'), 17, 'unknown key "allDown" in balanced name smtp (did you mean "all-down"?); allowed: tiers, policy, max, ttl, degraded-ttl, host-ttl, min-healthy, all-down, provider, views, experiment'],
   ['an unknown member key', members('{name: a, address: 127.0.0.1, wieght: 5}'), 12, 'unknown key "wieght" in a member of pool p (did you mean "weight"?); allowed: name, address, port, weight, host, warm-up'],
   ['an unknown pool key', `${HEAD}pools:\n  p:\n    member: []\n`, 11, 'unknown key "member" in pool p (did you mean "members"?); allowed: probe, reputation, slow-start, latency, agent, load, members'],
   ['an unknown probe key', `${HEAD}probe:\n  intervall: 1s\n`, 10, 'unknown key "intervall" in probe (did you mean "interval"?); allowed: interval, recheck, jitter, rise, fall, timeouts, ehlo, starttls, tls-verify, banner, min-cert-days'],

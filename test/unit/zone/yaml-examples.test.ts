@@ -10,6 +10,7 @@ import { isPair, isScalar, parseDocument, visit } from 'yaml';
 import { loadZoneDir, loadZoneFile } from '../../../src/zone/files/scan-dir.ts';
 import { RRType } from '../../../src/zone/model.ts';
 import { MX_KEYS, NAME_KEYS, TIER_KEYS } from '../../../src/zone/yaml/yaml-names.ts';
+import { ARM_KEYS, EXPERIMENT_KEYS } from '../../../src/zone/yaml/yaml-experiment.ts';
 import { TOP_KEYS } from '../../../src/zone/yaml/yaml-parser.ts';
 import { MEMBER_KEYS, POOL_KEYS } from '../../../src/zone/yaml/yaml-pools.ts';
 import { PROBE_KEYS, TIMEOUT_KEYS } from '../../../src/zone/yaml/yaml-probe.ts';
@@ -31,7 +32,7 @@ function keysUsed(): Set<string> {
 
 test('the examples use every YAML zone key (origin: shown as a comment, since the file name gives it)', (t) => {
   const used = keysUsed();
-  const all = new Set<string>([...TOP_KEYS, ...PROBE_KEYS, ...TIMEOUT_KEYS.map(([k]) => k), ...POOL_KEYS, ...MEMBER_KEYS, ...NAME_KEYS, ...TIER_KEYS, ...MX_KEYS]);
+  const all = new Set<string>([...TOP_KEYS, ...PROBE_KEYS, ...TIMEOUT_KEYS.map(([k]) => k), ...POOL_KEYS, ...MEMBER_KEYS, ...NAME_KEYS, ...TIER_KEYS, ...MX_KEYS, ...EXPERIMENT_KEYS, ...ARM_KEYS]);
   all.delete('origin');
   t.deepEqual([...all].filter((key) => !used.has(key)), []);
   t.regex(readFileSync(EXAMPLES[0]!, 'utf8'), /^# origin: mail\.example\.net\b/m);
