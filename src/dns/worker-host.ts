@@ -141,8 +141,12 @@ export class DnsWorker {
     return bound;
   }
 
-  /** Hands `snapshot` to the worker (zones it does not hold yet in pieces, then the snapshot). */
-  publish(snapshot: Snapshot): void {
+  /**
+   * Hands `snapshot` to the worker (zones it does not hold yet in pieces, then the snapshot).
+   * `cut` makes a zone's pieces (./worker-pool.ts passes one that serialises each zone once for
+   * every worker and hands each its own copy: transferred buffers leave this thread).
+   */
+  publish(snapshot: Snapshot, cut: typeof zonePieces = zonePieces): void {
     this.#last = snapshot;
     const worker = this.#worker;
     if (!worker) return;
@@ -156,7 +160,7 @@ export class DnsWorker {
       refs.push({ origin, id });
       if (this.#held.has(id)) continue;
       const started = performance.now();
-      const { head, pieces } = zonePieces(zone);
+      const { head, pieces } = cut(zone);
       this.#post({ type: 'zone-head', id, head }, [head]);
       for (const piece of pieces) this.#post({ type: 'zone-chunk', id, piece }, piece.index ? [piece.data, piece.index] : [piece.data]);
       this.#post({ type: 'zone-end', id });

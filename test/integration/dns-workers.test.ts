@@ -7,11 +7,11 @@
  * restart still brings answers back. Every loop is bounded in count and time.
  */
 import test from 'ava';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { supportsReusePort, type DnsWorkersStatus } from '../../src/dns/index.ts';
-import { buildQuery, replyHeader, udpExchange } from '../helpers/dns-client.ts';
+import { buildQuery, parseReply, replyHeader, udpExchange } from '../helpers/dns-client.ts';
 import { startMxlb, type MxlbProcess } from '../helpers/mxlb-process.ts';
 import { eventually } from '../helpers/poll.ts';
 import { parseProm, sumOf } from '../helpers/prom-parse.ts';
@@ -20,8 +20,12 @@ const EXAMPLES = new URL('../../zones/', import.meta.url);
 const SHARED = supportsReusePort();
 const CRASH = 'ns1.relay.example.com';
 
+/** Each test's zones folder. */
+const dirs = new WeakMap<object, string>();
+
 async function serve(t: { teardown(fn: () => unknown): void }, env: NodeJS.ProcessEnv = {}, zones = ['relay.example.com.zone']): Promise<MxlbProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'mxlb-workers-'));
+  dirs.set(t, dir);
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   for (const zone of zones) cpSync(new URL(zone, EXAMPLES), join(dir, zone));
   const mxlb = await startMxlb(['--zones', dir, '--state-file', '', '--workers', '2'], { env });
@@ -63,6 +67,26 @@ test('--workers 2: both workers answer on one address and their counts add up in
   t.is(total, sent);
   const metrics = parseProm(await (await fetch(`http://${mxlb.http.host}:${mxlb.http.port}/metrics`)).text());
   t.is(sumOf(metrics, 'mxlb_dns_queries_total'), sent);
+});
+
+test('a reloaded zone reaches every worker: answers from any source port carry the new record', async (t) => {
+  const mxlb = await serve(t);
+  const file = join(dirs.get(t)!, 'relay.example.com.zone');
+  const { host, port } = mxlb.dns[0]!;
+  const address = async (): Promise<string | undefined> => {
+    const reply = await udpExchange(host, port, buildQuery({ name: 'smtp.relay.example.com' }), 1000);
+    return reply ? parseReply(reply).answers.map((a) => (a as { address?: string }).address).join(' ') : undefined;
+  };
+  t.regex((await address()) ?? '', /192\.0\.2\.25/);
+  const before = Math.max(...(await workers(mxlb)).workers.map((w) => w.snapshotVersion));
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/^(smtp\s.*\bA\s+)192\.0\.2\.25$/m, '$1192.0.2.99'));
+  mxlb.child.kill('SIGHUP');
+  // Until every worker swapped the new zone in (the oldest one is what /status shows)…
+  await eventually(async () => (await workers(mxlb)).workers.every((w) => w.snapshotVersion > before), { timeoutMs: 10_000, what: 'every worker on the new snapshot' });
+  // …then 32 fresh source ports (both workers, with SO_REUSEPORT) all get the new address.
+  for (let i = 0; i < 32; i++) t.regex((await address()) ?? 'no reply', /192\.0\.2\.99/, `query ${i}`);
+  const split = (await workers(mxlb)).workers.map((w) => w.queries);
+  t.log(`queries per worker: ${split.join(' / ')}`);
 });
 
 test('/explain gives the next ring slot of each worker (each has its own answer cache)', async (t) => {
