@@ -15,7 +15,7 @@ import { ECS_RESERVE, withEcs } from './ecs-reply.ts';
 import { viewClient, viewKey, viewsMatter, type ViewClient } from './resolve-views.ts';
 import { armKey, experimentsRun, type Assignment } from './resolve-experiment.ts';
 import { COOKIE_RESERVE, RCODE_BADCOOKIE, type ServerCookies } from './cookies.ts';
-import { withCookie } from './cookie-reply.ts';
+import { patchWithCookie, withCookie } from './cookie-reply.ts';
 import { isPlainNegative, negativeReply } from './negative.ts';
 import { quickNegative } from './negative-index.ts';
 import { resolve } from './resolve.ts';
@@ -195,8 +195,7 @@ export class Answerer {
       this.metrics.answered?.(transport, entry.rcode, hit, scan.qtype);
       if (members) this.metrics.served?.(members);
       if (entry.arms && assignments) for (const a of assignments) if (entry.arms.includes(a.experiment)) this.metrics.arm?.(a.experiment, a.arm, a.client);
-      let reply = patchResponse(template, query, scan.qnameEnd);
-      if (cookie) reply = withCookie(reply, cookies!.reply);
+      const reply = cookie ? patchWithCookie(template, query, scan.qnameEnd, cookies!.reply) : patchResponse(template, query, scan.qnameEnd);
       // RFC 7871 §7.2.1: echo the query's ECS with the answer's scope (only zones that honour ECS set one).
       return ecs ? withEcs(reply, scan.edns!.ecs!, entry.ecsScope!) : reply;
     } catch (error) {

@@ -12,9 +12,41 @@
  * (./answer.ts), so the option never pushes a reply past it.
  */
 import { OPTION_COOKIE } from './cookies.ts';
+import { patchResponse } from './encode.ts';
 import { HEADER_SIZE, skipName } from './query.ts';
 
 const TYPE_OPT = 41;
+
+/**
+ * `patchResponse` (./encode.ts) and `withCookie` in one copy, for a cached template whose OPT is
+ * its last record without options (every template with an OPT): ID, RD and the question name's
+ * bytes from the query, the option appended. Falls back to the two steps for any other template.
+ */
+export function patchWithCookie(template: Buffer, query: Uint8Array, qnameEnd: number, data: Uint8Array): Buffer {
+  const length = template.length;
+  if (!plainOptLast(template)) return withCookie(patchResponse(template, query, qnameEnd), data);
+  const added = 4 + data.length;
+  const reply = Buffer.allocUnsafe(length + added);
+  template.copy(reply);
+  reply[0] = query[0]!;
+  reply[1] = query[1]!;
+  reply[2] = (template[2]! & 0xfe) | (query[2]! & 0x01);
+  for (let i = HEADER_SIZE; i < qnameEnd; i++) reply[i] = query[i]!;
+  reply[length - 2] = added >> 8;
+  reply[length - 1] = added & 0xff;
+  reply[length] = OPTION_COOKIE >> 8;
+  reply[length + 1] = OPTION_COOKIE & 0xff;
+  reply[length + 2] = data.length >> 8;
+  reply[length + 3] = data.length & 0xff;
+  for (let i = 0; i < data.length; i++) reply[length + 4 + i] = data[i]!;
+  return reply;
+}
+
+/** Whether the message ends in an OPT record without options (root owner, TYPE 41, …, RDLENGTH 0). */
+function plainOptLast(reply: Buffer): boolean {
+  const length = reply.length;
+  return length >= HEADER_SIZE + 11 && reply.readUInt16BE(10) !== 0 && reply[length - 11] === 0 && reply[length - 10] === 0 && reply[length - 9] === TYPE_OPT && reply[length - 2] === 0 && reply[length - 1] === 0;
+}
 
 export function withCookie(reply: Buffer, data: Uint8Array): Buffer {
   const at = optEnd(reply);
@@ -26,7 +58,7 @@ export function withCookie(reply: Buffer, data: Uint8Array): Buffer {
   out[at.end + 1] = OPTION_COOKIE & 0xff;
   out[at.end + 2] = data.length >> 8;
   out[at.end + 3] = data.length & 0xff;
-  out.set(data, at.end + 4);
+  for (let i = 0; i < data.length; i++) out[at.end + 4 + i] = data[i]!;
   reply.copy(out, at.end + added, at.end);
   out.writeUInt16BE(reply.readUInt16BE(at.rdlength) + added, at.rdlength);
   return out;
@@ -36,10 +68,8 @@ export function withCookie(reply: Buffer, data: Uint8Array): Buffer {
 function optEnd(reply: Buffer): { rdlength: number; end: number } | undefined {
   const length = reply.length;
   if (length < HEADER_SIZE + 11 || reply.readUInt16BE(10) === 0) return undefined;
-  // The usual case: an OPT without options is the last 11 octets (root owner, TYPE 41, …, RDLENGTH 0).
-  if (reply[length - 11] === 0 && reply[length - 10] === 0 && reply[length - 9] === TYPE_OPT && reply[length - 2] === 0 && reply[length - 1] === 0) {
-    return { rdlength: length - 2, end: length };
-  }
+  // The usual case: an OPT without options is the last 11 octets.
+  if (plainOptLast(reply)) return { rdlength: length - 2, end: length };
   let pos = HEADER_SIZE;
   for (let q = reply.readUInt16BE(4); q > 0; q--) {
     pos = skipName(reply, pos);

@@ -10,7 +10,8 @@
  * hash (64 bits), hash = SipHash-2-4(client cookie | version | reserved | timestamp | client IP,
  * secret), client IP 4 octets for IPv4 (IPv4-mapped IPv6 included), 16 for IPv6.
  *
- * Contract of `ServerCookies.check(cookie, source)`: `cookie` is the COOKIE option's data, already
+ * Contract of `ServerCookies.check(cookie, source)`: `cookie` is the COOKIE option's data (or where
+ * the scanner found it), already
  * checked by the query scanner to be 8 octets or 9–40 (RFC 7873 §5.2.2). Returns the verdict —
  * `client-only` (no server cookie), `valid` (version 1, our hash under the current or a previous
  * secret, timestamp not more than 1 hour old nor 5 minutes ahead, RFC 9018 §4.3), `invalid`
@@ -20,6 +21,7 @@
  * for a new one only after that); every other reply gets a fresh one made now.
  */
 import siphash24 from 'siphash24';
+import type { CookieRef } from './query.ts';
 
 /** RFC 7873 §4: the COOKIE option code. */
 export const OPTION_COOKIE = 10;
@@ -74,8 +76,9 @@ export class ServerCookies {
   /** The reply's option data after `check`: client cookie + server cookie. */
   readonly reply = new Uint8Array(CLIENT + SERVER);
   private readonly secrets: Uint8Array[];
-  /** Hash input: client cookie, version, reserved, timestamp, up to 16 octets of address. */
+  /** Hash input: client cookie, version, reserved, timestamp, up to 16 octets of address; views of it for IPv4, IPv6, none. */
   private readonly input = new Uint8Array(CLIENT + 8 + 16);
+  private readonly views = [this.input.subarray(0, CLIENT + 8), this.input.subarray(0, CLIENT + 8 + 4), this.input.subarray(0, CLIENT + 8 + 16)];
   private readonly hash = new Uint8Array(8);
   private lastSource: string | undefined;
   private lastAddress: Uint8Array = new Uint8Array(0);
@@ -89,24 +92,29 @@ export class ServerCookies {
     this.requireServerCookie = options.requireServerCookie === true;
   }
 
-  check(cookie: Uint8Array, source: string | undefined): CookieVerdict {
+  check(cookie: Uint8Array | CookieRef, source: string | undefined): CookieVerdict {
+    // Byte loops, not set(subarray()): a typed-array view costs more than the whole hash here.
+    const data = cookie instanceof Uint8Array ? cookie : cookie.data;
+    const at = cookie instanceof Uint8Array ? 0 : cookie.at;
+    const length = cookie.length;
     const address = this.address(source);
     const now = Math.floor(this.clock() / 1000) >>> 0;
     const reply = this.reply;
-    reply.set(cookie.subarray(0, CLIENT), 0);
+    for (let i = 0; i < CLIENT; i++) reply[i] = data[at + i]!;
     let verdict: CookieVerdict = 'client-only';
-    if (cookie.length > CLIENT) {
+    if (length > CLIENT) {
       verdict = 'invalid';
-      if (cookie.length === CLIENT + SERVER && cookie[CLIENT] === 1) {
-        const stamp = ((cookie[12]! << 24) | (cookie[13]! << 16) | (cookie[14]! << 8) | cookie[15]!) >>> 0;
+      if (length === CLIENT + SERVER && data[at + CLIENT] === 1) {
+        const s = at + 12;
+        const stamp = ((data[s]! << 24) | (data[s + 1]! << 16) | (data[s + 2]! << 8) | data[s + 3]!) >>> 0;
         // RFC 9018 §4.3 with RFC 1982 serial arithmetic: the signed 32-bit distance to now.
         const age = (now - stamp) | 0;
         if (age <= MAX_AGE && age >= -MAX_AHEAD) {
-          const made = this.madeWith(cookie, address);
+          const made = this.madeWith(data, at, address);
           if (made >= 0) {
             verdict = 'valid';
             if (made === 0 && age < REFRESH_AGE) {
-              reply.set(cookie.subarray(CLIENT, CLIENT + SERVER), CLIENT);
+              for (let i = CLIENT; i < CLIENT + SERVER; i++) reply[i] = data[at + i]!;
               this.counters.valid++;
               return verdict;
             }
@@ -121,16 +129,15 @@ export class ServerCookies {
     return verdict;
   }
 
-  /** Index of the secret whose hash the server cookie carries, or -1. */
-  private madeWith(cookie: Uint8Array, address: Uint8Array): number {
+  /** Index of the secret whose hash the server cookie at `data[at + 16 …]` carries, or -1. */
+  private madeWith(data: Uint8Array, at: number, address: Uint8Array): number {
     const input = this.input;
-    input.set(cookie.subarray(0, CLIENT + 8), 0);
-    input.set(address, CLIENT + 8);
-    const data = input.subarray(0, CLIENT + 8 + address.length);
+    for (let i = 0; i < CLIENT + 8; i++) input[i] = data[at + i]!;
+    const view = this.hashInput(address);
     for (let i = 0; i < this.secrets.length; i++) {
-      const hash = siphash24(data, this.secrets[i]!, this.hash, true);
+      const hash = siphash24(view, this.secrets[i]!, this.hash, true);
       let same = true;
-      for (let k = 0; k < 8; k++) if (hash[k] !== cookie[CLIENT + 8 + k]) same = false;
+      for (let k = 0; k < 8; k++) if (hash[k] !== data[at + CLIENT + 8 + k]) same = false;
       if (same) return i;
     }
     return -1;
@@ -145,9 +152,16 @@ export class ServerCookies {
     reply[14] = (now >>> 8) & 0xff;
     reply[15] = now & 0xff;
     const input = this.input;
-    input.set(reply.subarray(0, CLIENT + 8), 0);
-    input.set(address, CLIENT + 8);
-    reply.set(siphash24(input.subarray(0, CLIENT + 8 + address.length), this.secrets[0]!, this.hash, true), CLIENT + 8);
+    for (let i = 0; i < CLIENT + 8; i++) input[i] = reply[i]!;
+    const hash = siphash24(this.hashInput(address), this.secrets[0]!, this.hash, true);
+    for (let i = 0; i < 8; i++) reply[CLIENT + 8 + i] = hash[i]!;
+  }
+
+  /** Puts the address after the first 16 octets of the hash input; the view of the right length. */
+  private hashInput(address: Uint8Array): Uint8Array {
+    const input = this.input;
+    for (let i = 0; i < address.length; i++) input[CLIENT + 8 + i] = address[i]!;
+    return this.views[address.length === 4 ? 1 : address.length === 16 ? 2 : 0]!;
   }
 
   /** The source address's octets, remembered for the last source (a busy client asks again and again). */

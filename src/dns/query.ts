@@ -16,7 +16,15 @@ export interface Edns {
   /** RFC 7871 EDNS Client Subnet, when the OPT carried one (validated, see `readEcs`). */
   ecs?: Ecs;
   /** RFC 7873 COOKIE option data (client cookie, then any server cookie), when the OPT carried one (see `readCookie`). */
-  cookie?: Uint8Array;
+  cookie?: CookieRef;
+}
+
+/** Where a COOKIE option's data sits in the scanned message (no copy: a subarray costs more than the rest of the scan). */
+export interface CookieRef {
+  data: Uint8Array;
+  at: number;
+  /** 8 (client cookie only) or 16–40. */
+  length: number;
 }
 
 /** RFC 7871 §6: an ECS option as the client sent it (ADDRESS: ceil(sourcePrefix / 8) octets). */
@@ -242,8 +250,8 @@ export const COOKIE_REASON = 'COOKIE option';
  * malformed (RFC 7873 §5.2.2: FORMERR): a client cookie is 8 octets and a server cookie 8–32, so
  * the option is 8 octets or 16–40; more than one COOKIE option is malformed too.
  */
-export function readCookie(buf: Uint8Array, start: number, end: number): Uint8Array | string | undefined {
-  let found: Uint8Array | undefined;
+export function readCookie(buf: Uint8Array, start: number, end: number): CookieRef | string | undefined {
+  let found: CookieRef | undefined;
   for (let pos = start; pos + 4 <= end; ) {
     const code = (buf[pos]! << 8) | buf[pos + 1]!;
     const length = (buf[pos + 2]! << 8) | buf[pos + 3]!;
@@ -252,7 +260,7 @@ export function readCookie(buf: Uint8Array, start: number, end: number): Uint8Ar
     if (code !== OPTION_COOKIE) continue;
     if (found) return `${COOKIE_REASON}: more than one`;
     if (length !== 8 && (length < 16 || length > 40)) return `${COOKIE_REASON} of ${length} octets: a client cookie is 8 and a server cookie 8-32 (RFC 7873 §5.2.2)`;
-    found = buf.subarray(data, data + length);
+    found = { data: buf, at: data, length };
   }
   return found;
 }
