@@ -38,6 +38,8 @@ export interface ServeConfig {
   cookies: CookieSettings | false;
   /** TCP connection limits (src/dns/tcp.ts); unset fields keep the DNS layer's defaults. */
   tcp: TcpSettings;
+  /** `--dns-cache-bytes`, `--dns-negative-cache-bytes`: the answer cache's byte bounds (src/dns/cache.ts); unset = its defaults. */
+  dnsCache?: { maxBytes?: number; maxNegativeBytes?: number };
   /** `--zone-settle`: a changed zone file loads once unchanged this long (ms); undefined = the loader's default. */
   zoneSettleMs?: number;
   /** `--http-host`: Host names the HTTP listener answers besides its address and localhost (DNS rebinding defence). */
@@ -151,6 +153,8 @@ export interface ServeFlags {
   zoneSettle?: string;
   httpMaxConnections?: number;
   workers?: number;
+  dnsCacheBytes?: number;
+  dnsNegativeCacheBytes?: number;
   httpHost?: string[];
   readToken?: string;
   readTokenFile?: string;
@@ -163,7 +167,7 @@ export interface ServeFlags {
  * MXLB_ADMIN_TOKEN, MXLB_ADMIN_TOKEN_FILE, MXLB_REDIS, MXLB_REDIS_SENTINELS as a comma list,
  * MXLB_REDIS_MASTER, MXLB_REDIS_SENTINEL_PASSWORD, MXLB_REDIS_PREFIX, MXLB_QUORUM, MXLB_INSTANCE_ID,
  * MXLB_ZONE_SETTLE, MXLB_HTTP_HOSTS as a comma list, MXLB_READ_TOKEN, MXLB_READ_TOKEN_FILE,
- * MXLB_WORKERS, and the test-only MXLB_TEST_CRASH_QNAME);
+ * MXLB_WORKERS, MXLB_DNS_CACHE_BYTES, MXLB_DNS_NEGATIVE_CACHE_BYTES, and the test-only MXLB_TEST_CRASH_QNAME);
  * flags win over the environment.
  * Throws MxlbError('usage', …) with an operator-readable message for bad values.
  */
@@ -185,11 +189,20 @@ export function serveConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.
     rrl: rrlOption(flags),
     cookies: cookieOption(flags, env),
     tcp: tcpOption(flags),
+    dnsCache: dnsCacheOption(flags, env),
     ...exposureOptions(flags, env),
     ...httpLimit(flags.httpMaxConnections),
     workers: workersOption(flags.workers ?? (env.MXLB_WORKERS ? Number(env.MXLB_WORKERS) : undefined)),
     ...(env.MXLB_TEST_CRASH_QNAME ? { testCrashQname: env.MXLB_TEST_CRASH_QNAME } : {}),
   });
+}
+
+/** `--dns-cache-bytes` / `--dns-negative-cache-bytes` (env MXLB_DNS_CACHE_BYTES / MXLB_DNS_NEGATIVE_CACHE_BYTES). */
+function dnsCacheOption(flags: ServeFlags, env: NodeJS.ProcessEnv): { maxBytes?: number; maxNegativeBytes?: number } {
+  const fromEnv = (text: string | undefined): number | undefined => (text === undefined || text === '' ? undefined : Number(text));
+  const maxBytes = whole(flags.dnsCacheBytes ?? fromEnv(env.MXLB_DNS_CACHE_BYTES), '--dns-cache-bytes', 0, 2 ** 40);
+  const maxNegativeBytes = whole(flags.dnsNegativeCacheBytes ?? fromEnv(env.MXLB_DNS_NEGATIVE_CACHE_BYTES), '--dns-negative-cache-bytes', 0, 2 ** 40);
+  return { ...(maxBytes !== undefined ? { maxBytes } : {}), ...(maxNegativeBytes !== undefined ? { maxNegativeBytes } : {}) };
 }
 
 function whole(value: number | undefined, flag: string, min: number, max: number): number | undefined {

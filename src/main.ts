@@ -146,7 +146,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
 
   // DNS answers in worker threads (src/dns/worker-pool.ts, --workers): each gets every snapshot
   // handed over and never waits for this thread's HTTP requests, probes or zone parsing.
-  const dns = new DnsWorkers({ logger, metrics: dnsMetrics, rrl: config.rrl, tcp: config.tcp, cookies: cookieOptions(config), workers: config.workers, ...(config.testCrashQname ? { crashName: config.testCrashQname } : {}) });
+  const dns = new DnsWorkers({ logger, metrics: dnsMetrics, rrl: config.rrl, tcp: config.tcp, cache: config.dnsCache, cookies: cookieOptions(config), workers: config.workers, ...(config.testCrashQname ? { crashName: config.testCrashQname } : {}) });
   await dns.start();
   dns.favourAnswering();
   dns.publish(keeper.current());

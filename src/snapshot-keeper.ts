@@ -13,7 +13,7 @@
  * weight leaves the member's effective state (which is what lets override-expiry sweep it).
  */
 import type { Logger } from './log.ts';
-import type { MemberId, ProviderScales, ReputationScale, ShapingFactor } from './pool/index.ts';
+import type { ExperimentRun, MemberId, ProviderScales, ReputationScale, ShapingFactor } from './pool/index.ts';
 import { memberStates, nextExpiry, sameMemberStates, type Snapshot } from './snapshot.ts';
 import type { StateStore } from './state/index.ts';
 import type { ZoneSet } from './zone/index.ts';
@@ -24,6 +24,7 @@ export class SnapshotKeeper {
   #reputation: ReadonlyMap<MemberId, ReputationScale> = new Map();
   #shaping: ReadonlyMap<MemberId, readonly ShapingFactor[]> = new Map();
   #providers: ReadonlyMap<MemberId, ProviderScales> = new Map();
+  #experiments: ReadonlyMap<string, ExperimentRun> = new Map();
   #expiryTimer: NodeJS.Timeout | undefined;
   readonly #store: StateStore;
   readonly #now: () => number;
@@ -66,6 +67,15 @@ export class SnapshotKeeper {
     this.rebuild();
   }
 
+  /**
+   * The running A/B experiments and their splits (the ExperimentKeeper's verdict); swaps only when
+   * an experiment starts, stops or changes its split.
+   */
+  setExperiments(runs: ReadonlyMap<string, ExperimentRun>): void {
+    this.#experiments = runs;
+    this.rebuild();
+  }
+
   /** Called after each swap with the new snapshot (not after a rebuild that changed nothing). */
   onSwap(listener: (snapshot: Snapshot) => void): () => void {
     this.#listeners.add(listener);
@@ -78,9 +88,9 @@ export class SnapshotKeeper {
     const view = this.#store.view();
     const members = memberStates(view, now, this.#reputation, this.#shaping, this.#providers);
     const current = this.#snapshot;
-    const swapped = this.#zones !== current.zones || !sameMemberStates(members, current.members);
+    const swapped = this.#zones !== current.zones || !sameMemberStates(members, current.members) || !sameRuns(this.#experiments, current.experiments);
     if (swapped) {
-      this.#snapshot = { version: current.version + 1, zones: this.#zones, members, at: now };
+      this.#snapshot = { version: current.version + 1, zones: this.#zones, members, at: now, ...(this.#experiments.size > 0 ? { experiments: this.#experiments } : {}) };
       this.#log.debug({ version: this.#snapshot.version }, 'snapshot swapped');
       for (const listener of this.#listeners) listener(this.#snapshot);
     } else {
@@ -103,4 +113,14 @@ export class SnapshotKeeper {
     this.#expiryTimer = setTimeout(() => this.rebuild(), Math.min(at - now, 2 ** 31 - 1));
     this.#expiryTimer.unref();
   }
+}
+
+/** Same experiments running with the same splits (an absent map is none). */
+function sameRuns(a: ReadonlyMap<string, ExperimentRun>, b: ReadonlyMap<string, ExperimentRun> | undefined): boolean {
+  if (a.size !== (b?.size ?? 0)) return false;
+  for (const [name, run] of a) {
+    const other = b?.get(name);
+    if (!other || other.split.length !== run.split.length || other.split.some((p, i) => p !== run.split[i])) return false;
+  }
+  return true;
 }

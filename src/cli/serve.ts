@@ -41,6 +41,8 @@ interface ServeArgs {
   'http-host'?: string[];
   'http-max-connections'?: number;
   workers?: number;
+  'dns-cache-bytes'?: number;
+  'dns-negative-cache-bytes'?: number;
   'read-token'?: string;
   'read-token-file'?: string;
 }
@@ -85,6 +87,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('zone-settle', { type: 'string', describe: 'Load a changed zone file once it has not changed for this long; 0s loads at once (env MXLB_ZONE_SETTLE)', defaultDescription: '500ms' })
       .option('http-host', { type: 'string', array: true, describe: 'Host name the HTTP listener answers to besides its address and localhost, repeatable (env MXLB_HTTP_HOSTS, comma list)' })
       .option('http-max-connections', { type: 'number', describe: 'Most simultaneous HTTP connections; more are refused at once', defaultDescription: '256' })
+      .option('dns-cache-bytes', { type: 'number', describe: 'Answer cache bound in bytes per answering worker (replies + keys + overhead; env MXLB_DNS_CACHE_BYTES)', defaultDescription: '33554432 (32 MiB)' })
+      .option('dns-negative-cache-bytes', { type: 'number', describe: 'Negative (NODATA, …) answer cache bound in bytes per worker (env MXLB_DNS_NEGATIVE_CACHE_BYTES)', defaultDescription: '4194304 (4 MiB)' })
       .option('workers', { type: 'number', describe: 'DNS answering workers (threads) on the same addresses, SO_REUSEPORT; Node 20: one (env MXLB_WORKERS)', defaultDescription: 'number of CPUs' })
       .option('read-token', { type: 'string', describe: 'Token GET /status, /explain, /metrics, /api and the dashboard require (env MXLB_READ_TOKEN)' })
       .option('read-token-file', { type: 'string', describe: 'File of read tokens, one TOKEN or HOLDER TOKEN per line (env MXLB_READ_TOKEN_FILE)' })
@@ -102,7 +106,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       cookies: args.cookies, cookieSecretFile: args['cookie-secret-file'], requireServerCookie: args['require-server-cookie'],
       tcpIdleTimeout: args['tcp-idle-timeout'], tcpQueryTimeout: args['tcp-query-timeout'], tcpLifetime: args['tcp-lifetime'],
       tcpMaxConnections: args['tcp-max-connections'], tcpMaxPerSource: args['tcp-max-per-source'],
-      zoneSettle: args['zone-settle'], httpHost: args['http-host'], httpMaxConnections: args['http-max-connections'], workers: args.workers, readToken: args['read-token'], readTokenFile: args['read-token-file'],
+      zoneSettle: args['zone-settle'], httpHost: args['http-host'], httpMaxConnections: args['http-max-connections'], workers: args.workers, dnsCacheBytes: args['dns-cache-bytes'], dnsNegativeCacheBytes: args['dns-negative-cache-bytes'], readToken: args['read-token'], readTokenFile: args['read-token-file'],
     });
     if (!config.sharedZones) checkZonesFolder(config.zonesDir);
     const logger = createLogger(config.logLevel, args['log-format']);

@@ -7,7 +7,7 @@ import { MxlbError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Snapshot } from '../snapshot.ts';
 import { Answerer, type DnsMetrics, type Resolver, type RingPosition } from './answer.ts';
-import { AnswerCache, type AnswerCacheOptions } from './cache.ts';
+import { AnswerCache, type AnswerCacheOptions, type CacheStats } from './cache.ts';
 import { resolve as defaultResolve } from './resolve.ts';
 import { ResponseRateLimiter, type RrlCounters, type RrlOptions } from './rrl.ts';
 import { ServerCookies, type CookieCounters, type CookieOptions } from './cookies.ts';
@@ -43,6 +43,8 @@ export interface DnsLimitCounters {
   tcp: TcpCloseCounts;
   /** Absent when cookies are off. */
   cookies?: CookieCounters;
+  /** The answer cache's entries, bytes and evictions now (./cache.ts); absent from old workers' batches. */
+  cache?: CacheStats;
 }
 
 export interface Endpoint {
@@ -69,18 +71,20 @@ export class DnsServer {
   private readonly closedTcp: TcpListener[] = [];
   private readonly tcpOptions: Partial<TcpOptions>;
   private readonly limiter: ResponseRateLimiter;
+  private readonly cache: AnswerCache;
   private readonly cookies: ServerCookies | undefined;
 
   constructor(options: DnsServerOptions) {
     this.logger = options.logger.child({ module: 'dns' });
     this.throttle = new WarnThrottle(this.logger);
     this.cookies = options.cookies ? new ServerCookies(options.cookies) : undefined;
+    this.cache = new AnswerCache(options.cache);
     this.answerer = new Answerer({
       getSnapshot: options.getSnapshot,
       resolve: options.resolve ?? defaultResolve,
       logger: this.logger,
       metrics: options.metrics,
-      cache: new AnswerCache(options.cache),
+      cache: this.cache,
       cookies: this.cookies,
     });
     this.tcpOptions = { ...options.tcp };
@@ -113,6 +117,7 @@ export class DnsServer {
     }
     const counters: DnsLimitCounters = { rrl: { ...this.limiter.counters }, tcp };
     if (this.cookies) counters.cookies = { ...this.cookies.counters };
+    counters.cache = this.cache.stats();
     return counters;
   }
 

@@ -11,6 +11,7 @@
 import type { DnsMetrics, Transport } from './answer.ts';
 import type { DnsMetricsHub } from './metrics-hooks.ts';
 import { ArmCounts } from './arm-counts.ts';
+import type { CacheMapStats, CacheStats } from './cache.ts';
 import type { DnsLimitCounters } from './server.ts';
 import type { MetricsBatch } from './worker-protocol.ts';
 
@@ -101,5 +102,22 @@ export function sumLimits(a: DnsLimitCounters, b: DnsLimitCounters): DnsLimitCou
     if (a.cookies && b.cookies) for (const key of Object.keys(cookies) as (keyof typeof cookies)[]) cookies[key] += b.cookies[key];
     sum.cookies = cookies;
   }
+  if (a.cache || b.cache) sum.cache = sumCache(a.cache, b.cache);
   return sum;
+}
+
+function sumCache(a: CacheStats | undefined, b: CacheStats | undefined): CacheStats {
+  const map = (x: CacheMapStats | undefined, y: CacheMapStats | undefined): CacheMapStats => ({
+    entries: (x?.entries ?? 0) + (y?.entries ?? 0),
+    bytes: (x?.bytes ?? 0) + (y?.bytes ?? 0),
+    evictions: (x?.evictions ?? 0) + (y?.evictions ?? 0),
+  });
+  return { answer: map(a?.answer, b?.answer), negative: map(a?.negative, b?.negative) };
+}
+
+/** The totals a worker that died leaves behind: its counters, but none of its cache's entries or bytes (they went with it). */
+export function retiredLimits(limits: DnsLimitCounters): DnsLimitCounters {
+  if (!limits.cache) return limits;
+  const gone = (m: CacheMapStats): CacheMapStats => ({ entries: 0, bytes: 0, evictions: m.evictions });
+  return { ...limits, cache: { answer: gone(limits.cache.answer), negative: gone(limits.cache.negative) } };
 }

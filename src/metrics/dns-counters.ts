@@ -7,7 +7,7 @@
  * no strings, no prom-client call per query. prom-client reads the numbers when /metrics is
  * scraped (`collect`), which is the only place label values are spelled out.
  */
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { DnsLimitCounters, DnsMetrics, Transport } from '../dns/index.ts';
 import type { MemberId } from '../pool/index.ts';
 import { QTYPE_LABELS, qtypeSlot, RCODE_LABELS, RCODE_SLOTS, rcodeSlot, TRANSPORTS } from './labels.ts';
@@ -196,6 +196,36 @@ export class DnsCounters implements DnsMetrics {
     };
     cookie('badcookie', 'mxlb_dns_cookie_badcookie_total', 'BADCOOKIE replies sent (only with --require-server-cookie: UDP queries with a COOKIE option but no valid server cookie).');
     cookie('exempt', 'mxlb_dns_rrl_cookie_exempt_total', 'UDP replies sent past response rate limiting because the query carried a valid server cookie (its source address is real).');
+    // The answer cache (src/dns/cache.ts), summed over the answering workers: map `answer` (NOERROR
+    // with data) and `negative` (NODATA, SERVFAIL, …; names that do not exist are never cached).
+    const cacheStat = (kind: 'entries' | 'bytes', metric: string, help: string): void => {
+      const gauge = new Gauge({
+        name: metric,
+        help,
+        labelNames: ['map'] as const,
+        registers: [registry],
+        collect: () => {
+          gauge.reset();
+          const cache = this.#limits?.()?.cache;
+          gauge.set({ map: 'answer' }, cache?.answer[kind] ?? 0);
+          gauge.set({ map: 'negative' }, cache?.negative[kind] ?? 0);
+        },
+      });
+    };
+    cacheStat('entries', 'mxlb_dns_cache_entries', 'Entries in the DNS answer cache now, by map (answer, negative), summed over the answering workers.');
+    cacheStat('bytes', 'mxlb_dns_cache_bytes', 'Bytes the DNS answer cache counts now (replies + keys + a measured per-entry overhead), by map; bounded by --dns-cache-bytes and --dns-negative-cache-bytes per worker.');
+    const cacheEvictions = new Counter({
+      name: 'mxlb_dns_cache_evictions_total',
+      help: 'DNS answer cache entries evicted to stay within the entry and byte bounds (not counting whole-cache drops on a snapshot change), by map.',
+      labelNames: ['map'] as const,
+      registers: [registry],
+      collect: () => {
+        cacheEvictions.reset();
+        const cache = this.#limits?.()?.cache;
+        cacheEvictions.inc({ map: 'answer' }, cache?.answer.evictions ?? 0);
+        cacheEvictions.inc({ map: 'negative' }, cache?.negative.evictions ?? 0);
+      },
+    });
     const tcpClosed = new Counter({
       name: 'mxlb_dns_tcp_closed_total',
       help: 'TCP connections closed or refused by the server\'s limits, by reason (full, per-source, evicted, idle, query-timeout, lifetime).',

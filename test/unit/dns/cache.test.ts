@@ -1,5 +1,5 @@
 import test from 'ava';
-import { AnswerCache, cacheKey, nextTurn, replyShape, type CacheEntry } from '../../../src/dns/cache.ts';
+import { AnswerCache, cacheKey, entryBytes, nextTurn, replyShape, type CacheEntry } from '../../../src/dns/cache.ts';
 import { scanQuery } from '../../../src/dns/query.ts';
 import { buildQuery } from '../../helpers/dns-client.ts';
 
@@ -67,4 +67,41 @@ test('nextTurn cycles through the ring', (t) => {
   t.deepEqual([0, 1, 2, 3, 4, 5, 6].map(() => nextTurn(e)), [0, 1, 2, 0, 1, 2, 0]);
   const one: CacheEntry = { rcode: 0, ring: [undefined], members: [undefined], next: 0 };
   t.deepEqual([nextTurn(one), nextTurn(one)], [0, 0]);
+});
+
+test('byte bounds: each map keeps within its bytes (reply bytes + key + overhead), oldest first, and counts evictions', (t) => {
+  const cache = new AnswerCache({ maxBytes: 10_000, maxNegativeBytes: 2_000 });
+  cache.sync(1);
+  const big = (size: number): CacheEntry => ({ rcode: 0, ring: [Buffer.alloc(size)], members: [undefined], next: 0 });
+  const one = entryBytes('p00', big(1000));
+  t.true(one > 1000 + 2, 'the overhead estimate is counted on top of the reply and key');
+  for (let i = 0; i < 50; i++) cache.set(`p${String(i).padStart(2, '0')}`, big(1000), false);
+  for (let i = 0; i < 50; i++) cache.set(`n${i}`, big(300), true);
+  const stats = cache.stats();
+  t.true(stats.answer.bytes <= 10_000);
+  t.true(stats.negative.bytes <= 2_000);
+  t.is(stats.answer.entries, Math.floor(10_000 / one));
+  t.is(stats.answer.evictions, 50 - stats.answer.entries);
+  t.is(stats.answer.bytes, stats.answer.entries * one);
+  t.truthy(cache.get('p49'));
+  t.is(cache.get('p00'), undefined);
+  t.true(stats.negative.entries >= 1 && stats.negative.evictions === 50 - stats.negative.entries);
+});
+
+test('byte bounds: a ring slot built later is counted, and an entry larger than its whole bound is not kept', (t) => {
+  const cache = new AnswerCache({ maxBytes: 5_000 });
+  cache.sync(1);
+  const ring: CacheEntry = { rcode: 0, ring: [Buffer.alloc(100), undefined, undefined], members: [undefined, undefined, undefined], next: 0 };
+  cache.set('r', ring, false);
+  const before = cache.stats().answer.bytes;
+  ring.ring[1] = Buffer.alloc(100);
+  cache.grew(ring);
+  t.is(cache.stats().answer.bytes, before + entryBytes('r', ring) - before);
+  t.true(cache.stats().answer.bytes > before + 100);
+  cache.set('huge', { rcode: 0, ring: [Buffer.alloc(6_000)], members: [undefined], next: 0 }, false);
+  t.is(cache.get('huge'), undefined);
+  t.is(cache.get('r'), undefined, 'evicted first, being older');
+  t.deepEqual(cache.stats().answer, { entries: 0, bytes: 0, evictions: 2 });
+  cache.sync(2);
+  t.deepEqual(cache.stats().answer, { entries: 0, bytes: 0, evictions: 2 }, 'a version change is not an eviction');
 });
