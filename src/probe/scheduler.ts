@@ -24,83 +24,15 @@
 import { MxlbError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import type { MemberId } from '../name.ts';
-import {
-  initialHealth,
-  nextProbeDelay,
-  step,
-  type DelaySettings,
-  type HealthTransition,
-  type HysteresisSettings,
-  type MemberHealth,
-} from './health.ts';
+import { initialHealth, nextProbeDelay, step, type HealthTransition, type MemberHealth } from './health.ts';
 import { systemClock, type Clock } from './clock.ts';
-import type { ProbeCheck, ProbeResult, ProbeTarget } from './types.ts';
+import { sameTarget, type Entry, type ResultListener, type Run, type ScheduledTarget, type SchedulerOptions } from './scheduler-entry.ts';
+import { startRun } from './scheduler-run.ts';
+import { TimerQueue } from './timer-queue.ts';
+import type { ProbeCheck, ProbeResult } from './types.ts';
 
 export { systemClock, type Clock } from './clock.ts';
-
-export interface ScheduledTarget {
-  memberId: MemberId;
-  target: ProbeTarget;
-  settings: HysteresisSettings & DelaySettings;
-}
-
-export type ResultListener = (
-  memberId: MemberId,
-  result: ProbeResult,
-  health: MemberHealth,
-  transition?: HealthTransition,
-) => void;
-
-export interface SchedulerOptions {
-  check: ProbeCheck;
-  clock?: Clock;
-  /** Uniform [0, 1), for interval jitter. */
-  random?: () => number;
-  /** Probes in flight at once over all members (default 64). */
-  concurrency?: number;
-  /** New members' first probes are spread over this many ms (default 200). */
-  staggerMs?: number;
-  /** Grace beyond the target's summed phase timeouts before a check is declared hung (default 1000). */
-  watchdogMarginMs?: number;
-  logger?: Logger;
-}
-
-interface Run {
-  controller: AbortController;
-  watchdog: unknown;
-  settled: boolean;
-  /** Target changed or removed while in flight: the result describes something else, drop it. */
-  discard: boolean;
-}
-
-interface Entry {
-  id: MemberId;
-  target: ProbeTarget;
-  settings: HysteresisSettings & DelaySettings;
-  health: MemberHealth;
-  /** At least one real probe finished (for the first round). */
-  probed: boolean;
-  timer?: unknown;
-  queued: boolean;
-  run?: Run;
-  /** Start a probe as soon as the current (discarded) one settles. */
-  rerun: boolean;
-  removed: boolean;
-  /** Not owned by this instance: no timer armed (see `setOwnership`). */
-  parked: boolean;
-}
-
-function sameTarget(a: ScheduledTarget, b: Entry): boolean {
-  const x = a.target;
-  const y = b.target;
-  return (
-    x.address === y.address && x.port === y.port && x.ehloName === y.ehloName && x.starttls === y.starttls &&
-    x.minCertDays === y.minCertDays && x.tlsServername === y.tlsServername &&
-    String(x.bannerPattern) === String(y.bannerPattern) &&
-    JSON.stringify(x.timeouts) === JSON.stringify(y.timeouts) &&
-    JSON.stringify(a.settings) === JSON.stringify(b.settings)
-  );
-}
+export type { ResultListener, ScheduledTarget, SchedulerOptions } from './scheduler-entry.ts';
 
 export class ProbeScheduler {
   readonly #check: ProbeCheck;
@@ -113,6 +45,8 @@ export class ProbeScheduler {
   readonly #entries = new Map<MemberId, Entry>();
   readonly #seeds = new Map<MemberId, MemberHealth>();
   readonly #listeners = new Set<ResultListener>();
+  /** Every member's next probe behind one clock timer (timer-queue.ts), not a timer per member. */
+  readonly #due: TimerQueue<Entry>;
   #queue: Entry[] = [];
   #running = 0;
   #stopped = false;
@@ -132,6 +66,7 @@ export class ProbeScheduler {
     this.#staggerMs = Math.max(0, options.staggerMs ?? 200);
     this.#margin = Math.max(0, options.watchdogMarginMs ?? 1000);
     this.#log = (options.logger ?? silentLogger).child({ module: 'probe-scheduler' });
+    this.#due = new TimerQueue(this.#clock, (entry) => this.#enqueue(entry));
     this.#firstRound = new Promise<void>((resolve, reject) => {
       this.#resolveFirst = resolve;
       this.#rejectFirst = reject;
@@ -158,7 +93,7 @@ export class ProbeScheduler {
         this.#seeds.delete(t.memberId);
         const added: Entry = {
           id: t.memberId, target: t.target, settings: t.settings, health: seeded ?? initialHealth(now),
-          probed: false, queued: false, rerun: false, removed: false, parked: false,
+          probed: false, queued: false, rerun: false, removed: false, parked: false, spread: true,
         };
         this.#entries.set(t.memberId, added);
         fresh.push(added);
@@ -166,6 +101,7 @@ export class ProbeScheduler {
         if (t.target.address !== entry.target.address || t.target.port !== entry.target.port) {
           entry.health = initialHealth(now); // another MTA now: the old verdict says nothing about it
           entry.probed = false;
+          entry.spread = true;
         }
         entry.target = t.target;
         entry.settings = t.settings;
@@ -248,8 +184,8 @@ export class ProbeScheduler {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#due.clear();
     for (const entry of this.#entries.values()) {
-      this.#clearTimer(entry);
       if (entry.run) {
         this.#clock.clearTimeout(entry.run.watchdog);
         entry.run.discard = true;
@@ -273,16 +209,19 @@ export class ProbeScheduler {
   }
 
   #clearTimer(entry: Entry): void {
-    if (entry.timer !== undefined) this.#clock.clearTimeout(entry.timer);
-    entry.timer = undefined;
+    this.#due.cancel(entry);
   }
 
   #arm(entry: Entry, delayMs: number): void {
-    this.#clearTimer(entry);
-    entry.timer = this.#clock.setTimeout(() => {
-      entry.timer = undefined;
-      this.#enqueue(entry);
-    }, delayMs);
+    this.#due.schedule(entry, delayMs);
+  }
+
+  /** The pause before the member's next probe; the first settled interval is spread (see `Entry.spread`). */
+  #delay(entry: Entry, health: MemberHealth): number {
+    const delay = nextProbeDelay(health, entry.settings, this.#random);
+    if (!entry.spread || health.state === 'unknown' || delay < entry.settings.intervalMs * 0.5) return delay;
+    entry.spread = false;
+    return Math.round(entry.settings.intervalMs * (0.5 + this.#random()));
   }
 
   #enqueue(entry: Entry): void {
@@ -305,31 +244,8 @@ export class ProbeScheduler {
   }
 
   #start(entry: Entry): void {
-    const target = entry.target;
-    const startedAt = this.#clock.now();
-    const run: Run = { controller: new AbortController(), watchdog: undefined, settled: false, discard: false };
-    entry.run = run;
     this.#running++;
-    const t = target.timeouts;
-    // Worst case of a well-behaved check: every phase, EHLO twice with STARTTLS (RFC 3207 §4.2).
-    const budget = t.connectMs + t.bannerMs + 2 * t.ehloMs + t.tlsMs + t.quitMs + this.#margin;
-    run.watchdog = this.#clock.setTimeout(() => {
-      run.controller.abort();
-      this.#settle(entry, run, failure('probe-timeout', `check did not finish within ${budget} ms`, startedAt, budget));
-    }, budget);
-    let pending: Promise<ProbeResult>;
-    try {
-      pending = Promise.resolve(this.#check(target, run.controller.signal));
-    } catch (error) {
-      pending = Promise.reject(error);
-    }
-    pending.then(
-      (result) => this.#settle(entry, run, result),
-      (error: unknown) => {
-        const took = this.#clock.now() - startedAt;
-        this.#settle(entry, run, failure('probe-error', String(error), startedAt, took));
-      },
-    );
+    entry.run = startRun(this.#check, entry.target, this.#clock, this.#margin, (run, result) => this.#settle(entry, run, result));
   }
 
   #settle(entry: Entry, run: Run, result: ProbeResult): void {
@@ -350,7 +266,7 @@ export class ProbeScheduler {
     const { next, transition } = step(entry.health, result, entry.settings, this.#clock.now());
     entry.health = next;
     entry.probed = true;
-    if (!entry.parked) this.#arm(entry, nextProbeDelay(next, entry.settings, this.#random));
+    if (!entry.parked) this.#arm(entry, this.#delay(entry, next));
     for (const listener of this.#listeners) {
       try {
         listener(entry.id, result, next, transition);
@@ -368,8 +284,4 @@ export class ProbeScheduler {
     this.#firstRoundDone = true;
     this.#resolveFirst();
   }
-}
-
-function failure(reason: string, detail: string, startedAt: number, totalMs: number): ProbeResult {
-  return { ok: false, reason, detail, phases: [], startedAt, totalMs };
 }
