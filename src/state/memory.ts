@@ -49,7 +49,8 @@ export class MemoryStateStore implements StateStore {
   #overrides = new Map<MemberId, Override>();
   #weights = new Map<MemberId, WeightOverride>();
   #audit: AuditEntry[] = [];
-  #view: StateView;
+  /** Copied on first read after a change, not on every change: a burst of verdicts copies the maps once. */
+  #view: StateView | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
   #writing: Promise<void> = Promise.resolve();
   #writeError: string | undefined;
@@ -94,7 +95,7 @@ export class MemoryStateStore implements StateStore {
   }
 
   view(): StateView {
-    return this.#view;
+    return (this.#view ??= this.#makeView());
   }
 
   putHealth(member: MemberId, health: PersistedHealth): void {
@@ -212,7 +213,7 @@ export class MemoryStateStore implements StateStore {
 
   /** Rebuilds the view and tells listeners; `persist` schedules a coalesced write (health). */
   #changed(persist = true): void {
-    this.#view = this.#makeView();
+    this.#view = undefined;
     for (const listener of this.#listeners) {
       try {
         listener();
