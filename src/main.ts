@@ -175,7 +175,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   const readAuth = new AdminAuth(config.readTokens);
   try {
     const bound = await dns.listen(config.dns);
-    const context: ServerContext = { keeper, scheduler, store, zoneReport: () => lastReport, startedAt: Date.now(), now: Date.now, dnsMetrics, shares, history, adminAuth, logger, metrics, outcomes, ringPositions: (name, qtype, version) => dns.ringPositions(name, qtype, version), refreshDns: () => dns.flush(), served: () => dns.serving() ?? keeper.current() };
+    const context: ServerContext = { keeper, scheduler, store, zoneReport: () => lastReport, startedAt: Date.now(), now: Date.now, dnsMetrics, shares, history, adminAuth, logger, metrics, outcomes, ringPositions: (name, qtype, version, client) => dns.ringPositions(name, qtype, version, client), refreshDns: () => dns.flush(), served: () => dns.serving() ?? keeper.current() };
     context.dnsbl = dnsbl;
     context.reputation = reputation;
     context.shaping = shaping;

@@ -12,7 +12,7 @@ import { Rcode, type Question, type Resolution } from './message.ts';
 import { COOKIE_REASON, questionName, scanQuery, type ScannedQuery } from './query.ts';
 import { WarnThrottle } from './warn-throttle.ts';
 import { ECS_RESERVE, withEcs } from './ecs-reply.ts';
-import { viewClient, viewKey, viewsMatter, type ViewClient } from './resolve-views.ts';
+import { outsideViewsKey, viewClient, viewKey, viewsMatter, type RingClient, type ViewClient } from './resolve-views.ts';
 import { armKey, experimentsRun, type Assignment } from './resolve-experiment.ts';
 import { COOKIE_RESERVE, RCODE_BADCOOKIE, type ServerCookies } from './cookies.ts';
 import { patchWithCookie, withCookie } from './cookie-reply.ts';
@@ -209,14 +209,23 @@ export class Answerer {
   /**
    * For /explain: the next ring slot of every reply shape of this question that is cached for
    * snapshot `version` (a shape not listed gets slot 0 first). Reads only; never changes a turn.
+   * `client`: whose ring (zones with views cache one per view, keyed as `answer` keys them);
+   * absent: a client no view holds, without ECS. A client-dependent key part added to `answer`
+   * must be added here too, or /explain shows another client's ring.
    */
-  ringPositions(name: string, qtype: number, qclass: number, version: number): RingPosition[] {
-    if (this.cache.builtFrom !== version) return [];
+  ringPositions(name: string, qtype: number, qclass: number, version: number, client?: RingClient): RingPosition[] {
+    const snapshot = this.getSnapshot();
+    if (this.cache.builtFrom !== version || snapshot.version !== version) return [];
+    const zones = snapshot.zones;
+    const viewed = client ? viewClient(client.source, client.ecs) : undefined;
+    let clientKey = !viewsMatter(zones) ? '' : viewed ? viewKey(zones, viewed) : outsideViewsKey(zones);
+    // Running experiments key by arm too (no client address: no arm, as `armKey` writes it).
+    if (experimentsRun(snapshot)) clientKey += armKey(snapshot, viewed ?? { ecsSent: false }).key;
     const positions: RingPosition[] = [];
     for (const { code, label } of SHAPES) {
       const key = questionKey(name.toLowerCase(), qtype, qclass, code);
       if (key === undefined) return [];
-      const entry = this.cache.get(key);
+      const entry = this.cache.get(key + clientKey);
       if (entry) {
         const slots = entry.ring.length;
         const variants = entry.variants ?? slots;

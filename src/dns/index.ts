@@ -10,5 +10,6 @@ export { DnsWorker, type DnsWorkerOptions } from './worker-host.ts';
 export { DnsWorkers, supportsReusePort, workerPlan, type DnsWorkersStatus } from './worker-pool.ts';
 export { prepareWorkerSource } from './worker-source.ts';
 export { resolve } from './resolve.ts';
+export type { RingClient } from './resolve-views.ts';
 export { ArmCounts, sketchEstimate, type ArmTotal } from './arm-counts.ts';
 export { armKey, experimentsRun, type Assignment } from './resolve-experiment.ts';

@@ -20,6 +20,15 @@ import { contains, formatPrefix, matchView, parseAddress, PRIVACY_PREFIX, trunca
 import type { ZoneSet } from '../zone/index.ts';
 import type { Ecs } from './query.ts';
 
+/**
+ * A client as tools name it (/explain `client=` and `subnet=`): the source address and the ECS
+ * option a query would carry. Crosses to the answering worker (structured clone).
+ */
+export interface RingClient {
+  source?: string;
+  ecs?: Ecs;
+}
+
 /** Who asked: the query's source address and, when sent and usable, its ECS subnet (truncated). */
 export interface ViewClient {
   /** The query carried an ECS option (even /0): a zone that honours ECS echoes one (RFC 7871 §7.2.1). */
@@ -98,6 +107,14 @@ export function viewKey(zones: ZoneSet, client: ViewClient): string {
   const ecs = table.anyEcs ? client.ecs : undefined;
   const ecsPart = ecs ? `e${ecs.family}/${ecs.sourcePrefix}:${longest(table.networks, ecs)}` : table.anyEcs && client.ecsSent ? 'e0' : '';
   return `\u0000v${client.source ? longest(table.networks, client.source) : -2}${ecsPart}`;
+}
+
+/**
+ * The key part `viewKey` gives a client that no view network holds and that sent no ECS option:
+ * the answers every name gives by its own tiers (what /explain shows without a client).
+ */
+export function outsideViewsKey(zones: ZoneSet): string {
+  return viewsMatter(zones) ? '\u0000v-1' : '';
 }
 
 /** Index of the longest network holding `address` (as `matchView` would accept it), -1 for none. */

@@ -9,6 +9,7 @@ import type { Snapshot } from '../snapshot.ts';
 import { Answerer, type DnsMetrics, type Resolver, type RingPosition } from './answer.ts';
 import { AnswerCache, type AnswerCacheOptions, type CacheStats } from './cache.ts';
 import { resolve as defaultResolve } from './resolve.ts';
+import type { RingClient } from './resolve-views.ts';
 import { ResponseRateLimiter, type RrlCounters, type RrlOptions } from './rrl.ts';
 import { ServerCookies, type CookieCounters, type CookieOptions } from './cookies.ts';
 import { TcpListener, type TcpCloseCounts, type TcpOptions } from './tcp.ts';
@@ -122,8 +123,8 @@ export class DnsServer {
   }
 
   /** Ring positions of the cached replies to one question (see Answerer.ringPositions), for /explain. */
-  ringPositions(name: string, qtype: number, version: number): RingPosition[] {
-    return this.answerer.ringPositions(name, qtype, 1, version);
+  ringPositions(name: string, qtype: number, version: number, client?: RingClient): RingPosition[] {
+    return this.answerer.ringPositions(name, qtype, 1, version, client);
   }
 
   /**

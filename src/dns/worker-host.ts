@@ -21,6 +21,7 @@ import type { Logger } from '../log.ts';
 import type { Snapshot } from '../snapshot.ts';
 import type { Zone } from '../zone/index.ts';
 import type { RingPosition } from './answer.ts';
+import type { RingClient } from './resolve-views.ts';
 import type { AnswerCacheOptions } from './cache.ts';
 import type { DnsMetricsHub } from './metrics-hooks.ts';
 import type { RrlOptions } from './rrl.ts';
@@ -210,9 +211,9 @@ export class DnsWorker {
   }
 
   /** The answer cache's ring positions for one question (DnsServer.ringPositions); [] on timeout. */
-  async ringPositions(name: string, qtype: number, version: number): Promise<RingPosition[]> {
+  async ringPositions(name: string, qtype: number, version: number, client?: RingClient): Promise<RingPosition[]> {
     try {
-      const reply = await this.#ask({ type: 'ring', request: 0, name, qtype, version }, (m) => m.type === 'ring', true);
+      const reply = await this.#ask({ type: 'ring', request: 0, name, qtype, version, ...(client ? { client } : {}) }, (m) => m.type === 'ring', true);
       return reply.type === 'ring' ? reply.positions : [];
     } catch {
       return [];

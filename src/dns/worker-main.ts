@@ -53,7 +53,7 @@ let started = 0;
 port.on('message', (message: ToWorker) => {
   switch (message.type) {
     case 'ring':
-      send({ type: 'ring', request: message.request, positions: server.ringPositions(message.name, message.qtype, message.version) });
+      send({ type: 'ring', request: message.request, positions: server.ringPositions(message.name, message.qtype, message.version, message.client) });
       return;
     case 'flush':
       // After a snapshot still being assembled, so counts read after a reload are the new zones'.

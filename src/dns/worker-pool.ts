@@ -27,6 +27,7 @@ import type { Logger } from '../log.ts';
 import type { Snapshot } from '../snapshot.ts';
 import type { Zone } from '../zone/index.ts';
 import type { RingPosition } from './answer.ts';
+import type { RingClient } from './resolve-views.ts';
 import type { BoundEndpoint, DnsLimitCounters, Endpoint } from './server.ts';
 import { DnsWorker, type DnsWorkerOptions } from './worker-host.ts';
 import { BatchReplayer, sumLimits } from './worker-metrics.ts';
@@ -167,8 +168,8 @@ export class DnsWorkers {
     await Promise.all(this.#workers.map((w) => w.flush()));
   }
 
-  async ringPositions(name: string, qtype: number, version: number): Promise<RingPosition[]> {
-    const each = await Promise.all(this.#workers.map((w) => w.ringPositions(name, qtype, version)));
+  async ringPositions(name: string, qtype: number, version: number, client?: RingClient): Promise<RingPosition[]> {
+    const each = await Promise.all(this.#workers.map((w) => w.ringPositions(name, qtype, version, client)));
     if (each.length === 1) return each[0]!;
     return each.flatMap((positions, i) => positions.map((p) => ({ ...p, shape: `worker ${i + 1}/${each.length}, ${p.shape}` })));
   }

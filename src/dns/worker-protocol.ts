@@ -21,6 +21,7 @@ import type { EffectiveState, ExperimentRun, MemberId } from '../pool/index.ts';
 import type { Name, RRSet, Zone } from '../zone/index.ts';
 import type { RingPosition, Transport } from './answer.ts';
 import type { RrlOptions } from './rrl.ts';
+import type { RingClient } from './resolve-views.ts';
 import type { CookieOptions } from './cookies.ts';
 import type { DnsLimitCounters, Endpoint } from './server.ts';
 import type { TcpOptions } from './tcp.ts';
@@ -58,7 +59,7 @@ export type ToWorker =
   | { type: 'zone-chunk'; id: number; piece: ZonePiece }
   | { type: 'zone-end'; id: number }
   | { type: 'snapshot'; version: number; zones: ZoneRef[]; members: Map<MemberId, EffectiveState>; experiments?: Map<string, ExperimentRun> }
-  | { type: 'ring'; request: number; name: string; qtype: number; version: number }
+  | { type: 'ring'; request: number; name: string; qtype: number; version: number; client?: RingClient }
   | { type: 'flush'; request: number }
   | { type: 'close' };
 

@@ -3,6 +3,7 @@
  * current snapshot and the stores; they never touch sockets of the DNS path.
  */
 import type { AdminAuth } from './auth.ts';
+import type { RingClient } from '../dns/index.ts';
 import type { DnsMetricsHub, DnsWorkersStatus, RingPosition } from '../dns/index.ts';
 import type { MxlbMetrics } from '../metrics/index.ts';
 import type { Logger } from '../log.ts';
@@ -54,7 +55,7 @@ export interface ServerContext {
    * The rotation slot the next reply of each cached client shape gets (DnsServer.ringPositions),
    * for /explain. DNS answers in a worker: this asks it, and resolves [] if it does not reply in time.
    */
-  ringPositions?: (name: string, qtype: number, version: number) => RingPosition[] | Promise<RingPosition[]>;
+  ringPositions?: (name: string, qtype: number, version: number, client?: RingClient) => RingPosition[] | Promise<RingPosition[]>;
   /**
    * Brings the DNS counters (replayed into `dnsMetrics`) up to date: the answering worker sends
    * them in batches; /metrics asks for one before it renders. Resolves within a bounded time.

@@ -11,7 +11,7 @@
  * the next reply of each shape gets, and a shape not listed starts at slot 0.
  */
 import { isIP } from 'node:net';
-import { Rcode, resolve, type Question, type Resolution, type RingPosition } from '../dns/index.ts';
+import { Rcode, resolve, type Question, type Resolution, type RingClient, type RingPosition } from '../dns/index.ts';
 import { describeDecision, formatTrace, parseAddress, parsePrefix, PRIVACY_PREFIX, truncate, type ClientAddress, type Decision, type SelectionTrace, type ViewDecision } from '../pool/index.ts';
 import type { Snapshot } from '../snapshot.ts';
 import { CLASS_IN, RRType, canonicalName, findZone, typeName, type Name, type RData, type ResourceRecord, type Zone } from '../zone/index.ts';
@@ -165,6 +165,16 @@ export function explain(query: ExplainQuery, snapshot: Snapshot, positions: read
   if (selection) doc.selection = selection;
   doc.text = explainText(doc);
   return doc;
+}
+
+/** The same client as the answer cache sees it (`Answerer.ringPositions`); undefined: none given. */
+export function ringClientOf(query: ExplainQuery): RingClient | undefined {
+  if (query.client === undefined && query.subnet === undefined) return undefined;
+  const out: RingClient = {};
+  if (query.client !== undefined) out.source = query.client;
+  const subnet = query.subnet === undefined ? undefined : parsePrefix(query.subnet);
+  if (subnet && typeof subnet !== 'string') out.ecs = { family: subnet.family, sourcePrefix: subnet.length, scopePrefix: 0, address: subnet.bytes };
+  return out;
 }
 
 /** The client /explain simulates: `client` as the query's source address, `subnet` as its ECS option. */

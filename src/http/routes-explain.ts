@@ -1,6 +1,6 @@
 import type { ServerContext } from './context.ts';
 import { parseType } from '../zone/index.ts';
-import { clientProblem, explain, nameProblem, subnetProblem } from './explain-model.ts';
+import { clientProblem, explain, nameProblem, ringClientOf, subnetProblem } from './explain-model.ts';
 import type { HttpReply, RouteHandler } from './server.ts';
 
 const PARAMS = new Set(['name', 'type', 'client', 'subnet']);
@@ -36,7 +36,8 @@ export function explainRoutes(ctx: ServerContext): [string, RouteHandler][] {
     }
     const query = { name, type, ...(client === undefined ? {} : { client }), ...(subnet === undefined ? {} : { subnet }) };
     const snapshot = ctx.served?.() ?? ctx.keeper.current();
-    const positions = (await ctx.ringPositions?.(name, type, snapshot.version)) ?? [];
+    // The ring of the client's view (zones with views cache one per view).
+    const positions = (await ctx.ringPositions?.(name, type, snapshot.version, ringClientOf(query))) ?? [];
     return { status: 200, body: explain(query, snapshot, positions), headers: { 'cache-control': 'no-store' } };
   };
   return [['GET /explain', handler]];
