@@ -263,6 +263,7 @@ export class Answerer {
     entry.ring[slot] = wire;
     entry.members[slot] = resolution.members;
     if (entry.held) entry.held[slot] = variant;
+    this.cache.grew(entry);
     return wire;
   }
 

@@ -29,7 +29,7 @@ import type { CookieOptions } from './cookies.ts';
 import { MxlbError } from '../errors.ts';
 import type { BoundEndpoint, DnsLimitCounters, Endpoint } from './server.ts';
 import type { TcpOptions } from './tcp.ts';
-import { BatchReplayer, sumLimits } from './worker-metrics.ts';
+import { BatchReplayer, retiredLimits, sumLimits } from './worker-metrics.ts';
 import { prepareWorkerSource } from './worker-source.ts';
 import { zonePieces, type FromWorker, type MetricsBatch, type ToWorker, type WorkerInit, type ZoneRef } from './worker-protocol.ts';
 
@@ -297,7 +297,7 @@ export class DnsWorker {
   #exited(worker: Worker, code: number): void {
     if (this.#worker !== worker || this.#closing) return;
     this.#worker = undefined;
-    this.#deadLimits = this.limitCounters();
+    this.#deadLimits = retiredLimits(this.limitCounters());
     this.#limits = EMPTY_LIMITS;
     for (const waiter of [...this.#requests.values()]) waiter.fail(new Error(`answering worker exited with code ${code}`));
     const delay = RESTART_BACKOFF_MS[Math.min(this.#restarts, RESTART_BACKOFF_MS.length - 1)]!;
