@@ -31,7 +31,9 @@ function loadRules(file: string | undefined): ResponseRule[] {
 function describe(rule: ResponseRule): string {
   const trigger = rule.trigger.kind === 'immediate' ? 'at the first match' : `after ${rule.trigger.count} matches in ${rule.trigger.periodMs / 60_000} min`;
   const action = rule.action.kind === 'quarantine' ? 'quarantine the member' : `scale its weight by ${rule.action.factor}`;
-  return `${rule.name} (${rule.source}${rule.provider ? `, ${rule.provider} only` : ''}): ${action} for ${rule.durationMs / 60_000} min, ${trigger}`;
+  // Where it acts (docs/reputation.md "Rules per provider").
+  const where = rule.provider === undefined || rule.scope === 'member' ? '' : rule.scope === 'provider' ? ` in ${rule.provider}'s names` : ` in ${rule.provider}'s names (everywhere when it serves none)`;
+  return `${rule.name} (${rule.source}${rule.provider ? `, ${rule.provider} only` : ''}): ${action}${where} for ${rule.durationMs / 60_000} min, ${trigger}`;
 }
 
 export function runMatch(args: MatchArgs, out: Output = process.stdout): number {
