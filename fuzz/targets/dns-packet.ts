@@ -6,6 +6,7 @@
  * response (QR=1) with the query's ID and fits the transport's size limit.
  */
 import { Answerer } from '../../src/dns/answer.ts';
+import { ServerCookies } from '../../src/dns/cookies.ts';
 import { resolve } from '../../src/dns/resolve.ts';
 import { questionName, scanQuery } from '../../src/dns/query.ts';
 import type { Logger } from '../../src/log.ts';
@@ -25,19 +26,20 @@ const logger = {
 
 const zones = loadZoneDir(new URL('../../zones', import.meta.url).pathname).zones;
 const snapshot: Snapshot = { version: 1, zones: { zones }, members: new Map() };
-const answerer = new Answerer({ getSnapshot: () => snapshot, resolve, logger });
+// With DNS cookies as `mxlb serve` has them (src/dns/cookies.ts): the COOKIE option is read and written too.
+const answerer = new Answerer({ getSnapshot: () => snapshot, resolve, logger, cookies: new ServerCookies({ secrets: ['000102030405060708090a0b0c0d0e0f'] }) });
 
 export const dnsPacket: FuzzTarget = {
   name: 'dns-packet',
-  covers: 'src/dns/query.ts scanQuery, questionName; the Answerer slow path (resolve, encode, cache)',
+  covers: 'src/dns/query.ts scanQuery, questionName; the Answerer slow path (resolve, encode, cache) with DNS cookies',
   maxLength: 1500,
-  dictionary: ['\x00\x00\x29\x10\x00\x00\x00\x00\x00\x00\x00', '\x05relay\x07example\x03com\x00', '\x04smtp', '\xc0\x0c', '\x00\x01\x00\x01', '\x00\x0f\x00\x01', '\x00\x1c\x00\x01', '\x00\xff\x00\x01'],
+  dictionary: ['\x00\x00\x29\x10\x00\x00\x00\x00\x00\x00\x00', '\x05relay\x07example\x03com\x00', '\x04smtp', '\xc0\x0c', '\x00\x01\x00\x01', '\x00\x0f\x00\x01', '\x00\x1c\x00\x01', '\x00\xff\x00\x01', '\x00\x0a\x00\x08', '\x00\x0a\x00\x18\x01\x00\x00\x00'],
   run(data) {
     const scan = scanQuery(data);
     if (scan.outcome === 'query') questionName(data, scan.qnameEnd);
     for (const transport of ['udp', 'tcp'] as const) {
       failures.length = 0;
-      const reply = answerer.answer(data, transport);
+      const reply = answerer.answer(data, transport, '192.0.2.1');
       if (failures.length > 0) throw new AnswerFailed(`answer threw inside and fell back to SERVFAIL: ${String((failures[0] as { err?: Error }).err?.stack ?? JSON.stringify(failures[0]))}`);
       if (reply === null) continue;
       if (reply.length < 12 || (reply[2]! & 0x80) === 0) throw new AnswerFailed('reply is not a response');
