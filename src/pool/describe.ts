@@ -30,7 +30,11 @@ function exclusionText(d: MemberDecision, host: boolean, provider?: ProviderGrou
 function memberWhy(d: MemberDecision, decision: Decision): string {
   const host = decision.kind === 'host';
   switch (d.reason) {
-    case 'serving': return 'usable';
+    case 'serving': {
+      // A per-provider name scaling the member for its provider (a provider-scoped `scale` rule): say which rule.
+      const scale = decision.provider === undefined ? undefined : d.state.providers?.[decision.provider];
+      return scale && scale.factor > 0 && scale.factor < 1 ? `usable; scaled for ${decision.provider} only: ${scale.reason}` : 'usable';
+    }
     case 'fail-open': {
       const why = exclusionText(d, host, decision.provider);
       return why === '' ? 'fail-open' : `fail-open despite: ${why}`;

@@ -4,7 +4,8 @@
  * (3 × `451 4.7.650 … temporarily rate limited due to IP reputation` from Microsoft in 1 h →
  * quarantine 30 min) acts on a member that serves `microsoft.relay.test` by taking it out of that
  * name only: it keeps serving `smtp.relay.test` and `gmail.relay.test`, gets no override, and
- * /status, /explain and `mxlb explain` name the rule and the provider. A zone whose member serves
+ * /status, /explain and `mxlb explain` name the rule and the provider. The shipped Gmail
+ * `gmail-unusual-rate` (scale 0.25) scales a member in `gmail.relay.test` only. A zone whose member serves
  * no Microsoft name keeps the old behaviour (the member as a whole is quarantined) — covered in
  * the unit tests (test/unit/reputation/provider-rules.test.ts).
  */
@@ -74,4 +75,21 @@ test('a Microsoft throttling rule takes the member out of microsoft.relay only, 
   t.like(m1, { effective: 'up', reputation: { level: 'good', providers: { microsoft: { level: 'quarantined', factor: 0 } } } });
   t.regex(m1?.reputation?.providers.microsoft?.why ?? '', /^rule microsoft-rate-limited: 3 matches in 1h/);
   t.is(m1?.override, undefined, 'no override: the member as a whole is untouched');
+
+  // A provider-scoped scale rule: two Gmail "unusual rate" deferrals for mta2 (gmail-unusual-rate,
+  // 2/1h → scale 0.25) lower its weight in gmail.relay only; it stays in every answer.
+  const unusual = Array.from({ length: 2 }, () => ({
+    member: 'primary/mta2', status: 'deferred', domain: 'gmail.com', dsn: '4.7.28',
+    reply: '421-4.7.28 Our system has detected an unusual rate of unsolicited mail originating from your IP address.',
+  }));
+  const scaled = await fetch(`${base}/api/signals`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ batch: 'rules-2', outcomes: unusual }) });
+  t.is(scaled.status, 200);
+  const gmailText = await eventually(async () => {
+    const x = (await (await fetch(`${base}/explain?name=gmail.${ORIGIN}&type=A`)).json()) as { text: string };
+    return /provider-reputation 0\.25 \(provider-scale\)/.test(x.text) ? x.text : false;
+  }, { timeoutMs: 10_000, what: 'mta2 scaled in gmail.relay' });
+  t.regex(gmailText, /primary\/mta2 .*usable; scaled for gmail only: gmail: rule gmail-unusual-rate: 2 matches in 1h \(weight × 0\.25\)/);
+  t.deepEqual(await a(mxlb, 'gmail'), all, 'scaled, not removed');
+  const smtpText = ((await (await fetch(`${base}/explain?name=smtp.${ORIGIN}&type=A`)).json()) as { text: string }).text;
+  t.notRegex(smtpText, /provider-reputation|reputation 0\.25/, 'the class name does not scale it');
 });
