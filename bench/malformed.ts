@@ -80,6 +80,15 @@ async function handledPackets(http: string): Promise<number> {
   return total;
 }
 
+/** The answer cache's gauges from /metrics (src/dns/cache.ts bounds it in bytes): "answer 12 entries 9.1 KiB, negative …". */
+async function cacheLine(http: string): Promise<string> {
+  const text = await (await fetch(`http://${http}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+  const value = (metric: string, map: string): number => Number(new RegExp(`^${metric}\\{map="${map}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return ['answer', 'negative']
+    .map((map) => `${map} ${value('mxlb_dns_cache_entries', map)} entries ${(value('mxlb_dns_cache_bytes', map) / 1024).toFixed(1)} KiB ${value('mxlb_dns_cache_evictions_total', map)} evicted`)
+    .join(', ');
+}
+
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : Number.NaN;
@@ -161,13 +170,13 @@ async function main(): Promise<void> {
       const mark = pending.shift()!;
       const rss = rssMiB(pid);
       rows.push([`after ${mark / 1000}k`, rss]);
-      console.log(`after ${String(mark / 1000).padStart(5)}k      RSS ${rss.toFixed(1)} MiB   (${handled} handled, ${sent} sent, ${Math.round(handled / ((Date.now() - started) / 1000))} handled/s)`);
+      console.log(`after ${String(mark / 1000).padStart(5)}k      RSS ${rss.toFixed(1)} MiB   (${handled} handled, ${sent} sent, ${Math.round(handled / ((Date.now() - started) / 1000))} handled/s); cache: ${await cacheLine(serving.http)}`);
     }
   }
   const sendSeconds = (Date.now() - started) / 1000;
   await new Promise((resolve) => setTimeout(resolve, SETTLE_S * 1000));
   const later = rssMiB(pid);
-  console.log(`${SETTLE_S} s later       RSS ${later.toFixed(1)} MiB`);
+  console.log(`${SETTLE_S} s later       RSS ${later.toFixed(1)} MiB; cache: ${await cacheLine(serving.http)}`);
   handled = (await handledPackets(serving.http)) - handledAtStart;
   const alive = await wellFormedAnswered();
   console.log(`sent ${sent} packets in ${sendSeconds.toFixed(1)} s; ${replies} replies (FORMERR/NOTIMP/answers; responses and runts get none); peak RSS ${peak.toFixed(1)} MiB`);
