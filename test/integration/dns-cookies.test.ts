@@ -40,7 +40,7 @@ test.before(async () => {
   writeFileSync(join(zones, `${ORIGIN}.zone`), `$ORIGIN ${ORIGIN}.\n${records.join('\n')}\n`);
   const secrets = join(dir, 'cookie-secrets');
   writeFileSync(secrets, `# current first, then the one before the rotation\n${CURRENT}\n${PREVIOUS}\n`, { mode: 0o600 });
-  const plain = await startMxlb(['--zones', zones, '--state-file', '', '--cookie-secret-file', secrets]);
+  const plain = await startMxlb(['--dns', '[::1]:0', '--zones', zones, '--state-file', '', '--cookie-secret-file', secrets]);
   // Rate limiting for loopback too (it is whitelisted by default), per address, tight.
   const strict = await startMxlb(['--zones', zones, '--state-file', '', '--cookie-secret-file', secrets, '--require-server-cookie', '--rrl-whitelist', 'none', '--rrl-ipv4-prefix', '32', '--rrl-rate', '10', '--rrl-burst', '10', '--rrl-slip', '2']);
   world = { dir, plain, strict };
@@ -119,6 +119,22 @@ test('one secret file, two instances: a cookie from one is valid at the other, a
   t.not(renewed, held, 'renewed with the current secret');
   assertServerCookie(t, renewed, '0123456789abcdef');
   await eventually(async () => (await verdict(world!.plain, 'valid')) >= before2 + 1, { what: 'previous secret\'s cookie valid' });
+});
+
+test('IPv6 (::1): the cookie covers the 16-octet address, and is valid only from it', async (t) => {
+  const v6 = world!.plain.dns.find((d) => d.host === '::1')!;
+  const v4 = dnsOf(world!.plain);
+  const first = await kdig(v6.host, v6.port, [`www.${ORIGIN}`, 'A', '+cookie']);
+  const cookie = cookieOf(first.stdout);
+  assertServerCookie(t, cookie);
+  const expected = new ServerCookies({ secrets: [CURRENT] }, () => parseInt(cookie!.slice(24, 32), 16) * 1000);
+  expected.check(Buffer.from(cookie!.slice(0, 16), 'hex'), '::1');
+  t.is(Buffer.from(expected.reply).toString('hex'), cookie, 'RFC 9018 hash over ::1');
+  const valid = await verdict(world!.plain, 'valid');
+  const invalid = await verdict(world!.plain, 'invalid');
+  await kdig(v6.host, v6.port, [`www.${ORIGIN}`, 'A', `+cookie=${cookie!}`]);
+  await kdig(v4.host, v4.port, [`www.${ORIGIN}`, 'A', `+cookie=${cookie!}`]);
+  await eventually(async () => (await verdict(world!.plain, 'valid')) >= valid + 1 && (await verdict(world!.plain, 'invalid')) >= invalid + 1, { what: 'valid from ::1, invalid from 127.0.0.1' });
 });
 
 test('a malformed COOKIE option (12 octets) is FORMERR and counted', async (t) => {
