@@ -50,6 +50,13 @@ rules:
     trigger: 5/1h
     action: scale 0.5
     duration: 30m
+  # Microsoft: 421 RP-001 / RP-002 / RP-003 "… we have limits for how many messages (connections) …"
+  - name: microsoft-rp-limits
+    provider: microsoft
+    match: '\bRP-00[123]\b'
+    trigger: 5/1h
+    action: scale 0.5
+    duration: 30m
   # Yahoo: 421 4.7.0 [TSS04] "Messages from IP temporarily deferred due to unexpected volume or user complaints"
   - name: yahoo-tss04
     provider: yahoo

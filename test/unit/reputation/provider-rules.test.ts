@@ -4,7 +4,7 @@
  * else on the member; `scope: member` always on the member.
  */
 import test from 'ava';
-import { actionTarget, DEFAULT_REPUTATION, parseRules, reputationStep, RulesError, RuleTracker, type ActiveAction, type ReputationSettings } from '../../../src/reputation/index.ts';
+import { actionTarget, DEFAULT_REPUTATION, DEFAULT_RULES_YAML, parseRules, reputationStep, RulesError, RuleTracker, type ActiveAction, type ReputationSettings } from '../../../src/reputation/index.ts';
 import { providerScales } from '../../../src/reputation-providers.ts';
 import type { Outcome, ProviderGroup } from '../../../src/signals/index.ts';
 
@@ -99,4 +99,16 @@ test('enforce false: provider rules are not applied either', (t) => {
   const s = reputationStep(undefined, { counts: none, byProvider: {}, actions: tracker.active('tx/tx1', 1), dnsbl: [], providerNames: new Set(['gmail']) }, { ...settings, enforce: false }, 1);
   t.is(s.providers.gmail, undefined);
   t.is(providerScales(s), undefined);
+});
+
+test('shipped microsoft-rp-limits: 5 RP-00x replies from Microsoft in 1 h scale the member in microsoft names only', (t) => {
+  const shipped = parseRules(DEFAULT_RULES_YAML, 'default-rules');
+  const tracker = new RuleTracker();
+  const rp = (i: number, provider: ProviderGroup) => outcome(`421 RP-00${1 + (i % 3)} (BAY004-MC1F1) Unfortunately, some messages from 192.0.2.1 weren't sent. We have limits for how many messages can be sent per hour and per day.`, '', provider, i * 1000);
+  for (let i = 0; i < 4; i++) t.deepEqual(tracker.record(shipped, rp(i, 'microsoft'), i * 1000), []);
+  t.deepEqual(tracker.record(shipped, rp(4, 'gmail'), 4000), [], 'another provider\'s RP-00x text does not count');
+  t.deepEqual(tracker.record(shipped, rp(5, 'microsoft'), 5000).map((a) => a.rule), ['microsoft-rp-limits']);
+  const s = reputationStep(undefined, { counts: none, byProvider: {}, actions: tracker.active('tx/tx1', 5000), dnsbl: [], providerNames: new Set(['microsoft']) }, { ...settings, rules: shipped }, 5000);
+  t.is(s.level, 'good');
+  t.deepEqual(providerScales(s), { microsoft: { factor: 0.5, reason: 'microsoft: rule microsoft-rp-limits: 5 matches in 1h (weight × 0.5)' } });
 });
