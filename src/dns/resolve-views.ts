@@ -106,7 +106,9 @@ export function viewKey(zones: ZoneSet, client: ViewClient): string {
   if (table.networks.length === 0 && !table.anyEcs) return '';
   const ecs = table.anyEcs ? client.ecs : undefined;
   const ecsPart = ecs ? `e${ecs.family}/${ecs.sourcePrefix}:${longest(table.networks, ecs)}` : table.anyEcs && client.ecsSent ? 'e0' : '';
-  return `\u0000v${client.source ? longest(table.networks, client.source) : -2}${ecsPart}`;
+  // No source address (only tools ask so: /explain with `subnet` alone) keys as a source no view
+  // network holds: both get every source-matched name's own tiers.
+  return `\u0000v${client.source ? longest(table.networks, client.source) : -1}${ecsPart}`;
 }
 
 /**
@@ -114,7 +116,7 @@ export function viewKey(zones: ZoneSet, client: ViewClient): string {
  * the answers every name gives by its own tiers (what /explain shows without a client).
  */
 export function outsideViewsKey(zones: ZoneSet): string {
-  return viewsMatter(zones) ? '\u0000v-1' : '';
+  return viewKey(zones, { ecsSent: false });
 }
 
 /** Index of the longest network holding `address` (as `matchView` would accept it), -1 for none. */

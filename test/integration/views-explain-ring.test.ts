@@ -75,13 +75,15 @@ test('/explain shows the ring of the explained client\'s view', async (t) => {
   const west = await explain('&client=127.0.0.9&subnet=10.2.7.0/24');
   const nobody = await explain('&client=127.0.0.9');
   const plain = await explain('');
-  for (const x of [east, west, nobody, plain]) t.is(x.snapshotVersion, version, 'the snapshot did not change meanwhile');
+  const subnetOnly = await explain('&subnet=10.2.7.0/24');
+  for (const x of [east, west, nobody, plain, subnetOnly]) t.is(x.snapshotVersion, version, 'the snapshot did not change meanwhile');
   t.regex(east.clientNote, /view "dc-east"/);
   t.regex(west.clientNote, /view "dc-west"/);
   t.deepEqual(next(east), { slots: 2, slot: 1 }, 'dc-east: its own ring, after 3 replies');
   t.deepEqual(next(west), { slots: 2, slot: 0 }, 'dc-west (ECS): its own ring, after 2 replies');
   t.deepEqual(next(nobody), { slots: 4, slot: 3 }, 'no view: the name\'s own ring, after 3 replies');
   t.deepEqual(next(plain), { slots: 4, slot: 3 }, 'without a client: the ring of clients no view holds');
+  t.deepEqual(next(subnetOnly), { slots: 2, slot: 0 }, 'subnet alone: a resolver no view holds sending that ECS');
   t.deepEqual((await explain('&client=127.0.0.3')).ring.next, [], 'dc-west by source address: no reply sent to that view yet');
 
   // Member host names have no views (docs/zone-format.md "Client views"): e1's name answers e1 to
