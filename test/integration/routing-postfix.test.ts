@@ -166,16 +166,21 @@ test('Postfix transport_maps / sender_dependent_relayhost_maps / smtp_fallback_r
   t.regex(log(), new RegExp(`to=<someone@example\\.org>, relay=transactional\\.${ZONE.replaceAll('.', '\\.')}\\[127\\.0\\.0\\.19[12]\\]`));
 
   // 2. The tx pool down: mxlb pulls its members; transactional (and microsoft) answer bulk.
+  const stopped = Date.now();
   await Promise.all(pool('tx').map((s) => s.stop()));
   const txDown = { transactional: addresses('bulk'), bulk: addresses('bulk'), gmail: addresses('google'), microsoft: addresses('bulk') };
   await eventually(() => answers(dns, txDown), { timeoutMs: 20_000, intervalMs: 200, what: 'mxlb answers without the tx pool' });
+  t.log(`tx pool stopped → mxlb answers bulk for transactional: ${Date.now() - stopped} ms`);
   await eventually(() => answers(unbound, txDown), { timeoutMs: 20_000, intervalMs: 200, what: 'Unbound answers without the tx pool (its cache expired)' });
+  t.log(`… and through Unbound (TTL 2 s): ${Date.now() - stopped} ms`);
+  const spillSent = Date.now();
   await send('app@example.test', 'someone@example.org', 'down-transactional');
   await send('app@example.test', 'someone@outlook.test', 'down-microsoft');
   await send('newsletter@example.test', 'reader@example.org', 'down-newsletter');
   await send('app@example.test', 'someone@gmail.test', 'down-gmail');
   const phase2 = ['down-transactional', 'down-microsoft', 'down-newsletter', 'down-gmail'];
   await delivered(phase2);
+  t.log(`4 messages sent → all delivered in the spill phase: ${Date.now() - spillSent} ms`);
   t.deepEqual(routes(phase2), { 'down-transactional': 'bulk', 'down-microsoft': 'bulk', 'down-newsletter': 'bulk', 'down-gmail': 'google' });
   for (const s of pool('tx')) t.false(s.messages.some((m) => /Subject: down-/.test(m.data)), 'no message reached a stopped tx sink');
 
