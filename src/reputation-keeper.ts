@@ -73,7 +73,7 @@ export class ReputationKeeper {
   readonly #states = new Map<MemberId, MemberReputation>();
   /** Each served member's settings: its pool's `reputation:` block over the defaults. */
   #settings = new Map<MemberId, ReputationSettings>();
-  /** Provider groups each member serves a per-provider name for (any tier or view of any zone). */
+  /** Provider groups each member serves a per-provider name for (any tier, view or experiment arm of any zone). */
   #providerNames = new Map<MemberId, Set<ProviderGroup>>();
   readonly #pins = new Map<MemberId, { until: number; reason: string; author: string }>();
   /** Expiry of the automatic override this keeper last wrote per member. */
@@ -115,7 +115,9 @@ export class ReputationKeeper {
     for (const zone of zones.zones.values()) {
       for (const name of zone.balancing?.names.values() ?? []) {
         if (name.provider === undefined) continue;
-        for (const variant of [name, ...(name.views ?? []).map((v) => v.balanced)]) {
+        // The name, its views and its A/B experiment's arms: every way a member serves it.
+        const variants = [name, ...(name.views ?? []).map((v) => v.balanced), ...(name.experiment?.arms ?? []).map((arm) => arm.balanced)];
+        for (const variant of variants) {
           for (const m of variant.tiers.flatMap((tier) => tier.members)) {
             const groups = providerNames.get(m.id) ?? new Set<ProviderGroup>();
             groups.add(name.provider);
