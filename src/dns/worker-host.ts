@@ -55,6 +55,8 @@ export interface DnsWorkerOptions {
 
 const EMPTY_LIMITS: DnsLimitCounters = { rrl: { limited: 0, slipped: 0, dropped: 0 }, tcp: { full: 0, perSource: 0, evicted: 0, idle: 0, queryTimeout: 0, lifetime: 0 } };
 const RESTART_BACKOFF_MS = [100, 500, 2_000, 5_000];
+/** Longest a worker waits for its first snapshot before it binds anyway (a huge zone, a slow host). */
+const SWAP_WAIT_MS = 30_000;
 
 export class DnsWorker {
   readonly #options: DnsWorkerOptions;
@@ -66,6 +68,8 @@ export class DnsWorker {
   /** Snapshots handed over and not yet acknowledged, by version; the one acknowledged last. */
   readonly #pending = new Map<number, Snapshot>();
   #serving: Snapshot | undefined;
+  /** The version this thread swapped in (-1 until its first): a restarted thread starts empty. */
+  #threadServing = -1;
   /** Zone ids by object identity (a changed zone is a new object), and the ids the worker holds. */
   readonly #zoneIds = new WeakMap<Zone, number>();
   #nextZoneId = 1;
@@ -118,6 +122,7 @@ export class DnsWorker {
     const worker = new Worker(entry, { ...how, workerData: init });
     this.#worker = worker;
     this.#held = new Set();
+    this.#threadServing = -1;
     await new Promise<void>((resolve, reject) => {
       const early = (error: Error) => reject(error);
       worker.once('error', early);
@@ -132,8 +137,14 @@ export class DnsWorker {
     });
   }
 
-  /** Binds every endpoint in the worker; the bound addresses, in order (see DnsServer.listen). */
+  /**
+   * Binds every endpoint in the worker; the bound addresses, in order (see DnsServer.listen).
+   * Waits first (up to `SWAP_WAIT_MS`) until the worker answers from the last published snapshot:
+   * a restarted worker that joined the SO_REUSEPORT group with no zones yet would answer REFUSED
+   * to its share of the queries while the others could answer them.
+   */
   async listen(endpoints: readonly Endpoint[]): Promise<BoundEndpoint[]> {
+    await this.#untilServingLast();
     const reply = await this.#ask({ type: 'listen', endpoints: [...endpoints], ...(this.#options.reusePort ? { reusePort: true } : {}) }, (m) => m.type === 'listening' || m.type === 'listen-failed');
     if (reply.type === 'listen-failed') throw new MxlbError('dns-listen', reply.message);
     if (reply.type !== 'listening') throw new Error('unexpected reply');
@@ -262,6 +273,24 @@ export class DnsWorker {
     });
   }
 
+  #untilServingLast(): Promise<void> {
+    const version = this.#last?.version;
+    if (version === undefined || this.#threadServing >= version) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        const at = this.#swapListeners.indexOf(listener);
+        if (at >= 0) this.#swapListeners.splice(at, 1);
+        resolve();
+      };
+      const listener = (swapped: number): void => {
+        if (swapped >= version) done();
+      };
+      const timer = setTimeout(done, SWAP_WAIT_MS);
+      this.#swapListeners.push(listener);
+    });
+  }
+
   #received(message: FromWorker): void {
     if (message.type === 'log') return this.#relog(message.line);
     if (message.type === 'metrics') this.#absorb(message.batch);
@@ -270,7 +299,8 @@ export class DnsWorker {
       const serving = this.#pending.get(message.version);
       for (const version of [...this.#pending.keys()]) if (version <= message.version) this.#pending.delete(version);
       if (serving) this.#serving = serving;
-      for (const listener of this.#swapListeners) listener(message.version);
+      this.#threadServing = message.version;
+      for (const listener of [...this.#swapListeners]) listener(message.version);
     }
     for (const waiter of [...this.#requests.values()]) waiter.offer(message);
   }

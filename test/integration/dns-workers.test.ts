@@ -39,10 +39,12 @@ async function workers(mxlb: MxlbProcess): Promise<DnsWorkersStatus> {
 }
 
 /** One query from a fresh socket (a new source port, so the kernel may pick either worker): NOERROR with an answer, or false. */
-async function answered(mxlb: MxlbProcess, name = 'smtp.relay.example.com', timeoutMs = 1000): Promise<boolean> {
+async function answered(mxlb: MxlbProcess, name = 'smtp.relay.example.com', timeoutMs = 1000, failures: string[] = []): Promise<boolean> {
   const { host, port } = mxlb.dns[0]!;
   const reply = await udpExchange(host, port, buildQuery({ id: 7, name }), timeoutMs);
-  return reply !== null && replyHeader(reply).rcode === 0 && replyHeader(reply).ancount > 0;
+  const ok = reply !== null && replyHeader(reply).rcode === 0 && replyHeader(reply).ancount > 0;
+  if (!ok) failures.push(reply === null ? `timeout ${new Date().toISOString()}` : `rcode ${replyHeader(reply).rcode}, ${replyHeader(reply).ancount} answers`);
+  return ok;
 }
 
 test('--workers 2: both workers answer on one address and their counts add up in /status and /metrics', async (t) => {
@@ -91,7 +93,7 @@ test('a reloaded zone reaches every worker: answers from any source port carry t
 
 test('/explain gives the next ring slot of each worker (each has its own answer cache)', async (t) => {
   const mxlb = await serve(t, {}, ['mail.example.net.yaml']);
-  const url = `http://${mxlb.http.host}:${mxlb.http.port}/explain?name=smtp.mail.example.net&type=A`;
+  const url = `http://${mxlb.http.host}:${mxlb.http.port}/explain?name=smtp.mail.example.net&type=A&client=127.0.0.1`;
   type Explain = { snapshotVersion: number; ring: { slots: number; next: Array<{ shape: string; slot: number }> } };
   // The example members are never up (nothing listens there): fail-open answers rotate over them.
   // Probe verdicts change the snapshot (and restart every ring) in the first seconds: retry until stable.
@@ -116,13 +118,16 @@ test('a worker killed by an uncaught error is restarted with the last snapshot w
   let queries = 0;
   let firstTryLost = 0;
   let failed = 0;
+  let exitedAt: unknown = 0;
+  /** Why background queries failed (`timeout …`, `rcode 5 …`), for the log. */
+  const failures: string[] = [];
   const load = (async () => {
     const until = Date.now() + 20_000;
     while (!stop && Date.now() < until && queries < 5_000) {
       queries++;
-      if (await answered(mxlb, undefined, 400)) continue;
+      if (await answered(mxlb, undefined, 400, failures)) continue;
       firstTryLost++;
-      if (!(await answered(mxlb, undefined, 1000))) failed++;
+      if (!(await answered(mxlb, undefined, 1000, failures))) failed++;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   })();
@@ -130,7 +135,9 @@ test('a worker killed by an uncaught error is restarted with the last snapshot w
     // One crash query: whichever worker its source port hashes to dies (it gets no reply).
     await udpExchange(mxlb.dns[0]!.host, mxlb.dns[0]!.port, buildQuery({ name: CRASH }), 100);
     const exited = await mxlb.waitForLog((line) => line.msg === 'answering worker exited; restarting it on the same addresses', 10_000);
-    await mxlb.waitForLog((line) => line.msg === 'answering worker restarted', 15_000);
+    const restarted = await mxlb.waitForLog((line) => line.msg === 'answering worker restarted', 15_000);
+    exitedAt = exited.time;
+    t.log(`restarted ${Number(restarted.time) - Number(exited.time)} ms after the exit`);
     const status = await eventually(async () => {
       const s = await workers(mxlb);
       return s.alive === s.started && s.workers.every((w) => w.snapshotVersion > 0) && s;
@@ -149,7 +156,7 @@ test('a worker killed by an uncaught error is restarted with the last snapshot w
     stop = true;
     await load;
   }
-  t.log(`${queries} queries during the crash and restart: ${firstTryLost} lost on the first try, ${failed} after a retry`);
+  t.log(`${queries} queries during the crash and restart: ${firstTryLost} lost on the first try, ${failed} after a retry; crash at ${new Date(Number(exitedAt)).toISOString()}; failures: ${failures.join('; ')}`);
   t.true(queries > 20, 'the load ran');
   if (SHARED) t.is(failed, 0, 'the other worker answered throughout');
   // One worker (Node 20): queries fail while it restarts (100 ms backoff + thread start), then answer again.
