@@ -5,13 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { loadAdminTokens, loadReadTokens, type AdminToken, type Endpoint, type ServeConfig } from './config.ts';
-import { DnsMetricsHub, DnsWorkers, prepareWorkerSource } from './dns/index.ts';
+import { ArmCounts, DnsMetricsHub, DnsWorkers, prepareWorkerSource } from './dns/index.ts';
 import { AdminAuth, allRoutes, AnswerShares, coarseClock, startHttp, type HttpListener, type ServerContext } from './http/index.ts';
 import type { Logger } from './log.ts';
-import { configuredMembers, DnsblMetrics, MxlbMetrics, ReputationMetrics } from './metrics/index.ts';
+import { configuredMembers, DnsblMetrics, ExperimentMetrics, MxlbMetrics, ReputationMetrics } from './metrics/index.ts';
 import { DEFAULT_REPUTATION, DEFAULT_RULES_YAML, DnsblMonitor, listedLists, parseRules } from './reputation/index.ts';
 import { ReputationKeeper } from './reputation-keeper.ts';
 import { ShapingKeeper } from './shaping-keeper.ts';
+import { ExperimentKeeper, experimentMetricsRows } from './experiment-keeper.ts';
 import { OutcomeStore } from './signals/index.ts';
 import { ProbeHistory, ProbeScheduler, smtpCheck } from './probe/index.ts';
 import type { Snapshot } from './snapshot.ts';
@@ -107,6 +108,11 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   // Traffic shaping (docs/shaping.md): slow start, warm-up, latency and load factors into the snapshot.
   const shaping = new ShapingKeeper({ keeper, store, outcomes, suspect: (member) => reputation.states().get(member)?.level === 'suspect', ...(config.stateFile ? { countsFile: `${config.stateFile}.warm-up-counts.json` } : {}), logger: logger.child({ module: 'shaping' }) });
   scheduler.onResult((member, result) => shaping.probeResult(member, result));
+  // A/B experiments (docs/routing.md): per-arm answers and clients from the answering worker, runs into the snapshot.
+  const armCounts = new ArmCounts();
+  dnsMetrics.subscribe(armCounts);
+  const experiments = new ExperimentKeeper({ store, outcomes, setExperiments: (runs) => keeper.setExperiments(runs), logger: logger.child({ module: 'experiments' }) });
+  new ExperimentMetrics(metrics.registry).source(() => experimentMetricsRows(experiments, armCounts));
 
   // --zones redis: a follower mirrors the zones published in Redis into the folder the loader
   // serves (its own connections); with Redis down at start, the cached zones are served.
@@ -133,6 +139,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     keeper.setZones(zoneSet);
     reputation.setZones(zoneSet);
     shaping.setZones(zoneSet);
+    experiments.setZones(zoneSet);
     const members = new Set(keeper.current().members.keys());
     history.retain(members);
     outcomes.retain(new Set(configuredMembers(zoneSet).keys()));
@@ -166,6 +173,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     dnsbl.stop();
     reputation.stop();
     shaping.stop();
+    experiments.close();
     await outcomeShare?.close();
     sharesClock.stop();
     keeper.close();
@@ -179,6 +187,8 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     context.dnsbl = dnsbl;
     context.reputation = reputation;
     context.shaping = shaping;
+    context.experiments = experiments;
+    context.armCounts = armCounts;
     if (cluster) context.cluster = () => cluster.status();
     context.dnsWorkers = () => dns.status();
     http = await startHttp(config.http, allRoutes(context, { listen: config.http, hosts: config.httpHosts, readAuth, zonesDir: config.zonesDir }), logger.child({ module: 'http' }), { maxConnections: config.httpMaxConnections });

@@ -40,11 +40,11 @@ export function buildCli(argv: string[], commands: readonly CommandModule[]): Ar
  */
 async function commandsFor(argv: readonly string[]): Promise<CommandModule[]> {
   if (argv[0] === 'signals') return [(await import('./signals.ts')).signalsCommand];
-  const [serve, zone, init, probe, member, status, explain, signals, reputation] = await Promise.all([
+  const [serve, zone, init, probe, member, status, explain, signals, reputation, experiment] = await Promise.all([
     import('./serve.ts'), import('./zone.ts'), import('./init.ts'), import('./probe.ts'), import('./member.ts'),
-    import('./status.ts'), import('./explain.ts'), import('./signals.ts'), import('./reputation.ts'),
+    import('./status.ts'), import('./explain.ts'), import('./signals.ts'), import('./reputation.ts'), import('./experiment.ts'),
   ]);
-  return [serve.serveCommand, zone.zoneCommand, init.initCommand, probe.probeCommand, member.memberCommand, status.statusCommand, explain.explainCommand, signals.signalsCommand, reputation.reputationCommand] as CommandModule[];
+  return [serve.serveCommand, zone.zoneCommand, init.initCommand, probe.probeCommand, member.memberCommand, status.statusCommand, explain.explainCommand, signals.signalsCommand, reputation.reputationCommand, experiment.experimentCommand] as CommandModule[];
 }
 
 export async function runCli(argv: string[]): Promise<void> {

@@ -14,6 +14,7 @@ import { WarnThrottle } from './warn-throttle.ts';
 import { ECS_RESERVE, withEcs } from './ecs-reply.ts';
 import { outsideViewsKey, viewClient, viewKey, viewsMatter, type RingClient, type ViewClient } from './resolve-views.ts';
 import { armKey, experimentsRun, type Assignment } from './resolve-experiment.ts';
+import type { ClientSketch } from './arm-counts.ts';
 import { COOKIE_RESERVE, RCODE_BADCOOKIE, type ServerCookies } from './cookies.ts';
 import { patchWithCookie, withCookie } from './cookie-reply.ts';
 import { isPlainNegative, negativeReply } from './negative.ts';
@@ -41,7 +42,7 @@ export interface DnsMetrics {
    * `client` (cache hits included; docs/routing.md "A/B experiments"). Replayed from a worker:
    * `client` is the worker's distinct-client sketch (`arm-counts.ts`) and `count` its answers.
    */
-  arm?(experiment: string, arm: string, client: number | Uint8Array, count?: number): void;
+  arm?(experiment: string, arm: string, client: number | ClientSketch, count?: number): void;
 }
 
 /** Where one cached reply shape of a question stands in its rotation ring. */

@@ -11,6 +11,7 @@
  * while being called.
  */
 import type { DnsMetrics, Transport } from './answer.ts';
+import type { ClientSketch } from './arm-counts.ts';
 
 type Answered = NonNullable<DnsMetrics['answered']>;
 type Served = NonNullable<DnsMetrics['served']>;
@@ -80,7 +81,7 @@ export class DnsMetricsHub implements DnsMetrics {
     }
   }
 
-  arm(experiment: string, armName: string, client: number | Uint8Array, count?: number): void {
+  arm(experiment: string, armName: string, client: number | ClientSketch, count?: number): void {
     const list = this.#arm;
     for (let i = 0; i < list.length; i++) {
       try {

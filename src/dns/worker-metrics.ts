@@ -10,7 +10,7 @@
  */
 import type { DnsMetrics, Transport } from './answer.ts';
 import type { DnsMetricsHub } from './metrics-hooks.ts';
-import { ArmCounts } from './arm-counts.ts';
+import { ArmCounts, type ClientSketch } from './arm-counts.ts';
 import type { CacheMapStats, CacheStats } from './cache.ts';
 import type { DnsLimitCounters } from './server.ts';
 import type { MetricsBatch } from './worker-protocol.ts';
@@ -35,7 +35,7 @@ export class MetricsBatcher implements DnsMetrics {
     this.#dropped.set(key, (this.#dropped.get(key) ?? 0) + 1);
   }
 
-  arm(experiment: string, arm: string, client: number | Uint8Array): void {
+  arm(experiment: string, arm: string, client: number | ClientSketch): void {
     this.#arms.arm(experiment, arm, client);
   }
 
@@ -68,7 +68,7 @@ export class BatchReplayer {
   constructor(private readonly hub: DnsMetricsHub) {}
 
   replay(batch: Pick<MetricsBatch, 'answered' | 'served' | 'dropped' | 'arms'>): void {
-    for (const [experiment, arm, n, registers] of batch.arms ?? []) this.hub.arm(experiment, arm, registers, n);
+    for (const [experiment, arm, n, sketch] of batch.arms ?? []) this.hub.arm(experiment, arm, sketch, n);
     for (const [key, n] of batch.answered) {
       const cacheHit = key % 2 === 1;
       const rest = Math.floor(key / 2);

@@ -26,6 +26,7 @@ import type { CookieOptions } from './cookies.ts';
 import type { DnsLimitCounters, Endpoint } from './server.ts';
 import type { TcpOptions } from './tcp.ts';
 import type { AnswerCacheOptions } from './cache.ts';
+import type { ClientSketch } from './arm-counts.ts';
 
 /** Names (strings only) per chunk of the zone's name set. */
 export const CHUNK_NAMES = 5_000;
@@ -70,7 +71,7 @@ export interface MetricsBatch {
   served: Array<[readonly string[], number]>;
   dropped: Array<[Transport, string, number]>;
   /** A/B experiment arms answered since the last batch: [experiment, arm, answers, distinct-client sketch] (./arm-counts.ts). */
-  arms?: Array<[string, string, number, Uint8Array]>;
+  arms?: Array<[string, string, number, ClientSketch]>;
   limits: DnsLimitCounters;
   tcpStatus: { open: number; midQuery: number; rejected: number };
   /** The snapshot version answering now. */

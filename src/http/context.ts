@@ -12,6 +12,8 @@ import type { DnsblMemberVerdict } from '../reputation/index.ts';
 import type { BatchLedger, OutcomeStore } from '../signals/index.ts';
 import type { ReputationKeeper } from '../reputation-keeper.ts';
 import type { ShapingKeeper } from '../shaping-keeper.ts';
+import type { ExperimentKeeper } from '../experiment-keeper.ts';
+import type { ArmTotal } from '../dns/index.ts';
 import type { Snapshot } from '../snapshot.ts';
 import type { SnapshotKeeper } from '../snapshot-keeper.ts';
 import type { ClusterStatus, StateStore } from '../state/index.ts';
@@ -45,6 +47,10 @@ export interface ServerContext {
   shaping?: Pick<ShapingKeeper, 'warmUp' | 'warmUpMembers' | 'warmUpAction' | 'warmUpPlan' | 'warmUpHistory' | 'warmUpPauseReason' | 'reportLoad' | 'loadOf'>;
   /** Delivery outcomes reported through POST /api/signals (shown in /status, exported in /metrics). */
   outcomes?: OutcomeStore;
+  /** A/B experiments (docs/routing.md): state, operators' start/stop, reports. */
+  experiments?: Pick<ExperimentKeeper, 'list' | 'get' | 'start' | 'stop' | 'report'>;
+  /** Per-arm answers and distinct clients, counted by the answering worker (`dnsMetrics.arm`). */
+  armCounts?: { totals(experiment?: string): ArmTotal[] };
   /** Batch ids of POST /api/signals already applied (a retry is acknowledged, not counted twice). */
   signalBatches?: BatchLedger;
   /** DNSBL verdicts per member (the DNSBL monitor), shown in /status. */

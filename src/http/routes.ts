@@ -10,6 +10,7 @@ import { explainRoutes } from './routes-explain.ts';
 import { statusRoutes } from './routes-status.ts';
 import { metricsRoutes } from './routes-metrics.ts';
 import { signalRoutes } from './routes-signals.ts';
+import { experimentRoutes } from './routes-experiments.ts';
 import type { RouteHandler, Routes } from './server.ts';
 
 /**
@@ -17,6 +18,6 @@ import type { RouteHandler, Routes } from './server.ts';
  * `exposure`, each is guarded by the Host allowlist, the read token and redaction (exposure.ts).
  */
 export function allRoutes(ctx: ServerContext, exposure?: Omit<ExposureOptions, 'adminAuth'>): Routes {
-  const routes = new Map<string, RouteHandler>([...healthRoutes(ctx), ...adminRoutes(ctx), ...reputationRoutes(ctx), ...shapingRoutes(ctx), ...signalRoutes(ctx), ...deliveryRoutes(ctx), ...metricsRoutes(ctx), ...statusRoutes(ctx), ...explainRoutes(ctx), ...dashboardRoutes()]);
+  const routes = new Map<string, RouteHandler>([...healthRoutes(ctx), ...adminRoutes(ctx), ...reputationRoutes(ctx), ...shapingRoutes(ctx), ...signalRoutes(ctx), ...deliveryRoutes(ctx), ...metricsRoutes(ctx), ...statusRoutes(ctx), ...explainRoutes(ctx), ...experimentRoutes(ctx), ...dashboardRoutes()]);
   return exposure ? guardRoutes(routes, { ...exposure, adminAuth: ctx.adminAuth }) : routes;
 }

@@ -4,3 +4,4 @@ export { configuredMembers, MEMBER_STATES } from './state-metrics.ts';
 export type { DeliveryMetrics, DeliveryTotal } from './delivery-metrics.ts';
 export { DnsblMetrics, type DnsblMetricsSource } from './dnsbl-metrics.ts';
 export { ReputationMetrics, type ReputationMetricsSource } from './reputation-metrics.ts';
+export { ExperimentMetrics, type ExperimentMetricsRow } from './experiment-metrics.ts';

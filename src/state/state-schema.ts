@@ -113,11 +113,40 @@ export function checkWeightOverride(value: unknown): Checked<WeightOverride> {
   });
 }
 
-/** `previous` / `next` of an audit entry: an override or a weight override, as written. */
+/**
+ * An operator's start or stop of an A/B experiment, as the `next` of an `experiment-start` /
+ * `experiment-stop` audit entry (src/experiment-keeper.ts reads the newest per experiment back).
+ */
+export interface ExperimentControl {
+  experiment: string;
+  running: boolean;
+  /** Percent per arm in arm order (start only; absent: the zone's split). */
+  split?: number[];
+  reason?: string;
+}
+
+const label: Rule = (v) => (typeof v === 'string' && /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(v) ? undefined : 'is not an experiment name (a label)');
+const bool: Rule = (v) => (typeof v === 'boolean' ? undefined : 'is not true or false');
+const split: Rule = (v) =>
+  Array.isArray(v) && v.length >= 2 && v.length <= 100 && v.every((p) => Number.isInteger(p) && p >= 0 && p <= 100) && v.reduce((a: number, b: number) => a + b, 0) === 100
+    ? undefined
+    : 'is not a split (2-100 whole percents summing to 100)';
+
+export function checkExperimentControl(value: unknown): Checked<ExperimentControl> {
+  return checkObject<ExperimentControl>(value, {
+    experiment: { rule: label },
+    running: { rule: bool },
+    split: { rule: split, optional: true },
+    reason: { rule: text, optional: true },
+  });
+}
+
+/** `previous` / `next` of an audit entry: an override, a weight override or an experiment control, as written. */
 function checkAuditValue(value: unknown): Checked<unknown> {
   if (isObject(value) && 'kind' in value) return checkOverride(value);
   if (isObject(value) && 'weight' in value) return checkWeightOverride(value);
-  return { ok: false, reason: `is ${show(value)}, not an override or a weight override` };
+  if (isObject(value) && 'experiment' in value) return checkExperimentControl(value);
+  return { ok: false, reason: `is ${show(value)}, not an override, a weight override or an experiment control` };
 }
 
 export function checkAuditEntry(value: unknown): Checked<AuditEntry> {

@@ -3,7 +3,9 @@
  * reason an operator reads. Good values come back with their known fields only.
  */
 import test from 'ava';
-import { checkAuditEntry, checkHealth, checkOverride, checkWeightOverride, type Checked } from '../../../src/state/state-schema.ts';
+import { checkAuditEntry, checkExperimentControl, checkHealth, checkOverride, checkWeightOverride, type Checked } from '../../../src/state/state-schema.ts';
+
+const experiment = { experiment: 'pools-ab', running: true, split: [60, 40], reason: 'more to B' };
 
 const override = { kind: 'drained', reason: 'kernel update', author: 'alice', at: 1_700_000_000_000, expiresAt: 1_700_000_600_000 };
 const weight = { weight: 5, reason: 'warming up', author: 'bob', at: 1_700_000_000_000 };
@@ -40,8 +42,18 @@ const rows: Row[] = [
   ['audit', checkAuditEntry, audit, 'member', 'no-slash', /^member: "no-slash" is not a member id/],
   ['audit', checkAuditEntry, audit, 'at', {}, /^at: an object is not a time/],
   ['audit', checkAuditEntry, audit, 'next', { ...override, expiresAt: 'soon' }, /^next\.expiresAt: "soon" is not a time/],
-  ['audit', checkAuditEntry, audit, 'previous', 7, /^previous is 7, not an override or a weight override/],
+  ['audit', checkAuditEntry, audit, 'previous', 7, /^previous is 7, not an override, a weight override or an experiment control/],
+  ['experiment', checkExperimentControl, experiment, 'split', [60, 30], /^split: an array is not a split \(2-100 whole percents summing to 100\)/],
+  ['experiment', checkExperimentControl, experiment, 'split', [100], /^split: an array is not a split/],
+  ['experiment', checkExperimentControl, experiment, 'experiment', 'a b', /^experiment: "a b" is not an experiment name/],
+  ['experiment', checkExperimentControl, experiment, 'running', 'yes', /^running: "yes" is not true or false/],
+  ['audit', checkAuditEntry, { ...audit, member: 'experiment/pools-ab', action: 'experiment-start' }, 'next', { ...experiment, split: 'half' }, /^next\.split: "half" is not a split/],
 ];
+
+test('an experiment start is kept in the audit log as written', (t) => {
+  const entry = { at: 1_700_000_000_000, author: 'ops', action: 'experiment-start', member: 'experiment/pools-ab', next: experiment };
+  t.deepEqual(checkAuditEntry(entry), { ok: true, value: entry });
+});
 
 for (const [what, check, base, field, bad, reason] of rows) {
   test(`${what} ${field} = ${JSON.stringify(bad)?.slice(0, 30) ?? 'missing'} is refused`, (t) => {
