@@ -5,11 +5,23 @@
  * once), no retries of in-flight commands, a command timeout, and quick reconnects in the
  * background. Callers treat a failed command as "Redis unreachable" and carry on from memory.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { RedisConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { redisKeys, type RedisKeys } from './keys.ts';
 import { waitForReady } from './ready.ts';
+
+/**
+ * ioredis, loaded on the first connection: a server without --redis never has it in memory
+ * (about 390 KB of code and its command tables; docs/decisions.md "Idle memory"). CommonJS, so
+ * require() loads it synchronously and the bundled build (scripts/bundle.mjs) leaves it external.
+ */
+let ioredis: typeof import('ioredis') | undefined;
+function redisClass(): typeof Redis {
+  ioredis ??= createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
+  return ioredis.Redis;
+}
 
 export interface RedisConnections {
   client: Redis;
@@ -72,7 +84,7 @@ export function openRedisConnections(config: RedisConfig, logger: Logger): Redis
   const target = describeTarget(config);
   const errors = new Map<string, string>();
   const make = (role: string): Redis => {
-    const redis = new Redis(redisClientOptions(config, role));
+    const redis = new (redisClass())(redisClientOptions(config, role));
     let lastError = '';
     // ioredis reports every failed reconnect: log each distinct error once per outage.
     redis.on('error', (error: Error) => {
