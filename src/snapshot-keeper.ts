@@ -11,6 +11,13 @@
  * listeners run only on a real swap. Every rebuild, swap or not, re-arms the expiry timer for the
  * soonest live expiry; a rebuild at that time always swaps, because the expiring override or
  * weight leaves the member's effective state (which is what lets override-expiry sweep it).
+ *
+ * Store changes are batched (issue 15, 10,000 members): a rebuild costs O(members) and hands the
+ * whole member map to the answering worker, so a burst of verdicts (a first probe round, a rack of
+ * MTAs failing at once) must not pay that once per verdict. The first change after a quiet spell
+ * rebuilds at once; further changes within `batchMs` (default 100 ms) are folded into one rebuild
+ * at its end. `current()` applies a pending change first, so a reader (an admin request, /explain)
+ * never sees a state older than the store's; only the worker's copy may lag, by at most `batchMs`.
  */
 import type { Logger } from './log.ts';
 import type { ExperimentRun, MemberId, ProviderScales, ReputationScale, ShapingFactor } from './pool/index.ts';
@@ -30,17 +37,43 @@ export class SnapshotKeeper {
   readonly #now: () => number;
   readonly #log: Logger;
   readonly #listeners = new Set<(snapshot: Snapshot) => void>();
+  readonly #batchMs: number;
+  #batchTimer: NodeJS.Timeout | undefined;
+  /** A store change arrived during the batch window and is not in the snapshot yet. */
+  #pending = false;
 
-  constructor(store: StateStore, logger: Logger, now: () => number = Date.now) {
+  constructor(store: StateStore, logger: Logger, now: () => number = Date.now, options: { batchMs?: number } = {}) {
     this.#store = store;
     this.#now = now;
     this.#log = logger;
+    this.#batchMs = Math.max(0, options.batchMs ?? 100);
     this.#snapshot = { version: 0, zones: this.#zones, members: new Map(), at: now() };
-    store.onChange(() => this.rebuild());
+    store.onChange(() => this.#storeChanged());
   }
 
   current(): Snapshot {
+    if (this.#pending) this.rebuild();
     return this.#snapshot;
+  }
+
+  #storeChanged(): void {
+    if (this.#batchTimer) {
+      this.#pending = true;
+      return;
+    }
+    this.rebuild();
+    this.#startBatch();
+  }
+
+  #startBatch(): void {
+    if (this.#batchMs === 0) return;
+    this.#batchTimer = setTimeout(() => {
+      this.#batchTimer = undefined;
+      if (!this.#pending) return;
+      this.rebuild();
+      this.#startBatch();
+    }, this.#batchMs);
+    this.#batchTimer.unref();
   }
 
   setZones(zones: ZoneSet): void {
@@ -84,6 +117,7 @@ export class SnapshotKeeper {
 
   /** Rebuilds from the store's view now; returns whether a new snapshot was swapped in. */
   rebuild(): boolean {
+    this.#pending = false;
     const now = this.#now();
     const view = this.#store.view();
     const members = memberStates(view, now, this.#reputation, this.#shaping, this.#providers);
@@ -101,6 +135,8 @@ export class SnapshotKeeper {
   }
 
   close(): void {
+    if (this.#batchTimer) clearTimeout(this.#batchTimer);
+    this.#batchTimer = undefined;
     if (this.#expiryTimer) clearTimeout(this.#expiryTimer);
     this.#expiryTimer = undefined;
     this.#listeners.clear();

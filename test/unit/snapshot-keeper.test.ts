@@ -23,6 +23,7 @@ function setup() {
   keeper.setZones(zones);
   store.putHealth('p/a', { state: 'up', since: T0 - 5000, lastProbeAt: T0 - 1000 });
   store.putHealth('p/b', { state: 'down', since: T0 - 9000, lastProbeAt: T0 - 1000, lastFailure: { at: T0 - 9000, reason: 'banner-421' } });
+  keeper.current(); // applies the second verdict, held in the batch window
   swaps.length = 0;
   return { clock, store, keeper, swaps, zones };
 }
@@ -161,5 +162,23 @@ test('the first zones and the first verdicts are changes', (t) => {
   t.is(keeper.current().version, 1);
   store.putHealth('p/a', { state: 'up', since: T0 });
   t.is(keeper.current().version, 2);
+  keeper.close();
+});
+
+test('a burst of store changes is batched: one rebuild at once, the rest folded into one at the end of the window', async (t) => {
+  const store = new FakeStore(() => T0);
+  const keeper = new SnapshotKeeper(store, silentLogger, () => T0, { batchMs: 50 });
+  const swaps: Snapshot[] = [];
+  keeper.onSwap((snapshot) => swaps.push(snapshot));
+  keeper.setZones({ zones: new Map() });
+  swaps.length = 0;
+  store.putHealth('p/m0', { state: 'up', since: T0 });
+  t.is(swaps.length, 1, 'the first change after a quiet spell swaps at once');
+  for (let i = 1; i < 1000; i++) store.putHealth(`p/m${i}`, { state: 'up', since: T0 });
+  t.is(swaps.length, 1, 'the rest wait for the end of the window');
+  await eventually(() => swaps.length === 2, { what: 'the batched rebuild' });
+  t.is(swaps[1]!.members.size, 1000, 'one rebuild carries all 999 further verdicts');
+  store.putHealth('p/m0', { state: 'down', since: T0, lastFailure: { at: T0, reason: 'connect-refused' } });
+  t.is(keeper.current().members.get('p/m0')?.state, 'down', 'current() applies a pending change: readers never see an older state than the store');
   keeper.close();
 });
