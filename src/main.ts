@@ -8,7 +8,7 @@ import { loadAdminTokens, loadReadTokens, type AdminToken, type Endpoint, type S
 import { ArmCounts, DnsMetricsHub, DnsWorkers, prepareWorkerSource } from './dns/index.ts';
 import { AdminAuth, allRoutes, AnswerShares, coarseClock, startHttp, type HttpListener, type ServerContext } from './http/index.ts';
 import type { Logger } from './log.ts';
-import { configuredMembers, DnsblMetrics, ExperimentMetrics, MxlbMetrics, ReputationMetrics } from './metrics/index.ts';
+import { configuredMembers, DnsblMetrics, DnsWorkerMetrics, ExperimentMetrics, MxlbMetrics, ReputationMetrics } from './metrics/index.ts';
 import { DEFAULT_REPUTATION, DEFAULT_RULES_YAML, DnsblMonitor, listedLists, parseRules } from './reputation/index.ts';
 import { ReputationKeeper } from './reputation-keeper.ts';
 import { ShapingKeeper } from './shaping-keeper.ts';
@@ -161,6 +161,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   // Answers counted under the previous zones arrive after the reload: forget departed members again.
   dns.onSwapped(() => metrics.dns.retain(new Set(configuredMembers(keeper.current().zones).keys())));
   metrics.dns.watchLimits(() => dns.limitCounters());
+  new DnsWorkerMetrics(metrics.registry).source(() => dns.status());
   let http: HttpListener | undefined;
   const shutdown = async () => {
     // Stop taking new work first, let in-flight queries finish, then stop the background sources.

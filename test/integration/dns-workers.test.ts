@@ -144,6 +144,10 @@ test('a worker killed by an uncaught error is restarted with the last snapshot w
     }, { timeoutMs: 10_000, what: 'every worker alive again with a snapshot' });
     t.log(JSON.stringify(status.workers), `exit code ${String(exited.code)}`);
     t.deepEqual(status.workers.map((w) => w.restarts).sort(), SHARED ? [0, 1] : [1], 'exactly one worker died and came back');
+    const metrics = parseProm(await (await fetch(`http://${mxlb.http.host}:${mxlb.http.port}/metrics`)).text());
+    t.is(sumOf(metrics, 'mxlb_dns_worker_restarts_total'), 1);
+    t.is(sumOf(metrics, 'mxlb_dns_workers', { state: 'alive' }), SHARED ? 2 : 1);
+    t.is(sumOf(metrics, 'mxlb_dns_workers', { state: 'requested' }), 2);
     // Answers after the restart, from many source ports: the restarted worker gets its share again.
     const before = status.workers.map((w) => w.queries);
     for (let i = 0; i < 64; i++) t.true(await answered(mxlb), `query ${i} after the restart`);
