@@ -25,11 +25,14 @@ import { Rcode } from './message.ts';
 import { extraNames } from './resolve-lookup.ts';
 import { screenType } from './resolve.ts';
 
-const SEED = 0x811c9dc5 | 0;
+const SEED = 0x811c9dc5 & 0x3fffffff;
 
-/** One byte prepended to a suffix hash (FNV-1a's step, fed right to left). */
+/**
+ * One byte prepended to a suffix hash (FNV-1a's step, fed right to left), kept to 30 bits so every
+ * hash is a small integer V8 stores unboxed (a Set of 200,000 boxed numbers built 5× slower).
+ */
 function step(hash: number, byte: number): number {
-  return Math.imul(hash ^ byte, 0x01000193);
+  return Math.imul(hash ^ byte, 0x01000193) & 0x3fffffff;
 }
 
 /** The suffix hash of a name in mxlb's text form (labels split on '.', each char one octet). */
@@ -45,25 +48,92 @@ export function nameHash(name: Name): number {
   }
 }
 
+/**
+ * A set of 30-bit hashes in one Int32Array (open addressing, linear probing, 0 = empty; a hash of
+ * 0 is stored as 1, which only adds a "might exist"). Why not a Set<number>: building one of
+ * 200,000 names took the answering thread several times longer (measured), and this costs 4
+ * octets per slot at a load of at most one half.
+ */
+export class HashSet30 {
+  private readonly table: Int32Array;
+  private readonly mask: number;
+
+  constructor(count: number) {
+    let size = 16;
+    while (size < count * 2) size *= 2;
+    this.table = new Int32Array(size);
+    this.mask = size - 1;
+  }
+
+  add(hash: number): void {
+    const key = hash === 0 ? 1 : hash;
+    for (let i = key & this.mask; ; i = (i + 1) & this.mask) {
+      const at = this.table[i]!;
+      if (at === key) return;
+      if (at === 0) {
+        this.table[i] = key;
+        return;
+      }
+    }
+  }
+
+  has(hash: number): boolean {
+    const key = hash === 0 ? 1 : hash;
+    for (let i = key & this.mask; ; i = (i + 1) & this.mask) {
+      const at = this.table[i]!;
+      if (at === key) return true;
+      if (at === 0) return false;
+    }
+  }
+}
+
 /** A zone's names as hashes: every name that exists (static, ENT, balanced), and the cuts. */
 interface ZoneHashes {
-  names: Set<number>;
-  cuts: Set<number>;
+  names: HashSet30;
+  cuts: HashSet30;
+  /** False while a large zone's names are still being added, a slice per event-loop turn. */
+  ready: boolean;
 }
+
+/**
+ * Names hashed in one go; a larger zone is hashed this many per event-loop turn, and its queries
+ * take the full path until it is done. Why: 200,000 names took about 100 ms of the answering
+ * thread's CPU in one go (measured on the loaded 2-core machine), a stall of every answer; a slice
+ * of 2,000 took a median 0.7 ms.
+ */
+export const HASH_SLICE = 2_000;
 
 const zoneHashes = new WeakMap<Zone, ZoneHashes>();
 
-function hashesOf(zone: Zone): ZoneHashes {
+/** The zone's hashes, or undefined while they are still being built (the caller falls back). */
+function hashesOf(zone: Zone): ZoneHashes | undefined {
   let hashes = zoneHashes.get(zone);
   if (!hashes) {
-    const names = new Set<number>();
-    for (const name of zone.names) names.add(nameHash(name));
-    for (const name of extraNames(zone)) names.add(nameHash(name));
-    const cuts = new Set<number>();
-    for (const name of zone.cuts) cuts.add(nameHash(name));
-    zoneHashes.set(zone, (hashes = { names, cuts }));
+    const extra = extraNames(zone);
+    hashes = { names: new HashSet30(zone.names.size + extra.size), cuts: new HashSet30(zone.cuts.size), ready: false };
+    zoneHashes.set(zone, hashes);
+    for (const name of zone.cuts) hashes.cuts.add(nameHash(name));
+    const all = [zone.names, extra].values();
+    let current = all.next().value!.values();
+    const fill = (): void => {
+      for (let n = 0; n < HASH_SLICE; n++) {
+        const next = current.next();
+        if (!next.done) {
+          hashes!.names.add(nameHash(next.value));
+          continue;
+        }
+        const set = all.next();
+        if (set.done) {
+          hashes!.ready = true;
+          return;
+        }
+        current = set.value.values();
+      }
+      setImmediate(fill);
+    };
+    fill();
   }
-  return hashes;
+  return hashes.ready ? hashes : undefined;
 }
 
 /** Zones by origin hash; an origin's text is compared on a hit. */
@@ -151,7 +221,9 @@ export function classify(query: Uint8Array, qnameEnd: number, qtype: number, qcl
   if (!zone) return bare(Rcode.REFUSED);
 
   // Walk down from the apex (resolve-lookup.ts `lookup`): the first name that does not exist ends it.
-  const { names, cuts } = hashesOf(zone);
+  const hashes = hashesOf(zone);
+  if (!hashes) return fallback();
+  const { names, cuts } = hashes;
   for (let j = at - 1; j >= 0; j--) {
     const h = suffixes[j]!;
     if (cuts.has(h)) return fallback();

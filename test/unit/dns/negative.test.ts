@@ -6,9 +6,10 @@
  */
 import test from 'ava';
 import { Answerer } from '../../../src/dns/answer.ts';
+import { ServerCookies } from '../../../src/dns/cookies.ts';
 import { AnswerCache, replyShape } from '../../../src/dns/cache.ts';
 import { encodeReply, patchResponse } from '../../../src/dns/encode.ts';
-import { classify, nameHash } from '../../../src/dns/negative-index.ts';
+import { classify, HASH_SLICE, HashSet30, nameHash } from '../../../src/dns/negative-index.ts';
 import { scanQuery } from '../../../src/dns/query.ts';
 import { resolve } from '../../../src/dns/resolve.ts';
 import { silentLogger } from '../../../src/log.ts';
@@ -165,4 +166,55 @@ test('nameHash: the text form hashes like the wire form the classifier reads', (
   }
   t.not(nameHash('a.b'), nameHash('ab'));
   t.not(nameHash('a.b'), nameHash('b.a'));
+});
+
+test('with DNS cookies, flood replies carry the cookie exactly as the full path writes it', (t) => {
+  const clock = () => 1_700_000_000_000;
+  const cookies = () => new ServerCookies({ secrets: ['000102030405060708090a0b0c0d0e0f'] }, clock);
+  const quick = new Answerer({ getSnapshot: () => main, resolve, logger: silentLogger, cookies: cookies() });
+  // Another resolver function switches the flood path off: every reply goes resolve → encode.
+  const full = new Answerer({ getSnapshot: () => main, resolve: (...args) => resolve(...args), logger: silentLogger, cookies: cookies() });
+  const cookieOption = Buffer.from('000a0008' + '0102030405060708', 'hex');
+  let compared = 0;
+  for (const name of ['x.example.com', 'a.b.nope.example.com', 'x.example.org', `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.example.com`]) {
+    for (const payload of [512, 1232]) {
+      const query = buildQuery({ id: 7, name, edns: { payload, options: cookieOption } });
+      const expected = full.answer(query, 'udp', '127.0.0.1');
+      t.truthy(expected);
+      t.deepEqual(quick.answer(query, 'udp', '127.0.0.1'), expected, `${name} payload ${payload}`);
+      compared++;
+    }
+  }
+  t.is(compared, 8);
+});
+
+test('a large zone is hashed a slice per event-loop turn; its queries take the full path until then, with the same bytes', async (t) => {
+  const lines = ['@ 60 SOA ns hostmaster 1 60 60 60 60', '@ NS ns', 'ns A 192.0.2.1'];
+  for (let i = 0; i < 3 * HASH_SLICE; i++) lines.push(`h${i} A 192.0.2.1`);
+  const snapshot = snapshotOf(zoneFrom('large.test', lines));
+  const query = buildQuery({ name: 'nope.large.test' });
+  const kind = (): string => classify(query, scanQuery(query).qnameEnd, 1, 1, snapshot.zones).kind;
+  const answerer = new Answerer({ getSnapshot: () => snapshot, resolve, logger: silentLogger });
+  t.is(kind(), 'fallback', 'not hashed yet');
+  t.deepEqual(answerer.answer(query, 'udp'), reference(query, snapshot, false));
+  let turns = 0;
+  while (kind() !== 'nxdomain' && turns < 100) {
+    await new Promise((resolve) => setImmediate(resolve));
+    turns++;
+  }
+  t.true(turns >= 2 && turns < 100, `ready after ${turns} turns`);
+  const existing = buildQuery({ name: `h${3 * HASH_SLICE - 1}.large.test` });
+  t.is(classify(existing, scanQuery(existing).qnameEnd, 1, 1, snapshot.zones).kind, 'fallback', 'the last name hashed too');
+  t.deepEqual(answerer.answer(query, 'udp'), reference(query, snapshot, false));
+});
+
+test('HashSet30: what was added is found, including hash 0', (t) => {
+  const set = new HashSet30(100);
+  const next = random(7);
+  const added = Array.from({ length: 100 }, () => Math.floor(next() * 0x40000000));
+  for (const h of [...added, 0]) set.add(h);
+  for (const h of [...added, 0]) t.true(set.has(h));
+  let absent = 0;
+  for (let i = 0; i < 1000; i++) if (!set.has(Math.floor(next() * 0x40000000))) absent++;
+  t.true(absent > 990);
 });
