@@ -70,6 +70,10 @@ export class DnsWorker {
   #serving: Snapshot | undefined;
   /** The version this thread swapped in (-1 until its first): a restarted thread starts empty. */
   #threadServing = -1;
+  /** Woken when the thread exits (a listen waiting for its first snapshot gives up). */
+  #exitWaiters: Array<() => void> = [];
+  /** #restart is bringing a thread up (its failure, not #exited, schedules the next try). */
+  #restarting = false;
   /** Zone ids by object identity (a changed zone is a new object), and the ids the worker holds. */
   readonly #zoneIds = new WeakMap<Zone, number>();
   #nextZoneId = 1;
@@ -145,6 +149,7 @@ export class DnsWorker {
    */
   async listen(endpoints: readonly Endpoint[]): Promise<BoundEndpoint[]> {
     await this.#untilServingLast();
+    if (!this.#worker) throw new Error('answering worker exited before it held a snapshot');
     const reply = await this.#ask({ type: 'listen', endpoints: [...endpoints], ...(this.#options.reusePort ? { reusePort: true } : {}) }, (m) => m.type === 'listening' || m.type === 'listen-failed');
     if (reply.type === 'listen-failed') throw new MxlbError('dns-listen', reply.message);
     if (reply.type !== 'listening') throw new Error('unexpected reply');
@@ -281,6 +286,8 @@ export class DnsWorker {
         clearTimeout(timer);
         const at = this.#swapListeners.indexOf(listener);
         if (at >= 0) this.#swapListeners.splice(at, 1);
+        const waiting = this.#exitWaiters.indexOf(done);
+        if (waiting >= 0) this.#exitWaiters.splice(waiting, 1);
         resolve();
       };
       const listener = (swapped: number): void => {
@@ -288,6 +295,7 @@ export class DnsWorker {
       };
       const timer = setTimeout(done, SWAP_WAIT_MS);
       this.#swapListeners.push(listener);
+      this.#exitWaiters.push(done);
     });
   }
 
@@ -330,6 +338,9 @@ export class DnsWorker {
     this.#deadLimits = retiredLimits(this.limitCounters());
     this.#limits = EMPTY_LIMITS;
     for (const waiter of [...this.#requests.values()]) waiter.fail(new Error(`answering worker exited with code ${code}`));
+    for (const wake of this.#exitWaiters.splice(0)) wake();
+    // A thread that dies while #restart brings it up: #restart fails and schedules the next try.
+    if (this.#restarting) return;
     const delay = RESTART_BACKOFF_MS[Math.min(this.#restarts, RESTART_BACKOFF_MS.length - 1)]!;
     this.#restarts += 1;
     this.#log.error({ code, restartInMs: delay }, 'answering worker exited; restarting it on the same addresses');
@@ -338,6 +349,7 @@ export class DnsWorker {
 
   async #restart(): Promise<void> {
     if (this.#closing) return;
+    this.#restarting = true;
     try {
       await this.start();
       if (this.#last) this.publish(this.#last);
@@ -350,6 +362,8 @@ export class DnsWorker {
       await worker?.terminate();
       const delay = RESTART_BACKOFF_MS[Math.min(this.#restarts++, RESTART_BACKOFF_MS.length - 1)]!;
       this.#restartTimer = setTimeout(() => void this.#restart(), delay);
+    } finally {
+      this.#restarting = false;
     }
   }
 }
