@@ -10,9 +10,10 @@
  * `positions` (read from the cache by the caller, for the same snapshot version) say which slot
  * the next reply of each shape gets, and a shape not listed starts at slot 0.
  */
+import { armNote } from './explain-arm.ts';
 import { isIP } from 'node:net';
 import { Rcode, resolve, type Question, type Resolution, type RingClient, type RingPosition } from '../dns/index.ts';
-import { describeDecision, formatTrace, parseAddress, parsePrefix, PRIVACY_PREFIX, truncate, type ClientAddress, type Decision, type SelectionTrace, type ViewDecision } from '../pool/index.ts';
+import { describeDecision, formatTrace, parseAddress, parsePrefix, PRIVACY_PREFIX, truncate, type ArmDecision, type ClientAddress, type Decision, type SelectionTrace, type ViewDecision } from '../pool/index.ts';
 import type { Snapshot } from '../snapshot.ts';
 import { CLASS_IN, RRType, canonicalName, findZone, typeName, type Name, type RData, type ResourceRecord, type Zone } from '../zone/index.ts';
 
@@ -79,6 +80,8 @@ export interface ExplainDocument {
     next: Array<{ shape: string; slot: number; variant?: number }>;
   };
   clientNote: string;
+  /** The A/B experiment arm the simulated client gets, with its hash point and range (docs/routing.md). */
+  arm?: ArmDecision;
   text: string;
 }
 
@@ -159,7 +162,8 @@ export function explain(query: ExplainQuery, snapshot: Snapshot, positions: read
       // A cached ring of another size belongs to other data (it cannot happen within one version).
       next: slots > 1 ? positions.filter((p) => p.slots === slots).map((p) => nextSlot(p, first.variants > slots)) : [],
     },
-    clientNote: clientNote(query, decisions.find((d) => d.view)?.view),
+    clientNote: clientNote(query, decisions.find((d) => d.view)?.view) + armNote(decisions, snapshot, query.client !== undefined || query.subnet !== undefined),
+    ...(decisions.find((d) => d.arm) ? { arm: decisions.find((d) => d.arm)!.arm! } : {}),
     text: '',
   };
   if (selection) doc.selection = selection;

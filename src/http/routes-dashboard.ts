@@ -5,7 +5,7 @@ import type { RouteHandler } from './server.ts';
 /**
  * The dashboard page: its static files (src/http/dashboard/) and the uPlot chart library
  * (npm `uplot`, MIT, a production dependency) read once when the routes are built and served
- * from memory at GET /, /dashboard.js, /dom.js, /deliverability.js, /warmup.js, /dashboard.css,
+ * from memory at GET /, /dashboard.js, /dom.js, /deliverability.js, /warmup.js, /experiments.js, /dashboard.css,
  * /uPlot.iife.min.js and /uPlot.min.css.
  * The page polls GET /status, GET /api/audit, GET /api/delivery and GET /api/warmups itself; it needs no external
  * network and no build step. The content security policy allows only this origin: no inline
@@ -19,6 +19,7 @@ const FILES: ReadonlyArray<readonly [path: string, file: string, contentType: st
   ['/dom.js', 'dom.js', 'text/javascript; charset=utf-8'],
   ['/deliverability.js', 'deliverability.js', 'text/javascript; charset=utf-8'],
   ['/warmup.js', 'warmup.js', 'text/javascript; charset=utf-8'],
+  ['/experiments.js', 'experiments.js', 'text/javascript; charset=utf-8'],
 ];
 
 /** uPlot's files, resolved through Node's module resolution: found in a checkout and in an installed package (hoisted or nested node_modules). */

@@ -7,6 +7,7 @@
 import { $, clock, el } from './dom.js';
 import { startDeliverability, updateDeliverability } from './deliverability.js';
 import { startWarmUps } from './warmup.js';
+import { startExperiments } from './experiments.js';
 
 const POLL_MS = 1000;
 const AUDIT_EVERY = 5; // polls
@@ -360,4 +361,5 @@ async function poll() {
 
 startDeliverability();
 startWarmUps();
+startExperiments();
 void poll();
