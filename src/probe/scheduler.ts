@@ -62,7 +62,7 @@ export class ProbeScheduler {
     this.#check = options.check;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
-    this.#concurrency = Math.max(1, Math.floor(options.concurrency ?? 64));
+    this.#concurrency = Math.max(1, Math.floor(options.concurrency ?? 256));
     this.#staggerMs = Math.max(0, options.staggerMs ?? 200);
     this.#margin = Math.max(0, options.watchdogMarginMs ?? 1000);
     this.#log = (options.logger ?? silentLogger).child({ module: 'probe-scheduler' });
