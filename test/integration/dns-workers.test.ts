@@ -4,7 +4,8 @@
  * up in /status and /metrics, and a worker killed by an uncaught error (the test-only
  * MXLB_TEST_CRASH_QNAME) is restarted with the last snapshot while the other keeps answering.
  * On Node 20 (no reusePort) the same flags give one worker, said in the log and /status, and the
- * restart still brings answers back. Every loop is bounded in count and time.
+ * restart still brings answers back. Every loop is bounded in count and time. Serial: each test
+ * starts a server with two answering threads, and four at once overloaded the shared 2-core machine.
  */
 import test from 'ava';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,7 +48,7 @@ async function answered(mxlb: MxlbProcess, name = 'smtp.relay.example.com', time
   return ok;
 }
 
-test('--workers 2: both workers answer on one address and their counts add up in /status and /metrics', async (t) => {
+test.serial('--workers 2: both workers answer on one address and their counts add up in /status and /metrics', async (t) => {
   const mxlb = await serve(t);
   const status = await workers(mxlb);
   if (!SHARED) {
@@ -71,7 +72,7 @@ test('--workers 2: both workers answer on one address and their counts add up in
   t.is(sumOf(metrics, 'mxlb_dns_queries_total'), sent);
 });
 
-test('a reloaded zone reaches every worker: answers from any source port carry the new record', async (t) => {
+test.serial('a reloaded zone reaches every worker: answers from any source port carry the new record', async (t) => {
   const mxlb = await serve(t);
   const file = join(dirs.get(t)!, 'relay.example.com.zone');
   const { host, port } = mxlb.dns[0]!;
@@ -91,7 +92,7 @@ test('a reloaded zone reaches every worker: answers from any source port carry t
   t.log(`queries per worker: ${split.join(' / ')}`);
 });
 
-test('/explain gives the next ring slot of each worker (each has its own answer cache)', async (t) => {
+test.serial('/explain gives the next ring slot of each worker (each has its own answer cache)', async (t) => {
   const mxlb = await serve(t, {}, ['mail.example.net.yaml']);
   const url = `http://${mxlb.http.host}:${mxlb.http.port}/explain?name=smtp.mail.example.net&type=A&client=127.0.0.1`;
   type Explain = { snapshotVersion: number; ring: { slots: number; next: Array<{ shape: string; slot: number }> } };
@@ -110,7 +111,7 @@ test('/explain gives the next ring slot of each worker (each has its own answer 
   else t.deepEqual(shapes, ['UDP without EDNS']);
 });
 
-test('a worker killed by an uncaught error is restarted with the last snapshot while answers continue', async (t) => {
+test.serial('a worker killed by an uncaught error is restarted with the last snapshot while answers continue', async (t) => {
   const mxlb = await serve(t, { MXLB_TEST_CRASH_QNAME: CRASH });
   t.true(await answered(mxlb));
   // Background load: a query every 10 ms from a fresh source port, one retry, for at most 20 s.
