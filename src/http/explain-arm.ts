@@ -8,6 +8,19 @@ import type { Snapshot } from '../snapshot.ts';
 
 const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
 
+/**
+ * The client line with the experiment's part: its arm (when the simulated client gets one), or
+ * that an experiment runs on the name. A name without views says only that, not "what every
+ * client gets", since an arm is not what every client gets.
+ */
+export function withArm(note: string, query: { client?: string; subnet?: string }, decisions: readonly Decision[], snapshot: Snapshot): string {
+  const arm = armNote(decisions, snapshot, query.client !== undefined || query.subnet !== undefined);
+  if (decisions.some((d) => d.arm) && !decisions.some((d) => d.view)) {
+    return `${[query.client && `source ${query.client}`, query.subnet && `ECS ${query.subnet}`].filter(Boolean).join(', ')}: no client views here${arm}`;
+  }
+  return note + arm;
+}
+
 /** The arm sentence for the explain text (empty when no experiment touches the answer). */
 export function armNote(decisions: readonly Decision[], snapshot: Snapshot, hasClient: boolean): string {
   const arm = decisions.find((d) => d.arm)?.arm;

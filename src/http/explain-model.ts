@@ -10,7 +10,7 @@
  * `positions` (read from the cache by the caller, for the same snapshot version) say which slot
  * the next reply of each shape gets, and a shape not listed starts at slot 0.
  */
-import { armNote } from './explain-arm.ts';
+import { withArm } from './explain-arm.ts';
 import { isIP } from 'node:net';
 import { Rcode, resolve, type Question, type Resolution, type RingClient, type RingPosition } from '../dns/index.ts';
 import { describeDecision, formatTrace, parseAddress, parsePrefix, PRIVACY_PREFIX, truncate, type ArmDecision, type ClientAddress, type Decision, type SelectionTrace, type ViewDecision } from '../pool/index.ts';
@@ -162,7 +162,7 @@ export function explain(query: ExplainQuery, snapshot: Snapshot, positions: read
       // A cached ring of another size belongs to other data (it cannot happen within one version).
       next: slots > 1 ? positions.filter((p) => p.slots === slots).map((p) => nextSlot(p, first.variants > slots)) : [],
     },
-    clientNote: clientNote(query, decisions.find((d) => d.view)?.view) + armNote(decisions, snapshot, query.client !== undefined || query.subnet !== undefined),
+    clientNote: withArm(clientNote(query, decisions.find((d) => d.view)?.view), query, decisions, snapshot),
     ...(decisions.find((d) => d.arm) ? { arm: decisions.find((d) => d.arm)!.arm! } : {}),
     text: '',
   };
