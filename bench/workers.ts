@@ -101,8 +101,15 @@ async function waitAnswering(port: number): Promise<void> {
 }
 
 async function split(server: Server): Promise<number[]> {
-  const status = (await (await fetch(`${server.http}/status`)).json()) as { dnsWorkers?: { workers: Array<{ queries: number }>; note?: string } };
-  return status.dnsWorkers?.workers.map((w) => w.queries) ?? [];
+  // A keep-alive connection the server closed while dnsperf ran (its 5 s idle timeout) fails once: retry.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const status = (await (await fetch(`${server.http}/status`)).json()) as { dnsWorkers?: { workers: Array<{ queries: number }>; note?: string } };
+      return status.dnsWorkers?.workers.map((w) => w.queries) ?? [];
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
 }
 
 async function dnsperf(server: Server, file: string, seconds: number): Promise<Sample> {
