@@ -122,6 +122,13 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     : undefined;
   await follower?.start(3000);
 
+  // DNS answers in worker threads (src/dns/worker-pool.ts, --workers): each gets every snapshot
+  // handed over and never waits for this thread's HTTP requests, probes or zone parsing.
+  // The workers boot (an isolate each, on another core) while this thread loads the zones: the
+  // first answer comes that much sooner (docs/decisions.md "Start-up").
+  const dns = new DnsWorkers({ logger, metrics: dnsMetrics, rrl: config.rrl, tcp: config.tcp, cache: config.dnsCache, cookies: cookieOptions(config), workers: config.workers, ...(config.testCrashQname ? { crashName: config.testCrashQname } : {}) });
+  const dnsStarted = dns.start();
+  dnsStarted.catch(() => undefined); // awaited below, after the zones
   let lastReport: ZoneReloadReport | undefined;
   const zones = new ZoneLoader({ dir: config.zonesDir, logger: logger.child({ module: 'zones' }), ...(config.zoneSettleMs === undefined ? {} : { settleMs: config.zoneSettleMs }) });
   zones.onChange(metrics.zoneReloaded);
@@ -146,15 +153,15 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     shares.retain(members);
     logger.info({ version: keeper.current().version, zones: zoneSet.zones.size, reason: report.reason }, 'zones swapped in');
   });
-  const first = await zones.start();
+  const first = await zones.start().catch(async (error: unknown) => {
+    await dns.close();
+    throw error;
+  });
   reputation.start();
   shaping.start();
   logger.info({ zones: first.zones.size, errors: first.errors.length, dir: config.zonesDir }, 'zones loaded');
 
-  // DNS answers in worker threads (src/dns/worker-pool.ts, --workers): each gets every snapshot
-  // handed over and never waits for this thread's HTTP requests, probes or zone parsing.
-  const dns = new DnsWorkers({ logger, metrics: dnsMetrics, rrl: config.rrl, tcp: config.tcp, cache: config.dnsCache, cookies: cookieOptions(config), workers: config.workers, ...(config.testCrashQname ? { crashName: config.testCrashQname } : {}) });
-  await dns.start();
+  await dnsStarted;
   dns.favourAnswering();
   dns.publish(keeper.current());
   keeper.onSwap((snapshot) => dns.publish(snapshot));
