@@ -74,10 +74,23 @@ async function transitions(mxlb: MxlbProcess, msg: string, ids: string[], since:
   return ids.map((id) => seen.get(id) ?? Infinity);
 }
 
+/** What a run has started, for `stopEverything` on Ctrl-C (a signal skips `finally`). */
+const running = new Set<() => Promise<unknown>>();
+
+/** Stops the MTA farm and mxlb of a run in progress (bench/probes.ts calls it on SIGINT/SIGTERM). */
+export async function stopEverything(): Promise<void> {
+  await Promise.all([...running].map((stop) => stop().catch(() => undefined)));
+}
+
 export async function probeRun(options: RunOptions): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'mxlb-probes-'));
   const farm = await startMtaFarm({ count: options.members });
   let mxlb: MxlbProcess | undefined;
+  const stop = async () => {
+    await mxlb?.stop();
+    await farm.close();
+  };
+  running.add(stop);
   try {
     const interval = options.intervalMs;
     writeScaleZone(dir, {
@@ -119,8 +132,8 @@ export async function probeRun(options: RunOptions): Promise<RunResult> {
     const peakRssMb = statusKb(pid, 'VmHWM') / 1024;
     return { steadyCpu, downCpu, upCpu, rssMb: rssKb / 1024, peakRssMb, downDelays: downDelays.map((d) => d / interval), upDelays: upDelays.map((d) => d / interval), readyMs };
   } finally {
-    await mxlb?.stop();
-    await farm.close();
+    running.delete(stop);
+    await stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -11,7 +11,7 @@
  * Bounded: each run lasts about 2 s + first round + 1 interval + window + 2 × (≤ 3 intervals + 5 s).
  * Only loopback (127.20.x.y for the MTAs, 127.0.0.1 for mxlb).
  */
-import { probeRun, type RunResult } from './probes-run.ts';
+import { probeRun, stopEverything, type RunResult } from './probes-run.ts';
 import { resolveCosts } from './probes-resolve.ts';
 
 const args = process.argv.slice(2);
@@ -26,6 +26,9 @@ const SLICE = Math.min(MEMBERS, Number(flag('slice', '500')));
 const RUNS = Number(flag('runs', '3'));
 const WINDOW_MS = Number(flag('window', '30')) * 1000;
 const SKIP_LIVE = args.includes('--resolve-only');
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void stopEverything().finally(() => process.exit(130)));
+}
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const quantile = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(q * xs.length) - 1)]!;

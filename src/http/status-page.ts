@@ -33,7 +33,7 @@ export interface StatusQuery {
 }
 
 const PARAMS = new Set(['zone', 'pool', 'limit', 'offset', 'summary', 'samples']);
-/** The probe history keeps 300 samples per member (probe/history.ts). */
+/** The probe history keeps at most 300 samples per member (fewer with many members: probe/history.ts). */
 export const MAX_SAMPLES = 300;
 
 export function parseStatusQuery(params: URLSearchParams): StatusQuery | string {

@@ -1,6 +1,6 @@
 /**
  * Scale of members (issue 15 item 4), at test size: the real `mxlb serve` probes 500 MTAs (one
- * MTA-farm process, each member on its own 127.20.x.y address and port) every 2 s. A slice of 50
+ * MTA-farm process, each member on its own 127.20.x.y address and port) every 5 s. A slice of 50
  * is stopped: each of them must be reported down (transition log event) within 2 intervals of the
  * stop, and leave the DNS answers of `big`, which stay capped at `max`; started again, each must
  * be up within 2 intervals and the members nobody touched must not have changed verdict at all.
@@ -19,7 +19,12 @@ import { memberName, poolName, writeScaleZone } from '../helpers/scale-zone.ts';
 const MEMBERS = 500;
 const POOL = 250;
 const SLICE = 50;
-const INTERVAL_MS = 2000;
+/**
+ * 5 s: the verdict bound (2 intervals) must hold on the shared 2-core machine under other suites'
+ * load, where the control plane (nice +5) was seen starved for ~3 s at a time; with 2 s intervals
+ * that alone broke the bound (2.84 intervals at load average 19), with 5 s it is 0.6 interval.
+ */
+const INTERVAL_MS = 5000;
 const MAX = 8;
 
 /** The `time` of the first log line `msg` for each member of `ids` at or after `since` (waits up to `timeoutMs`). */
