@@ -120,17 +120,19 @@ test.serial('a worker killed by an uncaught error is restarted with the last sna
   let firstTryLost = 0;
   let failed = 0;
   let exitedAt: unknown = 0;
+  let loadRunning = true;
   /** Why background queries failed (`timeout …`, `rcode 5 …`), for the log. */
   const failures: string[] = [];
   const load = (async () => {
     const until = Date.now() + 20_000;
-    while (!stop && Date.now() < until && queries < 5_000) {
+    while (!stop && Date.now() < until && queries < 20_000) {
       queries++;
       if (await answered(mxlb, undefined, 400, failures)) continue;
       firstTryLost++;
       if (!(await answered(mxlb, undefined, 1000, failures))) failed++;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+    loadRunning = false;
   })();
   try {
     // One crash query: whichever worker its source port hashes to dies (it gets no reply).
@@ -138,6 +140,8 @@ test.serial('a worker killed by an uncaught error is restarted with the last sna
     const exited = await mxlb.waitForLog((line) => line.msg === 'answering worker exited; restarting it on the same addresses', 10_000);
     const restarted = await mxlb.waitForLog((line) => line.msg === 'answering worker restarted', 15_000);
     exitedAt = exited.time;
+    // The background load must still be running once the worker is back (it spans the restart).
+    t.true(loadRunning, 'the load spans the restart');
     t.log(`restarted ${Number(restarted.time) - Number(exited.time)} ms after the exit`);
     const status = await eventually(async () => {
       const s = await workers(mxlb);
