@@ -222,8 +222,7 @@ export class ShapingKeeper {
       const list: ShapingFactor[] = [];
       const slow = this.#slow.factor(id, pool.shaping?.slowStart, now);
       if (slow) list.push(slow);
-      const warm = this.#warmUps.factor(id, now);
-      if (warm) list.push(warm);
+      list.push(...this.#warmUps.factors(id, now)); // the overall factor, then any per provider
       const lat = latency.get(id);
       if (lat && lat.value < 1) list.push(lat);
       const del = delay.get(id); // at 1 too while in force: says "fastest" or "no samples"
@@ -265,7 +264,7 @@ function sameFactors(a: ReadonlyMap<MemberId, readonly ShapingFactor[]>, b: Read
   if (a.size !== b.size) return false;
   for (const [id, x] of a) {
     const y = b.get(id);
-    if (!y || x.length !== y.length || x.some((f, i) => f.name !== y[i]!.name || f.value !== y[i]!.value || f.reason !== y[i]!.reason)) return false;
+    if (!y || x.length !== y.length || x.some((f, i) => f.name !== y[i]!.name || f.value !== y[i]!.value || f.reason !== y[i]!.reason || f.provider !== y[i]!.provider || f.detail !== y[i]!.detail)) return false;
   }
   return true;
 }

@@ -4,8 +4,9 @@
  * model says `suspect`, and the operators' pause / resume / restart / finish (audited in the
  * state store's log, which is also where they are read back from after a restart).
  *
- * Contract: `factor(member, now)` is the member's `warm-up` factor (undefined: no warm-up or
- * complete); `status` adds day N of M, today's cap, attempts so far and the projected finish.
+ * Contract: `factors(member, now)` are the member's `warm-up` factors — the overall one first,
+ * then one per provider group with a cap today (`provider` set), none when it has no warm-up or
+ * it is complete; `status` adds day N of M, today's cap, attempts so far and the projected finish.
  * Counters: attempts since local midnight in the schedule's zone, counted as outcomes arrive
  * (`outcomes.onRecord`) and written to `countsFile` (at most every 5 s and at stop, atomically) so
  * a restart keeps today's count; a member added by a reload is seeded from the outcome store's
@@ -80,8 +81,11 @@ export class WarmUps {
     return [...this.#members.keys()];
   }
 
-  factor(member: MemberId, now: number): ShapingFactor | undefined {
-    return this.status(member, now)?.factor;
+  /** The overall `warm-up` factor first, then one per provider group with a cap today (closed loop). */
+  factors(member: MemberId, now: number): ShapingFactor[] {
+    const status = this.status(member, now);
+    if (!status?.factor) return [];
+    return [status.factor, ...Object.values(status.providerFactors ?? {})];
   }
 
   status(member: MemberId, now: number): WarmUpStatus | undefined {

@@ -127,7 +127,7 @@ function sameProviders(a: ProviderScales | undefined, b: ProviderScales | undefi
   return keys.length === Object.keys(y).length && keys.every((k) => sameFields(x[k], y[k], REPUTATION_FIELDS));
 }
 
-const SHAPING_FIELDS = fields<ShapingFactor>({ name: true, value: true, reason: true });
+const SHAPING_FIELDS = fields<ShapingFactor>({ name: true, value: true, reason: true, provider: true, detail: true });
 
 function sameShaping(a: readonly ShapingFactor[] | undefined, b: readonly ShapingFactor[] | undefined): boolean {
   if (a === b) return true;

@@ -22,9 +22,11 @@ export function warmUpLine(w: WarmUp): string {
   const cap = w.cap === undefined ? 'no cap (percent curve)' : `cap ${w.cap}${w.providerCaps ? ` (${Object.entries(w.providerCaps).map(([g, n]) => `${g} ${n}`).join(', ')})` : ''}`;
   const sent = w.sent === undefined ? (w.loop === 'stale' ? 'sent unknown (signals stale: open loop)' : '') : `sent ${w.sent}`;
   const factor = w.factor ? `factor ${w.factor.value} (${w.factor.reason})` : '';
+  // Per-provider names read these (docs/routing.md "Per-provider names"): "gmail 30 of 30: factor 0 (…)".
+  const providers = Object.entries(w.providerFactors ?? {}).map(([g, f]) => `; ${g} ${w.providerSent?.[g] ?? 0} of ${w.providerCaps?.[g] ?? '?'}: factor ${f.value} (${f.reason})`).join('');
   const paused = w.paused ? `, paused (${w.paused})` : '';
   const now = w.shareNow === undefined ? '' : `; first places now ${pct(w.shareNow)}`;
-  return `${w.member}: day ${w.day} of ${w.days} (${w.date} ${w.timeZone}), ${[cap, sent].filter(Boolean).join(', ')}; schedule share ${pct(w.openShare)}, ${factor}${paused}${now}; finishes ${w.finishDate}`;
+  return `${w.member}: day ${w.day} of ${w.days} (${w.date} ${w.timeZone}), ${[cap, sent].filter(Boolean).join(', ')}; schedule share ${pct(w.openShare)}, ${factor}${paused}${providers}${now}; finishes ${w.finishDate}`;
 }
 
 interface StatusArgs extends ClientArgs {

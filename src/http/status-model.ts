@@ -135,7 +135,7 @@ export interface MemberStatus {
   /** The weight it carries while usable: every factor of `factors` but state. */
   effectiveWeight: number;
   /** The composed weight's factors (`pool/weight.ts`), in order, each with its value and reason code. */
-  factors: Array<Pick<WeightFactor, 'name' | 'kind' | 'value' | 'reason'>>;
+  factors: Array<Pick<WeightFactor, 'name' | 'kind' | 'value' | 'reason' | 'detail'>>;
   observed: string;
   /** Why observed is what it is, e.g. "2 consecutive failures (fall 2): connect-refused". */
   observedReason?: string;
@@ -319,7 +319,7 @@ function memberStatus(member: Member, inputs: StatusInputs, state: EffectiveStat
     host: member.host,
     weight: member.weight,
     effectiveWeight: weight.serving,
-    factors: weight.factors.map((f) => ({ name: f.name, kind: f.kind, value: f.value, reason: f.reason })),
+    factors: weight.factors.map((f) => ({ name: f.name, kind: f.kind, value: f.value, reason: f.reason, ...(f.detail !== undefined ? { detail: f.detail } : {}) })),
     observed: state.observed,
     effective: state.state,
     probedHere: health !== undefined,

@@ -16,6 +16,13 @@ export interface WarmUpView {
   providerCaps?: Record<string, number>;
   /** Attempts (sent + deferred + bounced) since local midnight; absent while signals are stale. */
   sent?: number;
+  /** Attempts since local midnight per provider group with a cap today (closed loop only). */
+  providerSent?: Record<string, number>;
+  /**
+   * Per provider group with a cap today, the factor its per-provider name (`provider:`) reads
+   * (closed loop only); names for every recipient read `factor`.
+   */
+  providerFactors?: Record<string, { value: number; reason: string; detail?: string }>;
   /** The schedule's share of full weight today (open loop). */
   openShare: number;
   /** The warm-up factor now and its reason code; absent when complete. */
@@ -48,6 +55,10 @@ export function warmUpView(status: WarmUpStatus, schedule: string, timeZone: str
   if (status.cap !== undefined) view.cap = status.cap;
   if (status.providerCaps) view.providerCaps = { ...status.providerCaps } as Record<string, number>;
   if (status.sent !== undefined) view.sent = status.sent;
+  if (status.providerSent) view.providerSent = { ...status.providerSent } as Record<string, number>;
+  if (status.providerFactors) {
+    view.providerFactors = Object.fromEntries(Object.entries(status.providerFactors).map(([g, f]) => [g, { value: f.value, reason: f.reason, ...(f.detail !== undefined ? { detail: f.detail } : {}) }]));
+  }
   if (status.factor) view.factor = { value: status.factor.value, reason: status.factor.reason };
   if (status.paused) view.paused = status.paused;
   return view;

@@ -56,7 +56,7 @@ function memberWhy(d: MemberDecision, decision: Decision): string {
 const maxOf = (decision: Decision): number => Math.max(1, Math.floor(decision.max));
 
 function factorsOf(weight: MemberWeight): WeightFactorTrace[] {
-  return weight.factors.map((f) => ({ name: f.name, kind: f.kind, value: f.value, reason: f.reason }));
+  return weight.factors.map((f) => ({ name: f.name, kind: f.kind, value: f.value, reason: f.reason, ...(f.detail !== undefined ? { detail: f.detail } : {}) }));
 }
 
 function memberTrace(d: MemberDecision, decision: Decision): MemberTrace {

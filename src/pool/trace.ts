@@ -16,6 +16,8 @@ export interface WeightFactorTrace {
   kind: 'base' | 'scale';
   value: number;
   reason: WeightReason;
+  /** Words a reason code cannot carry (a per-provider warm-up: `gmail cap 300`). */
+  detail?: string;
 }
 
 export interface MemberTrace {
@@ -123,7 +125,7 @@ export function factorLine(m: Pick<MemberTrace, 'effectiveWeight' | 'factors' | 
       const replaced = parts.length > 0 ? ` (replaces ${parts.join(' × ')})` : '';
       parts.splice(0, parts.length, `${f.name} ${round(f.value)}${replaced}`);
     } else {
-      parts.push(`${f.name} ${round(f.value)} (${f.reason})`);
+      parts.push(`${f.name} ${round(f.value)} (${f.reason}${f.detail !== undefined ? `: ${f.detail}` : ''})`);
     }
   }
   return `weight ${round(m.effectiveWeight)} = ${parts.join(' × ')}; share ${round(m.share * 100)} %`;

@@ -19,7 +19,9 @@
  *   on time, probes and load, so the shaping keeper evaluates them at the snapshot's time
  *   (`Snapshot.at`) and the snapshot carries the values: answers stay a function of the snapshot.
  *   `latency` and `delivery-delay` (the policy's two components) count only under the `latency`
- *   policy (`policy` argument); the others always.
+ *   policy (`policy` argument); the others always. On a per-provider name (`provider`), a
+ *   `warm-up` factor for that provider group (`ShapingFactor.provider`) replaces the overall one;
+ *   per-provider factors of other groups are never read.
  * `serving` is the product without the state factor: the weight the member carries while
  * it is usable (what `/status` calls `effectiveWeight` and weighted draws use). `now` is the
  * snapshot's clock (`Snapshot.at`, DESIGN principle 5): a shaping factor evaluated for a time
@@ -47,6 +49,8 @@ export interface WeightFactor {
   kind: 'base' | 'scale';
   value: number;
   reason: WeightReason;
+  /** Words a reason code cannot carry (a per-provider warm-up: `gmail cap 300`). */
+  detail?: string;
 }
 
 export interface MemberWeight {
@@ -66,9 +70,13 @@ export type Exclusion = 'down' | OverrideKind | 'provider-quarantined' | 'standb
 export function composeWeight(member: Member, state: EffectiveState, _now = 0, policy?: Policy, provider?: ProviderGroup): MemberWeight {
   const factors: WeightFactor[] = [{ name: 'configured', kind: 'base', value: member.weight, reason: 'configured' }];
   if (state.weight) factors.push({ name: 'operator', kind: 'base', value: state.weight.weight, reason: 'operator-weight' });
-  for (const f of state.shaping ?? []) {
-    if ((f.name === 'latency' || f.name === 'delivery-delay') && policy !== 'latency') continue;
-    factors.push({ name: f.name, kind: 'scale', value: f.value, reason: f.reason });
+  const shaping = state.shaping ?? [];
+  for (const general of shaping) {
+    if (general.provider !== undefined) continue;
+    if ((general.name === 'latency' || general.name === 'delivery-delay') && policy !== 'latency') continue;
+    // A per-provider name reads that provider's warm-up factor in place of the overall one.
+    const f = general.name === 'warm-up' && provider !== undefined ? shaping.find((g) => g.name === 'warm-up' && g.provider === provider) ?? general : general;
+    factors.push({ name: f.name, kind: 'scale', value: f.value, reason: f.reason, ...(f.detail !== undefined ? { detail: f.detail } : {}) });
   }
   if (state.reputation) factors.push({ name: 'reputation', kind: 'scale', value: state.reputation.factor, reason: 'reputation-scale' });
   const byProvider = provider === undefined ? undefined : state.providers?.[provider];

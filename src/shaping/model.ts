@@ -20,6 +20,9 @@ export type ShapingReason =
   | 'warm-up-paused-suspect'
   | 'warm-up-paused-operator'
   | 'warm-up-not-started'
+  | 'warm-up-provider-under-cap'
+  | 'warm-up-provider-near-cap'
+  | 'warm-up-provider-cap-reached'
   | 'latency-relative'
   | 'latency-over-limit'
   | 'delivery-delay-relative'
@@ -40,6 +43,14 @@ export interface ShapingFactor {
   name: ShapingFactorName;
   value: number;
   reason: ShapingReason;
+  /**
+   * Set on a per-provider warm-up factor only (docs/routing.md "Per-provider names"): it applies to
+   * names with that `provider:` and replaces the member's overall `warm-up` factor there; names
+   * for every recipient never read it.
+   */
+  provider?: ProviderGroup;
+  /** Words for /explain that a reason code cannot carry (e.g. `gmail cap 300`); stable for a day. */
+  detail?: string;
 }
 
 /** Per-member factors, in `ShapingFactorName` order. */

@@ -6,11 +6,13 @@
  *   the days spent paused (a pause freezes the calendar; it resumes on the day it stopped at).
  * - Open loop: factor = the day's share of full weight (a percent day: percent / 100; a cap day:
  *   cap / full volume), quantised to 0.1 % so the snapshot changes once a day.
- * - Closed loop (a cap day and fresh delivery signals): r = today's attempts / today's cap, the
- *   largest over the total and each provider group with a cap (DNS cannot pick a relay per
- *   recipient, so the tightest cap governs). Below 80 % of the cap the factor is the open-loop
- *   share; from 80 % it falls linearly (in 5 % steps) to 0 at the cap; at or above the cap it is 0
- *   (standby, used only by fail-open) until the next local midnight.
+ * - Closed loop (a cap day and fresh delivery signals): r = today's attempts / today's cap. Below
+ *   80 % of the cap the factor is the open-loop share; from 80 % it falls linearly (in 5 % steps)
+ *   to 0 at the cap; at or above the cap it is 0 (standby, used only by fail-open) until the next
+ *   local midnight. The overall factor (names for every recipient) counts all attempts against
+ *   the day's total cap. Each provider group with a cap that day also gets a factor of its own
+ *   (`providerFactors`, read only by names with that `provider:`): r = the larger of the total's
+ *   and that group's attempts / its cap, so a member at its Gmail cap leaves `gmail.relay…` only.
  * - Signals stale (none from any member recently, or none ever): open loop, reason
  *   `warm-up-signals-stale`, so a broken log follower degrades to the schedule, not to full volume.
  * - After the last day, or once finished, no factor: the member is warm.
@@ -56,6 +58,10 @@ export interface WarmUpStatus {
   cap?: number;
   providerCaps?: Partial<Record<ProviderGroup, number>>;
   sent?: number;
+  /** Today's attempts per provider group with a cap (closed loop only). */
+  providerSent?: Partial<Record<ProviderGroup, number>>;
+  /** Per provider group with a cap today, its factor (`provider` set); closed loop only. */
+  providerFactors?: Partial<Record<ProviderGroup, ShapingFactor>>;
   /** The schedule's share of full weight today (open loop). */
   openShare: number;
   /** The factor now; undefined when the warm-up is complete or finished. */
@@ -90,21 +96,32 @@ export function warmUpStatus(inputs: WarmUpInputs): WarmUpStatus {
   const status: WarmUpStatus = { ...base, openShare };
   if (cap !== undefined) status.cap = cap;
   if (entry.providers) status.providerCaps = { ...entry.providers };
-  let value = openShare;
-  let reason: ShapingReason = cap === undefined ? 'warm-up-open-loop' : 'warm-up-signals-stale';
-  if (cap !== undefined && inputs.today) {
-    status.sent = inputs.today.total;
-    const r = usedRatio(entry, cap, inputs.today);
-    if (r >= 1) {
-      value = 0;
-      reason = 'warm-up-cap-reached';
-    } else if (r >= NEAR_CAP) {
-      value = quantise(openShare * Math.floor(((1 - r) / (1 - NEAR_CAP)) / STEP) * STEP, 0.0001);
-      reason = 'warm-up-near-cap';
-    } else reason = 'warm-up-under-cap';
+  const paused = control.pausedBy;
+  if (cap === undefined || !inputs.today) {
+    const reason: ShapingReason = cap === undefined ? 'warm-up-open-loop' : 'warm-up-signals-stale';
+    status.factor = { name: 'warm-up', value: openShare, reason: pausedReason(paused) ?? reason };
+    return status;
   }
-  if (control.pausedBy && reason !== 'warm-up-cap-reached') reason = control.pausedBy === 'operator' ? 'warm-up-paused-operator' : 'warm-up-paused-suspect';
-  status.factor = { name: 'warm-up', value, reason };
+  const counts = inputs.today;
+  status.sent = counts.total;
+  const overall = cap > 0 ? counts.total / cap : Infinity;
+  status.factor = capFactor(openShare, overall, paused, 'warm-up-under-cap', 'warm-up-near-cap', 'warm-up-cap-reached');
+  const groups = Object.entries(entry.providers ?? {}) as [ProviderGroup, number][];
+  if (groups.length > 0) {
+    status.providerSent = {};
+    status.providerFactors = {};
+  }
+  for (const [group, limit] of groups) {
+    const sent = counts.providers[group] ?? 0;
+    status.providerSent![group] = sent;
+    const own = limit > 0 ? sent / limit : Infinity;
+    // The total cap binds a provider's name too; the reason names the total only once it is the
+    // one that holds the member back (so reasons do not flip with every outcome under the caps).
+    const f = !(overall > own && overall >= NEAR_CAP)
+      ? { ...capFactor(openShare, own, paused, 'warm-up-provider-under-cap', 'warm-up-provider-near-cap', 'warm-up-provider-cap-reached'), detail: `${group} cap ${limit}` }
+      : capFactor(openShare, overall, paused, 'warm-up-under-cap', 'warm-up-near-cap', 'warm-up-cap-reached');
+    status.providerFactors![group] = { ...f, provider: group };
+  }
   return status;
 }
 
@@ -130,12 +147,16 @@ function lastCap(plan: WarmUpPlan): number {
   return 0;
 }
 
-function usedRatio(entry: WarmUpDay, cap: number, today: DailyCount): number {
-  let r = cap > 0 ? today.total / cap : Infinity;
-  for (const [group, limit] of Object.entries(entry.providers ?? {}) as [ProviderGroup, number][]) {
-    r = Math.max(r, limit > 0 ? (today.providers[group] ?? 0) / limit : Infinity);
-  }
-  return r;
+/** The factor at used ratio r of a cap: the open share, falling from 80 % to 0 at the cap. */
+function capFactor(openShare: number, r: number, paused: WarmUpControl['pausedBy'], under: ShapingReason, near: ShapingReason, reached: ShapingReason): ShapingFactor {
+  if (r >= 1) return { name: 'warm-up', value: 0, reason: reached };
+  const value = r >= NEAR_CAP ? quantise(openShare * Math.floor(((1 - r) / (1 - NEAR_CAP)) / STEP) * STEP, 0.0001) : openShare;
+  return { name: 'warm-up', value, reason: pausedReason(paused) ?? (r >= NEAR_CAP ? near : under) };
+}
+
+function pausedReason(paused: WarmUpControl['pausedBy']): ShapingReason | undefined {
+  if (!paused) return undefined;
+  return paused === 'operator' ? 'warm-up-paused-operator' : 'warm-up-paused-suspect';
 }
 
 function quantise(value: number, step: number): number {

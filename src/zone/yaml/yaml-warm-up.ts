@@ -46,6 +46,10 @@ function readDays(src: YamlSource, entry: Entry, what: string): WarmUpDay[] {
       if (e) (day.providers ??= {})[group as ProviderGroup] = int(src, e, `${where} ${group}`, 0, MAX_CAP);
     }
     if (day.cap === undefined && !day.providers) src.fail(node, `${where} needs a cap or provider caps`);
+    // A provider cap above the day's total could never be reached: the total stops the member first.
+    for (const [group, n] of Object.entries(day.providers ?? {})) {
+      if (day.cap !== undefined && n > day.cap) src.fail(f.get(group)!.at, `${where} ${group} cap ${n} is above the day's cap ${day.cap}: the total stops the member first (lower it, or raise cap)`);
+    }
     return day;
   });
 }

@@ -127,14 +127,16 @@ test('closed loop: the cap withholds the member within one snapshot; it returns 
   h.shaping.stop();
 });
 
-test('per-provider caps: the tightest provider governs the whole member', (t) => {
+test('per-provider caps: a member at its gmail cap is withheld on gmail names only (warm-up-providers.test.ts has the table)', (t) => {
   const plan: WarmUpPlan = { schedule: { name: 'p', timeZone: 'UTC', days: [{ cap: 1000, providers: { gmail: 10, microsoft: 100 } }, { cap: 2000 }] }, start: '2026-12-01' };
   const h = harness(plan, Date.parse('2026-12-01T08:00:00Z'));
   h.send(5, 'sent', 'microsoft');
   t.is(h.factor()?.reason, 'warm-up-under-cap');
   h.send(10, 'sent', 'gmail');
-  t.is(h.factor()?.reason, 'warm-up-cap-reached');
-  t.is(h.factor()?.value, 0);
+  t.is(h.factor()?.reason, 'warm-up-under-cap', 'the overall factor (names for every recipient) counts the total only');
+  const gmail = h.keeper.current().members.get(h.w.id)?.shaping?.find((f) => f.provider === 'gmail');
+  t.like(gmail, { value: 0, reason: 'warm-up-provider-cap-reached', detail: 'gmail cap 10' });
+  t.true(h.share() > 0, 'still in first places of the name for every recipient');
   h.shaping.stop();
 });
 
