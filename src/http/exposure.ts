@@ -121,14 +121,19 @@ const HOST_KEYS = new Set(['instanceId', 'instance', 'hostname']);
 /**
  * The reply as an unauthenticated client may see it. Pure. JSON bodies: zone files relative to the
  * zones folder, other absolute paths `[path]`, `author` without `@host`, host keys hidden. Text
- * bodies (/metrics): absolute paths and the Node version label hidden.
+ * bodies (/metrics): absolute paths and the Node version label hidden. The running Node version is
+ * hidden in every string.
  */
 export function redact(zonesDir: string): (reply: HttpReply) => HttpReply {
   const prefix = zonesDir.endsWith(sep) ? zonesDir : zonesDir + sep;
+  // The running Node version wherever a message names it (e.g. /status dnsWorkers.note on Node 20).
+  const nodeVersion = process.versions.node;
   const text = (s: string): string =>
     s
       .split(prefix)
       .join('')
+      .split(nodeVersion)
+      .join('[version]')
       .replace(/\b(rediss?|https?):\/\/[^@\s/"]*@/g, '$1://[credentials]@')
       .replace(/(^|[\s"'(=,])\/(?!\/)[^\s"'(),;:]*\/[^\s"'(),;:]+/g, '$1[path]');
   const walk = (value: unknown, key: string): unknown => {
