@@ -123,15 +123,17 @@ export class ExperimentKeeper {
       if (status.state === 'running') runs.set(name, { split: status.split });
     }
     const changed = runs.size !== this.#runs.size || [...runs].some(([name, run]) => this.#runs.get(name)?.split.join() !== run.split.join());
-    if (!changed) return;
     for (const [name, run] of runs) {
       const was = this.#runs.get(name);
       const t = this.#tallies.get(name);
       const d = this.#defined.get(name)!;
-      // A new run (or a new split) re-plans attribution; a run that goes on keeps its counts.
-      if (!was || !t || t.plan.experiment !== d.experiment) this.#tallies.set(name, { since: now, plan: attributionPlan(d.experiment, run), arms: d.experiment.arms.map((a) => emptyTally(a.name)), unattributed: 0 });
-      else t.plan = attributionPlan(d.experiment, run);
+      // A new run, or a zone reload that redefined the experiment, starts new tallies; a new
+      // split re-plans attribution (clients hash to other arms) and keeps the counts so far.
+      if (!was || !t || (t.plan.experiment !== d.experiment && !sameArms(t.plan, attributionPlan(d.experiment, run)))) {
+        this.#tallies.set(name, { since: now, plan: attributionPlan(d.experiment, run), arms: d.experiment.arms.map((a) => emptyTally(a.name)), unattributed: 0 });
+      } else if (t.plan.experiment !== d.experiment || was.split.join() !== run.split.join()) t.plan = attributionPlan(d.experiment, run);
     }
+    if (!changed) return;
     this.#runs = runs;
     this.#o.logger.info({ running: [...runs.keys()] }, 'experiments in force');
     this.#o.setExperiments(runs);
@@ -253,6 +255,12 @@ export class ExperimentKeeper {
     const known = [...this.#defined.keys()];
     return `no experiment "${name}"; ${known.length > 0 ? `experiments: ${known.join(', ')}` : 'no served zone defines one'}`;
   }
+}
+
+/** Same arms with the same members (a zone reload that left the experiment as it was). */
+function sameArms(a: AttributionPlan, b: AttributionPlan): boolean {
+  const arms = (p: AttributionPlan) => JSON.stringify([p.experiment.arms.map((x) => x.name), [...p.arms].sort()]);
+  return arms(a) === arms(b);
 }
 
 /** What /metrics shows of each experiment (metrics/experiment-metrics.ts). */

@@ -101,3 +101,17 @@ test('outcomes count for an arm by member, else by the client address, else as u
   t.is(report.unattributed, 1, 'the shared member without a client address');
   t.deepEqual(attribute(plan, { member: 'x/other' }), { shared: false }, 'a member in no arm is not this experiment\'s');
 });
+
+test('a zone reload that leaves the experiment as it was keeps the tallies; one that changes its arms starts a new run', (t) => {
+  const { keeper, outcomes } = setup();
+  t.teardown(() => keeper.close());
+  outcomes.record([outcome('a/a1', 'sent'), outcome('b/b1', 'deferred')]);
+  const samples = () => keeper.report('ab').report.arms.map((a) => a.samples);
+  t.deepEqual(samples(), [1, 1]);
+  const same = parseYamlZone(YAML(''), { file: 'relay.test.yaml', origin: 'relay.test' }).zone;
+  keeper.setZones({ zones: new Map([[same.origin, same]]) });
+  t.deepEqual(samples(), [1, 1], 'an identical reload keeps counting');
+  const changed = parseYamlZone(YAML('').replace('tiers: [[b, s]]', 'tiers: [[b]]'), { file: 'relay.test.yaml', origin: 'relay.test' }).zone;
+  keeper.setZones({ zones: new Map([[changed.origin, changed]]) });
+  t.deepEqual(samples(), [0, 0], 'arm B lost the shared pool: a new run');
+});
