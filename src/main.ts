@@ -148,8 +148,10 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     shaping.setZones(zoneSet);
     experiments.setZones(zoneSet);
     const members = new Set(keeper.current().members.keys());
-    history.retain(members);
-    outcomes.retain(new Set(configuredMembers(zoneSet).keys()));
+    // The configured members: the history sizes each one's share of its sample budget by their count.
+    const configured = new Set(configuredMembers(zoneSet).keys());
+    history.retain(configured);
+    outcomes.retain(configured);
     shares.retain(members);
     logger.info({ version: keeper.current().version, zones: zoneSet.zones.size, reason: report.reason }, 'zones swapped in');
   });
