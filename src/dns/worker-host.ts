@@ -17,6 +17,7 @@
  *   with `reusePort`; `index` names this one in logs, /status and /explain.
  */
 import { Worker } from 'node:worker_threads';
+import { atAnsweringPriority } from './thread-priority.ts';
 import type { Logger } from '../log.ts';
 import type { Snapshot } from '../snapshot.ts';
 import type { Zone } from '../zone/index.ts';
@@ -123,7 +124,7 @@ export class DnsWorker {
     if (this.#options.cache) init.cache = this.#options.cache;
     if (this.#options.crashName) init.crashName = this.#options.crashName;
     const [entry, how] = await prepareWorkerSource();
-    const worker = new Worker(entry, { ...how, workerData: init });
+    const worker = atAnsweringPriority(() => new Worker(entry, { ...how, workerData: init }));
     this.#worker = worker;
     this.#held = new Set();
     this.#threadServing = -1;

@@ -21,7 +21,6 @@
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { getPriority, setPriority } from 'node:os';
 import { MxlbError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Snapshot } from '../snapshot.ts';
@@ -29,6 +28,7 @@ import type { Zone } from '../zone/index.ts';
 import type { RingPosition } from './answer.ts';
 import type { RingClient } from './resolve-views.ts';
 import type { BoundEndpoint, DnsLimitCounters, Endpoint } from './server.ts';
+import { lowerControlPlane } from './thread-priority.ts';
 import { DnsWorker, type DnsWorkerOptions } from './worker-host.ts';
 import { BatchReplayer, sumLimits } from './worker-metrics.ts';
 import { zonePieces } from './worker-protocol.ts';
@@ -84,12 +84,7 @@ export class DnsWorkers {
 
   /** Lowers the control plane thread's CPU priority so answering threads win a busy core (see favourAnswering in docs/architecture.md). */
   favourAnswering(by = 5): boolean {
-    try {
-      setPriority(Math.min(19, getPriority() + by));
-      return true;
-    } catch {
-      return false;
-    }
+    return lowerControlPlane(by);
   }
 
   async start(): Promise<void> {
