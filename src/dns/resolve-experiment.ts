@@ -13,7 +13,7 @@
  *   cache entry only when every experiment gives them the same arm. `assignments` lists them with
  *   a 32-bit hash of the client's subnet, for the per-arm counters (distinct clients).
  */
-import { armFor, hash32, type ArmDecision, type BalancedName, type Experiment, type ExperimentRun } from '../pool/index.ts';
+import { armFor, assignArm, clientSubnet, hash32, hashPoint, type ArmDecision, type BalancedName, type Experiment, type ExperimentRun } from '../pool/index.ts';
 import type { Snapshot } from '../snapshot.ts';
 import type { ZoneSet } from '../zone/index.ts';
 import { zoneClient, type ViewClient } from './resolve-views.ts';
@@ -71,10 +71,12 @@ export function armKey(snapshot: Snapshot, client: ViewClient): { key: string; a
       key += '-';
       continue;
     }
-    const d = armFor(experiment, run, zc.address, zc.via);
+    // armFor's arithmetic without its words (no subnet text on the query path).
+    const subnet = clientSubnet(zc.address);
+    const { index } = assignArm(run.split, hashPoint(experiment.name, subnet));
     // The scope matters for ECS replies: the same arm over another scope is another reply.
-    key += `${d.index}${zc.via === 'ecs' ? `/${d.scope}` : ''},`;
-    assignments.push({ experiment: experiment.name, arm: d.arm, client: hash32('', zc.address.bytes, d.scope) });
+    key += `${index}${zc.via === 'ecs' ? `/${subnet.length}` : ''},`;
+    assignments.push({ experiment: experiment.name, arm: experiment.arms[index]!.name, client: hash32('', subnet.bytes, subnet.length) });
   }
   return { key, assignments };
 }
