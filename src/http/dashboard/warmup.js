@@ -90,6 +90,8 @@ function describe(view, w) {
   const parts = [w.day < 1 ? `not started (day 0 of ${w.days})` : `day ${w.day} of ${w.days}`];
   parts.push(w.cap !== undefined ? `cap ${count(w.cap)}` : `schedule share ${Math.round(w.openShare * 100)} %`);
   if (w.cap !== undefined) parts.push(w.sent !== undefined ? `sent ${count(w.sent)}` : 'sent unknown');
+  // Per-provider caps act on that provider's names only (docs/routing.md "Per-provider warm-up caps").
+  for (const g of Object.keys(w.providerFactors ?? {})) parts.push(`${g} ${count(w.providerSent?.[g] ?? 0)} of ${count(w.providerCaps?.[g] ?? 0)}`);
   parts.push(`share ${((w.shareNow ?? 0) * 100).toFixed(1)} %`);
   parts.push(`finishes ${w.finishDate}`);
   const text = parts.join(', ');
@@ -115,6 +117,10 @@ function describe(view, w) {
   } else if (reason === 'warm-up-not-started') {
     state = 'withheld';
     line = 'not started yet';
+  }
+  const held = Object.entries(w.providerFactors ?? {}).filter(([, f]) => f.value === 0).map(([g]) => g);
+  if (held.length > 0 && state === 'warming') {
+    line = `withheld from ${held.join(', ')} names only: cap reached, back at ${new Date(w.nextDayAt).toLocaleString([], { hour12: false })}`;
   }
   if (w.factor) line = `${line ? `${line} · ` : ''}factor ${w.factor.value} (${w.factor.reason})`;
   view.root.dataset.state = state;
