@@ -15,6 +15,8 @@ export type ChangeMessage =
   | { kind: 'health'; from: string; member: MemberId; health: PersistedHealth }
   | { kind: 'override'; from: string; member: MemberId; override: Override | null; audit: AuditEntry }
   | { kind: 'weight'; from: string; member: MemberId; weight: WeightOverride | null; audit: AuditEntry }
+  /** An audit entry of its own (warm-up and experiment controls, src/experiment-keeper.ts). */
+  | { kind: 'audit'; from: string; member: MemberId; audit: AuditEntry }
   /** Several values changed at once (a resync pushed local state): read them back. */
   | { kind: 'resync'; from: string };
 
@@ -124,6 +126,10 @@ export function decodeMessage(text: string): ChangeMessage | undefined {
       if (value.override === null) return { kind: 'override', from, member, override: null, audit: audit.value };
       const override = checkOverride(value.override);
       return override.ok ? { kind: 'override', from, member, override: override.value, audit: audit.value } : undefined;
+    }
+    case 'audit': {
+      const audit = checkAuditEntry(value.audit);
+      return audit.ok ? { kind: 'audit', from, member, audit: audit.value } : undefined;
     }
     case 'weight': {
       const audit = checkAuditEntry(value.audit);

@@ -283,6 +283,10 @@ export class RedisStateStore implements StateStore {
           this.#pushAudit(message.audit);
         });
         break;
+      case 'audit':
+        // Warm-up and experiment controls live in the audit log: other instances read them from here.
+        this.#mutate(() => this.#pushAudit(message.audit));
+        break;
     }
   }
 
@@ -291,7 +295,8 @@ export class RedisStateStore implements StateStore {
     const { client, keys } = this.#redis;
     if (this.#isConnected()) {
       try {
-        const replies = await client.multi().lpush(keys.audit, encode(entry)).ltrim(keys.audit, 0, this.#auditLimit - 1).exec();
+        const message: ChangeMessage = { kind: 'audit', from: this.#me, member: entry.member, audit: entry };
+        const replies = await client.multi().lpush(keys.audit, encode(entry)).ltrim(keys.audit, 0, this.#auditLimit - 1).publish(keys.channel, encode(message)).exec();
         if (replies && replies.every(([error]) => !error)) return entry;
         throw replies?.find(([error]) => error)?.[0] ?? new Error('transaction aborted');
       } catch (error) {
