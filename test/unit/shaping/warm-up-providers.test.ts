@@ -54,6 +54,13 @@ test('a day of provider caps only: the overall cap is their sum; stale signals g
   t.is(paused.providerFactors?.gmail?.reason, 'warm-up-paused-operator');
 });
 
+test('a provider cap of 0 keeps the member out of that provider\'s names from the first attempt of the day', (t) => {
+  const zero: WarmUpPlan = { ...plan, schedule: { ...plan.schedule, days: [{ cap: 100, providers: { yahoo: 0 } }, { cap: 400 }] } };
+  const s = warmUpStatus({ plan: zero, control: { pausedDays: 0 }, now: NOW, today: count(0) });
+  t.is(show(s.providerFactors?.yahoo), '0 warm-up-provider-cap-reached: yahoo cap 0');
+  t.is(show(s.factor), '0.25 warm-up-under-cap');
+});
+
 // composeWeight: which warm-up factor each kind of name reads.
 const shaping: ShapingFactor[] = [
   { name: 'warm-up', value: 0.25, reason: 'warm-up-under-cap' },
