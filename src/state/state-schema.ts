@@ -141,12 +141,27 @@ export function checkExperimentControl(value: unknown): Checked<ExperimentContro
   });
 }
 
-/** `previous` / `next` of an audit entry: an override, a weight override or an experiment control, as written. */
+/** A warm-up control as `warmup-<action>` entries write it (src/shaping-warmups.ts, shaping/ WarmUpControl). */
+export function checkWarmUpControl(value: unknown): Checked<unknown> {
+  const count: Rule = (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 100_000 ? undefined : 'is not a number of days');
+  const date: Rule = (v) => (typeof v === 'string' && /^\d{4}-\d\d-\d\d$/.test(v) ? undefined : 'is not a date (YYYY-MM-DD)');
+  return checkObject(value, {
+    pausedDays: { rule: count },
+    start: { rule: date, optional: true },
+    pausedSince: { rule: time, optional: true },
+    pausedBy: { rule: oneOf(['operator', 'suspect']), optional: true },
+    finished: { rule: bool, optional: true },
+    reason: { rule: text, optional: true },
+  });
+}
+
+/** `previous` / `next` of an audit entry: an override, a weight override, an experiment or a warm-up control, as written. */
 function checkAuditValue(value: unknown): Checked<unknown> {
   if (isObject(value) && 'kind' in value) return checkOverride(value);
   if (isObject(value) && 'weight' in value) return checkWeightOverride(value);
   if (isObject(value) && 'experiment' in value) return checkExperimentControl(value);
-  return { ok: false, reason: `is ${show(value)}, not an override, a weight override or an experiment control` };
+  if (isObject(value) && 'pausedDays' in value) return checkWarmUpControl(value);
+  return { ok: false, reason: `is ${show(value)}, not an override, a weight override, an experiment or a warm-up control` };
 }
 
 export function checkAuditEntry(value: unknown): Checked<AuditEntry> {

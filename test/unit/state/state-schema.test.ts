@@ -42,7 +42,7 @@ const rows: Row[] = [
   ['audit', checkAuditEntry, audit, 'member', 'no-slash', /^member: "no-slash" is not a member id/],
   ['audit', checkAuditEntry, audit, 'at', {}, /^at: an object is not a time/],
   ['audit', checkAuditEntry, audit, 'next', { ...override, expiresAt: 'soon' }, /^next\.expiresAt: "soon" is not a time/],
-  ['audit', checkAuditEntry, audit, 'previous', 7, /^previous is 7, not an override, a weight override or an experiment control/],
+  ['audit', checkAuditEntry, audit, 'previous', 7, /^previous is 7, not an override, a weight override, an experiment or a warm-up control/],
   ['experiment', checkExperimentControl, experiment, 'split', [60, 30], /^split: an array is not a split \(2-100 whole percents summing to 100\)/],
   ['experiment', checkExperimentControl, experiment, 'split', [100], /^split: an array is not a split/],
   ['experiment', checkExperimentControl, experiment, 'experiment', 'a b', /^experiment: "a b" is not an experiment name/],
@@ -79,4 +79,10 @@ test('a value that is not an object says what it is', (t) => {
     t.false(checked.ok);
     if (!checked.ok) t.is(checked.reason, `is ${shown}, not an object`);
   }
+});
+
+test('a warm-up control is kept in the audit log as written (it used to be refused on load)', (t) => {
+  const entry = { at: 1_700_000_000_000, author: 'ops', action: 'warmup-pause', member: 'p/m2', previous: { pausedDays: 0 }, next: { pausedDays: 0, pausedSince: 1_700_000_000_000, pausedBy: 'operator', reason: 'Gmail 4.7.28 deferrals' } };
+  t.deepEqual(checkAuditEntry(entry), { ok: true, value: entry });
+  t.false(checkAuditEntry({ ...entry, next: { pausedDays: -1 } }).ok);
 });
