@@ -40,6 +40,9 @@ export function buildCli(argv: string[], commands: readonly CommandModule[]): Ar
  */
 async function commandsFor(argv: readonly string[]): Promise<CommandModule[]> {
   if (argv[0] === 'signals') return [(await import('./signals.ts')).signalsCommand];
+  // `serve` (the long-running server) likewise: the zone, member and reputation tools stay out of
+  // its memory (docs/decisions.md "Idle memory and start-up").
+  if (argv[0] === 'serve') return [(await import('./serve.ts')).serveCommand as CommandModule];
   const [serve, zone, init, probe, member, status, explain, signals, reputation, experiment] = await Promise.all([
     import('./serve.ts'), import('./zone.ts'), import('./init.ts'), import('./probe.ts'), import('./member.ts'),
     import('./status.ts'), import('./explain.ts'), import('./signals.ts'), import('./reputation.ts'), import('./experiment.ts'),
