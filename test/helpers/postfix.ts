@@ -1,7 +1,7 @@
 /**
  * A private Debian Postfix for tests (../shared/notes/postfix-in-tests.md): its own configuration
- * and queue directory, `maillog_file` inside it, no listener (mail is injected with `sendmail -C`),
- * everything relayed to one loopback sink. Needs root and /usr/sbin/postfix: `postfixUsable()`
+ * and queue directory, `maillog_file` inside it, no listener unless `options.services` adds one
+ * (mail is injected with `sendmail -C`), everything relayed to one loopback sink. Needs root and /usr/sbin/postfix: `postfixUsable()`
  * says whether the machine has them. `stop()` is idempotent; call it in teardown.
  */
 import { execFile } from 'node:child_process';
@@ -45,13 +45,16 @@ function masterCf(): string {
 }
 
 /**
+ * `options.services`: extra master.cf lines, e.g. an smtpd listener on a loopback address
+ * (`127.0.6.1:2525 inet n - n - - smtpd`: `inet_interfaces` refuses literal 127.x addresses other
+ * than 127.0.0.1, a service line binds any).
  * `options.nameserver`: an IPv4 loopback address whose port 53 answers DNS. Postfix resolves through
  * the C library, which reads /etc/resolv.conf and knows no ports; so the instance is started in a
  * private mount namespace (`unshare --mount`) where a resolv.conf naming that address is
  * bind-mounted over /etc/resolv.conf. The master and every child it forks (smtp, …) see it; nothing
  * else on the machine does.
  */
-export async function startPostfix(relay: { host: string; port: number }, extra: Record<string, string> = {}, options: { nameserver?: string } = {}): Promise<PrivatePostfix> {
+export async function startPostfix(relay: { host: string; port: number }, extra: Record<string, string> = {}, options: { nameserver?: string; services?: string[] } = {}): Promise<PrivatePostfix> {
   const dir = mkdtempSync(join(tmpdir(), 'mxlb-postfix-'));
   chmodSync(dir, 0o755);
   const queue = join(dir, 'queue');
@@ -85,7 +88,7 @@ export async function startPostfix(relay: { host: string; port: number }, extra:
     ...extra,
   };
   writeFileSync(join(dir, 'main.cf'), Object.entries(settings).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
-  writeFileSync(join(dir, 'master.cf'), masterCf());
+  writeFileSync(join(dir, 'master.cf'), [masterCf().trimEnd(), ...(options.services ?? [])].join('\n') + '\n');
   let running = false;
   const stop = async () => {
     if (running) {
