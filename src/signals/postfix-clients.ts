@@ -7,6 +7,13 @@
  * per (syslog_name, queue ID) so an outcome can carry it (`Outcome.client`): A/B experiments tie
  * an outcome to the arm the client's subnet hashes to (docs/routing.md "Attribution").
  *
+ * A submission service logs under its own syslog_name: Debian's master.cf gives it
+ * `-o syslog_name=postfix/submission` (and `postfix/smtps`), so its line reads
+ * `postfix/submission/smtpd[..]: QUEUEID: client=…` while the same message's delivery line reads
+ * `postfix/smtp[..]: QUEUEID: …` (seen with Postfix 3.7 in test/integration/experiment-postfix.test.ts).
+ * A client line therefore belongs to the delivery lines of its own syslog_name or of a leading
+ * part of it up to a `/` (`postfix-out/submission` → `postfix-out`); the exact name is preferred.
+ *
  * Contract: `parsePostfixClient` returns undefined for every other line and never throws.
  * `QueueClients` keeps at most `limit` queue IDs (oldest forgotten first: a message delivered
  * after that many newer ones arrived loses its client, and its outcome is then attributed by
@@ -34,13 +41,15 @@ export function parsePostfixClient(line: string): PostfixClient | undefined {
 export const DEFAULT_QUEUE_CLIENTS = 100_000;
 
 export class QueueClients {
-  readonly #clients = new Map<string, string>();
+  /** Queue ID → the client lines read for it (nearly always one: queue IDs are unique per instance). */
+  readonly #clients = new Map<string, Array<{ instance: string; address: string }>>();
   readonly #limit: number;
 
   constructor(limit = DEFAULT_QUEUE_CLIENTS) {
     this.#limit = Math.max(1, limit);
   }
 
+  /** Queue IDs remembered. */
   get size(): number {
     return this.#clients.size;
   }
@@ -49,15 +58,20 @@ export class QueueClients {
   read(line: string): boolean {
     const client = parsePostfixClient(line);
     if (!client) return false;
-    const key = `${client.instance} ${client.queueId}`;
-    this.#clients.delete(key);
-    this.#clients.set(key, client.address);
+    const others = (this.#clients.get(client.queueId) ?? []).filter((c) => c.instance !== client.instance);
+    this.#clients.delete(client.queueId);
+    this.#clients.set(client.queueId, [...others, { instance: client.instance, address: client.address }]);
     if (this.#clients.size > this.#limit) this.#clients.delete(this.#clients.keys().next().value!);
     return true;
   }
 
-  /** The client of a message, when its smtpd line was read. */
+  /**
+   * The client of a message, when its smtpd line was read: the one logged under `instance`, else
+   * the one logged under a service name below it (`instance/submission`).
+   */
   clientOf(instance: string, queueId: string): string | undefined {
-    return this.#clients.get(`${instance} ${queueId}`);
+    const seen = this.#clients.get(queueId);
+    if (!seen) return undefined;
+    return (seen.find((c) => c.instance === instance) ?? seen.find((c) => c.instance.startsWith(`${instance}/`)))?.address;
   }
 }

@@ -9,6 +9,8 @@
  * senders write mostly to slow.test. `mxlb signals follow postfix --once` reads the real maillog;
  * `mxlb experiment report --json` counts every delivery attempt for its sender's arm (attribution
  * `client`), as many as each arm's senders sent, with the higher deferral rate in arm B.
+ * Each arm's second sender submits through a submission listener (`-o syslog_name=…/submission`,
+ * as Debian's master.cf writes it), whose client= lines carry that longer syslog_name.
  * Postfix does not retry during the test (long backoff): one delivery line per message.
  */
 import { spawn } from 'node:child_process';
@@ -103,6 +105,10 @@ test('real Postfix shared by both arms: outcomes are attributed by the smtpd cli
   t.teardown(() => b1.stop());
 
   const smtpdPort = await freePort(HOSTS.postfix);
+  // A submission listener as Debian's master.cf writes it (`-o syslog_name=postfix/submission`, here
+  // under this instance's name; no TLS/SASL in a test): its smtpd logs as
+  // `postfix-out/submission/smtpd`, while the delivery lines say `postfix-out/smtp`.
+  const submissionPort = await freePort(HOSTS.postfix);
   const postfix = await startPostfix({ host: HOSTS.ok, port: ok.port }, {
     mynetworks: '127.0.0.0/8',
     // No reverse lookup of the client (it would ask the machine's resolver): client=unknown[ADDR].
@@ -112,7 +118,7 @@ test('real Postfix shared by both arms: outcomes are attributed by the smtpd cli
     queue_run_delay: '300s',
     minimal_backoff_time: '300s',
     maximal_backoff_time: '600s',
-  }, { services: [`${HOSTS.postfix}:${smtpdPort} inet n - n - - smtpd`] });
+  }, { services: [`${HOSTS.postfix}:${smtpdPort} inet n - n - - smtpd`, `${HOSTS.postfix}:${submissionPort} inet n - n - - smtpd`, '  -o syslog_name=postfix-out/submission'] });
   t.teardown(() => postfix.stop());
 
   const dir = postfix.dir;
@@ -143,11 +149,12 @@ test('real Postfix shared by both arms: outcomes are attributed by the smtpd cli
   }
   t.deepEqual([senders.A.length, senders.B.length], [SENDERS_PER_ARM, SENDERS_PER_ARM], JSON.stringify(senders));
 
-  // Mail: each sender submits to the Postfix relay from its own address.
+  // Mail: each sender submits to the Postfix relay from its own address (each arm's second sender
+  // through the submission listener).
   let sent = 0;
   for (const arm of ['A', 'B'] as const) {
-    for (const source of senders[arm]) {
-      const transport = nodemailer.createTransport({ host: HOSTS.postfix, port: smtpdPort, secure: false, ignoreTLS: true, localAddress: source, name: 'app.test', connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 10_000 });
+    for (const [k, source] of senders[arm].entries()) {
+      const transport = nodemailer.createTransport({ host: HOSTS.postfix, port: k === 1 ? submissionPort : smtpdPort, secure: false, ignoreTLS: true, localAddress: source, name: 'app.test', connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 10_000 });
       try {
         for (let i = 0; i < PLAN[arm].messages; i++) {
           const domain = i < PLAN[arm].slow ? 'slow.test' : 'ok.test';
@@ -169,7 +176,7 @@ test('real Postfix shared by both arms: outcomes are attributed by the smtpd cli
   await eventually(() => deliveries().length >= sent, { timeoutMs: 60_000, intervalMs: 200, what: `${sent} delivery lines in the maillog` });
   const clientOf = new Map<string, string>();
   for (const line of log()) {
-    const m = /postfix-out\/smtpd\[\d+\]: (\w+): client=\S*\[([\d.]+)\]/.exec(line);
+    const m = /postfix-out(?:\/submission)?\/smtpd\[\d+\]: (\w+): client=\S*\[([\d.]+)\]/.exec(line);
     if (m) clientOf.set(m[1]!, m[2]!);
   }
   const expected = { A: { sent: 0, deferred: 0 }, B: { sent: 0, deferred: 0 } };

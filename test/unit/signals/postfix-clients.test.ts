@@ -26,6 +26,18 @@ test('the delivery line of a queue ID gets the client of its smtpd line; other i
   t.false(clients.read('Dec  6 18:12:45 mx1 postfix/smtp[123]: 4Q2mXr1c2Vz9v: to=<a@gmail.com>, status=sent'));
 });
 
+test('a submission service\'s client line (syslog_name postfix/submission) joins the instance\'s delivery lines; the exact instance wins', (t) => {
+  const clients = new QueueClients();
+  t.true(clients.read('2026-12-06T18:12:40.1+00:00 mx1 postfix-out/submission/smtpd[7]: 4Q2mXr1c2Vz9v: client=unknown[10.1.2.7]'));
+  t.is(clients.clientOf('postfix-out', '4Q2mXr1c2Vz9v'), '10.1.2.7');
+  t.is(clients.clientOf('postfix-out/submission', '4Q2mXr1c2Vz9v'), '10.1.2.7');
+  t.is(clients.clientOf('postfix', '4Q2mXr1c2Vz9v'), undefined, 'another instance');
+  t.is(clients.clientOf('postfix-o', '4Q2mXr1c2Vz9v'), undefined, 'a prefix must end at a /');
+  t.true(clients.read('2026-12-06T18:12:41.1+00:00 mx1 postfix-out/smtpd[8]: 4Q2mXr1c2Vz9v: client=unknown[10.9.9.9]'));
+  t.is(clients.clientOf('postfix-out', '4Q2mXr1c2Vz9v'), '10.9.9.9', 'the exact syslog_name first');
+  t.is(clients.size, 1);
+});
+
 test('QueueClients forgets the oldest queue IDs beyond its limit', (t) => {
   const clients = new QueueClients(2);
   for (const id of ['AAAAA1', 'AAAAA2', 'AAAAA3']) clients.read(`Dec  6 18:12:40 mx1 postfix/smtpd[1]: ${id}: client=h[10.0.0.1]`);
