@@ -7,20 +7,45 @@
  * thread's creation when the system allows it (root, CAP_SYS_NICE, or RLIMIT_NICE such as
  * systemd's `LimitNICE=+0`), else the restarted worker runs at the control plane's priority.
  */
+import { readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
 /** The priority answering threads are created at: the process's own before it was lowered. */
 let answering: number | undefined;
 
-/** Lowers the calling (control plane) thread by `by` nice steps; false where the platform refuses. */
-export function lowerControlPlane(by: number): boolean {
+/**
+ * Lowers the calling (control plane) thread by `by` nice steps, and with it every other thread of
+ * the process but the answering ones (`answeringTids`): V8's platform threads and libuv's pool were
+ * created at start at full priority, and they do the control plane's garbage collection (a
+ * 200,000-record zone parse allocates over a gigabyte) and file reads. Threads it creates later
+ * inherit the lowered priority. False where the platform refuses.
+ */
+export function lowerControlPlane(by: number, answeringTids: ReadonlySet<number> = new Set()): boolean {
   try {
     const now = getPriority();
     answering ??= now;
     setPriority(Math.min(19, now + by));
-    return true;
   } catch {
     return false;
+  }
+  for (const tid of otherThreads()) {
+    if (answeringTids.has(tid)) continue;
+    try {
+      setPriority(tid, Math.min(19, getPriority(tid) + by));
+    } catch {
+      // A thread that ended meanwhile, or a platform without per-thread priorities.
+    }
+  }
+  return true;
+}
+
+/** The process's threads other than the calling one (Linux /proc/self/task; none elsewhere). */
+function otherThreads(): number[] {
+  try {
+    const self = process.pid;
+    return readdirSync('/proc/self/task').map(Number).filter((tid) => Number.isInteger(tid) && tid !== self);
+  } catch {
+    return [];
   }
 }
 

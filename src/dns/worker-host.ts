@@ -64,6 +64,7 @@ export class DnsWorker {
   readonly #log: Logger;
   readonly #replayer: BatchReplayer | undefined;
   #worker: Worker | undefined;
+  #tid: number | undefined;
   #endpoints: Endpoint[] | undefined;
   #last: Snapshot | undefined;
   /** Snapshots handed over and not yet acknowledged, by version; the one acknowledged last. */
@@ -110,6 +111,11 @@ export class DnsWorker {
     return this.#restarts;
   }
 
+  /** The worker thread's kernel thread id (Linux), once it is ready. */
+  get tid(): number | undefined {
+    return this.#tid;
+  }
+
   /** Queries answered by this worker slot since start (as of the last batch). */
   get answered(): number {
     return this.#answered;
@@ -133,6 +139,7 @@ export class DnsWorker {
       worker.once('error', early);
       worker.on('message', (message: FromWorker) => {
         if (message.type === 'ready') {
+          this.#tid = message.tid;
           worker.off('error', early);
           worker.on('error', (error) => this.#log.error({ err: error }, 'answering worker failed'));
           worker.on('exit', (code) => this.#exited(worker, code));

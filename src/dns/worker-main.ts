@@ -5,6 +5,7 @@
  * one piece per event-loop turn (./worker-protocol.ts) while queries are answered from the old
  * one, then swapped in with one assignment. Counters go back in batches every `flushMs`.
  */
+import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import type { EffectiveState, ExperimentRun, MemberId } from '../pool/index.ts';
@@ -150,4 +151,15 @@ function flush(request?: number): void {
 }
 
 const timer = setInterval(() => flush(), init.flushMs);
-send({ type: 'ready' });
+/** This thread's kernel id (Linux: /proc/thread-self → PID/task/TID), so the control plane can leave it at full priority. */
+function threadId(): number | undefined {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    return Number.isInteger(tid) && tid > 0 ? tid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const tid = threadId();
+send(tid === undefined ? { type: 'ready' } : { type: 'ready', tid });

@@ -84,7 +84,9 @@ export class DnsWorkers {
 
   /** Lowers the control plane thread's CPU priority so answering threads win a busy core (see favourAnswering in docs/architecture.md). */
   favourAnswering(by = 5): boolean {
-    return lowerControlPlane(by);
+    const answering = new Set<number>();
+    for (const worker of this.#workers) if (worker.tid !== undefined) answering.add(worker.tid);
+    return lowerControlPlane(by, answering);
   }
 
   async start(): Promise<void> {

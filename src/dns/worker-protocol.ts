@@ -29,7 +29,7 @@ import type { AnswerCacheOptions } from './cache.ts';
 import type { ClientSketch } from './arm-counts.ts';
 
 /** Names (strings only) per chunk of the zone's name set. */
-export const CHUNK_NAMES = 5_000;
+export const CHUNK_NAMES = 2_000;
 
 export interface ZoneRef {
   origin: Name;
@@ -80,7 +80,7 @@ export interface MetricsBatch {
 
 /** Worker → control plane. */
 export type FromWorker =
-  | { type: 'ready' }
+  | { type: 'ready'; tid?: number }
   | { type: 'listening'; bound: Array<{ udp: AddressLike; tcp: AddressLike }> }
   | { type: 'listen-failed'; message: string; code?: string }
   /** `assembleMs`: from the first piece to the swap; `longestStepMs`: the longest single piece of work (the longest an answer waited for it). */
@@ -105,9 +105,9 @@ export interface ZonePiece {
 }
 
 /** Bytes of RRsets per nodes piece. */
-const CHUNK_BYTES = 1 << 20;
+const CHUNK_BYTES = 1 << 18;
 /** Owners per nodes piece (the worker's key packs the position in 16 bits). */
-const CHUNK_OWNERS = 8_192;
+const CHUNK_OWNERS = 2_048;
 
 /**
  * Cuts a zone into a head and pieces, each made of transferable ArrayBuffers (control-plane side).
