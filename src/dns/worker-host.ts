@@ -32,7 +32,7 @@ import type { BoundEndpoint, DnsLimitCounters, Endpoint } from './server.ts';
 import type { TcpOptions } from './tcp.ts';
 import { BatchReplayer, retiredLimits, sumLimits } from './worker-metrics.ts';
 import { prepareWorkerSource } from './worker-source.ts';
-import { zonePieces, type FromWorker, type MetricsBatch, type ToWorker, type WorkerInit, type ZoneRef } from './worker-protocol.ts';
+import { pieceBuffers, zonePieces, type FromWorker, type MetricsBatch, type ToWorker, type WorkerInit, type ZoneRef } from './worker-protocol.ts';
 
 export interface DnsWorkerOptions {
   logger: Logger;
@@ -187,7 +187,7 @@ export class DnsWorker {
       const started = performance.now();
       const { head, pieces } = cut(zone);
       this.#post({ type: 'zone-head', id, head }, [head]);
-      for (const piece of pieces) this.#post({ type: 'zone-chunk', id, piece }, piece.index ? [piece.data, piece.index] : [piece.data]);
+      for (const piece of pieces) this.#post({ type: 'zone-chunk', id, piece }, pieceBuffers(piece));
       this.#post({ type: 'zone-end', id });
       const ms = performance.now() - started;
       if (pieces.length > 2) this.#log.debug({ zone: origin, pieces: pieces.length, serializeMs: Math.round(ms) }, 'zone handed to the answering worker');

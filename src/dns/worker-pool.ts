@@ -31,7 +31,7 @@ import type { BoundEndpoint, DnsLimitCounters, Endpoint } from './server.ts';
 import { lowerControlPlane } from './thread-priority.ts';
 import { DnsWorker, type DnsWorkerOptions } from './worker-host.ts';
 import { BatchReplayer, sumLimits } from './worker-metrics.ts';
-import { zonePieces } from './worker-protocol.ts';
+import { copyPiece, zonePieces } from './worker-protocol.ts';
 
 /** What /status and `mxlb status` show about the answering workers. */
 export interface DnsWorkersStatus {
@@ -122,7 +122,7 @@ export class DnsWorkers {
     const copyOf = (zone: Zone): ReturnType<typeof zonePieces> => {
       let once = cut.get(zone);
       if (!once) cut.set(zone, (once = zonePieces(zone)));
-      return { head: once.head.slice(0), pieces: once.pieces.map((p) => (p.index ? { data: p.data.slice(0), index: p.index.slice(0) } : { data: p.data.slice(0) })) };
+      return { head: once.head.slice(0), pieces: once.pieces.map(copyPiece) };
     };
     for (const worker of this.#workers) worker.publish(snapshot, copyOf);
   }

@@ -17,6 +17,7 @@
  * the snapshot (plain objects and a Map: a few ms for 5,000 members).
  */
 import { deserialize, serialize } from 'node:v8';
+import { encodeNames, NameSet, NameTable } from './name-table.ts';
 import type { EffectiveState, ExperimentRun, MemberId } from '../pool/index.ts';
 import type { Name, RRSet, Zone } from '../zone/index.ts';
 import type { RingPosition, Transport } from './answer.ts';
@@ -96,12 +97,38 @@ export interface AddressLike {
   port: number;
 }
 
-type ZoneHead = Omit<Zone, 'nodes' | 'names'> & { records: number; names: number };
+type ZoneHead = Omit<Zone, 'nodes' | 'names'> & { records: number; names: number; owners: number };
 
-/** One zone piece: `data` alone is a list of names; with `index`, owners and their RRsets. */
+/**
+ * One zone piece, all transferable buffers: names as code units (`chars`, `starts`: ./name-table.ts);
+ * with `data` and `offsets` (Float64, one more than names), the names are owners and `data` holds
+ * their serialised RRsets end to end; without, they are entries of the zone's name set.
+ */
 export interface ZonePiece {
-  data: ArrayBuffer;
-  index?: ArrayBuffer;
+  chars: ArrayBuffer;
+  starts: ArrayBuffer;
+  data?: ArrayBuffer;
+  offsets?: ArrayBuffer;
+}
+
+/** The buffers of a piece, to transfer. */
+export function pieceBuffers(piece: ZonePiece): ArrayBuffer[] {
+  return piece.data && piece.offsets ? [piece.chars, piece.starts, piece.data, piece.offsets] : [piece.chars, piece.starts];
+}
+
+/** A copy of a piece with buffers of its own (each worker gets one: a transfer empties the sender's). */
+export function copyPiece(piece: ZonePiece): ZonePiece {
+  const copy: ZonePiece = { chars: piece.chars.slice(0), starts: piece.starts.slice(0) };
+  if (piece.data && piece.offsets) {
+    copy.data = piece.data.slice(0);
+    copy.offsets = piece.offsets.slice(0);
+  }
+  return copy;
+}
+
+function namesPiece(names: readonly Name[]): ZonePiece {
+  const { chars, starts } = encodeNames(names);
+  return { chars: chars.buffer as ArrayBuffer, starts: starts.buffer as ArrayBuffer };
 }
 
 /** Bytes of RRsets per nodes piece. */
@@ -123,7 +150,7 @@ export function zonePieces(zone: Zone): { head: ArrayBuffer; pieces: ZonePiece[]
   let bytes = 0;
   let records = 0;
   const cut = (): void => {
-    pieces.push({ data: toBuffer(Buffer.concat(parts)), index: serialised({ owners, offsets }) });
+    pieces.push({ ...namesPiece(owners), data: toBuffer(Buffer.concat(parts)), offsets: Float64Array.from(offsets).buffer });
     owners = [];
     offsets = [0];
     parts = [];
@@ -143,12 +170,12 @@ export function zonePieces(zone: Zone): { head: ArrayBuffer; pieces: ZonePiece[]
   for (const name of names) {
     list.push(name);
     if (list.length >= CHUNK_NAMES) {
-      pieces.push({ data: serialised(list) });
+      pieces.push(namesPiece(list));
       list = [];
     }
   }
-  if (list.length > 0) pieces.push({ data: serialised(list) });
-  const head: ZoneHead = { ...rest, records, names: names.size };
+  if (list.length > 0) pieces.push(namesPiece(list));
+  const head: ZoneHead = { ...rest, records, names: names.size, owners: nodes.size };
   return { head: serialised(head), pieces };
 }
 
@@ -164,34 +191,33 @@ function toBuffer(bytes: Buffer): ArrayBuffer {
 /**
  * A zone's nodes kept as the bytes they came in, decoded per owner on first use (a bounded set of
  * decoded owners is kept). Why: 200,000 records as objects are about 400 MB of heap whose
- * mark-compact pauses took 100–300 ms (measured); as bytes, the worker's heap holds one string
- * and one number per owner, and its collections stay short. Only `get`/`has`/`size` are on the
- * query path; iterating decodes every owner.
+ * mark-compact pauses took 100–300 ms (measured); as bytes, with the owners in a NameTable
+ * (./name-table.ts), the worker's heap holds nothing per owner and its collections stay short.
+ * Only `get`/`has`/`size` are on the query path; iterating decodes every owner.
  */
 class LazyNodes implements ReadonlyMap<Name, ReadonlyMap<number, RRSet>> {
   readonly #decoded = new Map<Name, ReadonlyMap<number, RRSet>>();
 
   constructor(
-    private readonly index: ReadonlyMap<Name, number>,
+    private readonly owners: NameTable,
     private readonly chunks: readonly Uint8Array[],
     private readonly offsets: readonly Float64Array[],
   ) {}
 
   get size(): number {
-    return this.index.size;
+    return this.owners.size;
   }
 
   has(owner: Name): boolean {
-    return this.index.has(owner);
+    return this.owners.find(owner) >= 0;
   }
 
   get(owner: Name): ReadonlyMap<number, RRSet> | undefined {
     const hit = this.#decoded.get(owner);
     if (hit) return hit;
-    const at = this.index.get(owner);
-    if (at === undefined) return undefined;
-    const chunk = Math.floor(at / 65_536);
-    const i = at % 65_536;
+    const id = this.owners.find(owner);
+    if (id < 0) return undefined;
+    const [chunk, i] = this.owners.where(id);
     const offsets = this.offsets[chunk]!;
     const sets = new Map(deserialize(this.chunks[chunk]!.subarray(offsets[i]!, offsets[i + 1]!)) as Array<[number, RRSet]>);
     if (this.#decoded.size >= DECODED_OWNERS) this.#decoded.delete(this.#decoded.keys().next().value!);
@@ -204,11 +230,11 @@ class LazyNodes implements ReadonlyMap<Name, ReadonlyMap<number, RRSet>> {
   }
 
   *entries(): MapIterator<[Name, ReadonlyMap<number, RRSet>]> {
-    for (const owner of this.index.keys()) yield [owner, this.get(owner)!];
+    for (const owner of this.owners.names()) yield [owner, this.get(owner)!];
   }
 
-  keys(): MapIterator<Name> {
-    return this.index.keys();
+  *keys(): MapIterator<Name> {
+    yield* this.owners.names();
   }
 
   *values(): MapIterator<ReadonlyMap<number, RRSet>> {
@@ -226,30 +252,32 @@ const DECODED_OWNERS = 4_096;
 /** A zone being put back together on the worker, one piece per event-loop turn. */
 export class ZoneAssembly {
   readonly #head: ZoneHead;
-  readonly #index = new Map<Name, number>();
+  readonly #owners: NameTable;
+  readonly #names: NameTable;
   readonly #chunks: Uint8Array[] = [];
   readonly #offsets: Float64Array[] = [];
-  readonly #names = new Set<Name>();
 
   constructor(head: ArrayBuffer) {
     this.#head = deserialize(new Uint8Array(head)) as ZoneHead;
+    this.#owners = new NameTable(this.#head.owners);
+    this.#names = new NameTable(this.#head.names);
   }
 
-  /** Adds one piece: indexes its owners (a few ms for 8,192 of them) or adds its names. */
+  /** Adds one piece: its owners with their RRsets, or entries of the name set (no allocation per name). */
   add(piece: ZonePiece): void {
-    if (!piece.index) {
-      for (const name of deserialize(new Uint8Array(piece.data)) as Name[]) this.#names.add(name);
+    const names = { chars: new Uint16Array(piece.chars), starts: new Uint32Array(piece.starts) };
+    if (!piece.data || !piece.offsets) {
+      this.#names.add(names);
       return;
     }
-    const { owners, offsets } = deserialize(new Uint8Array(piece.index)) as { owners: Name[]; offsets: number[] };
-    const chunk = this.#chunks.length;
+    // Owner batches line up with chunks: batch k of the owners table is chunk k.
+    this.#owners.add(names);
     this.#chunks.push(new Uint8Array(piece.data));
-    this.#offsets.push(Float64Array.from(offsets));
-    for (let i = 0; i < owners.length; i++) this.#index.set(owners[i]!, chunk * 65_536 + i);
+    this.#offsets.push(new Float64Array(piece.offsets));
   }
 
   zone(): Zone {
-    const { records: _records, names: _names, ...rest } = this.#head;
-    return { ...rest, nodes: new LazyNodes(this.#index, this.#chunks, this.#offsets), names: this.#names };
+    const { records: _records, names: _names, owners: _owners, ...rest } = this.#head;
+    return { ...rest, nodes: new LazyNodes(this.#owners, this.#chunks, this.#offsets), names: new NameSet(this.#names) };
   }
 }
