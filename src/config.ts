@@ -217,13 +217,18 @@ function cookieOption(flags: ServeFlags, env: NodeJS.ProcessEnv): CookieSettings
   const file = flags.cookieSecretFile ?? env.MXLB_COOKIE_SECRET_FILE;
   const requireServerCookie = flags.requireServerCookie === true;
   if (!file) return { secrets: [], requireServerCookie };
+  return { secrets: loadCookieSecrets(file), secretFile: file, requireServerCookie };
+}
+
+/** The secrets of a cookie secret file, read now (at start, and again on SIGHUP). Throws MxlbError('usage'). */
+export function loadCookieSecrets(file: string): string[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new MxlbError('usage', `cannot read the cookie secret file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
   }
-  return { secrets: parseCookieSecrets(text, file), secretFile: file, requireServerCookie };
+  return parseCookieSecrets(text, file);
 }
 
 /**

@@ -4,7 +4,7 @@
  * state store, override expiry) feed the SnapshotKeeper; the DNS path reads its current snapshot.
  */
 import { randomBytes } from 'node:crypto';
-import { loadAdminTokens, loadReadTokens, type AdminToken, type Endpoint, type ServeConfig } from './config.ts';
+import { loadAdminTokens, loadCookieSecrets, loadReadTokens, type AdminToken, type Endpoint, type ServeConfig } from './config.ts';
 import { ArmCounts, DnsMetricsHub, DnsWorkers, prepareWorkerSource } from './dns/index.ts';
 import { AdminAuth, allRoutes, AnswerShares, coarseClock, startHttp, type HttpListener, type ServerContext } from './http/index.ts';
 import type { Logger } from './log.ts';
@@ -210,12 +210,29 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
         zones.reload(reason).catch((error: unknown) => logger.error({ err: error, reason }, 'zone reload failed'));
         if (config.adminTokenSource.file) reloadTokens('admin', adminAuth, () => loadAdminTokens(config.adminTokenSource), config.adminTokenSource.file, logger);
         if (config.readTokenSource.file) reloadTokens('read', readAuth, () => loadReadTokens(config.readTokenSource), config.readTokenSource.file, logger);
+        if (config.cookies && config.cookies.secretFile) reloadCookieSecrets(dns, config.cookies.secretFile, logger);
       },
       close: shutdown,
     };
   } catch (error) {
     await shutdown();
     throw error;
+  }
+}
+
+/**
+ * SIGHUP re-reads the cookie secret file (rotation: a new first line makes cookies, the older
+ * lines are still accepted). A file that no longer reads or parses is logged and the answering
+ * workers keep the secrets they have.
+ */
+function reloadCookieSecrets(dns: DnsWorkers, file: string, logger: Logger): void {
+  const log = logger.child({ module: 'dns' });
+  try {
+    const secrets = loadCookieSecrets(file);
+    dns.replaceCookieSecrets(secrets);
+    log.info({ file, secrets: secrets.length }, 'cookie secrets reloaded');
+  } catch (error) {
+    log.error({ file, reason: (error as Error).message }, 'cookie secret file not reloaded: previous secrets stay in force');
   }
 }
 

@@ -75,7 +75,7 @@ export class ServerCookies {
   readonly requireServerCookie: boolean;
   /** The reply's option data after `check`: client cookie + server cookie. */
   readonly reply = new Uint8Array(CLIENT + SERVER);
-  private readonly secrets: Uint8Array[];
+  private secrets: Uint8Array[];
   /** Hash input: client cookie, version, reserved, timestamp, up to 16 octets of address; views of it for IPv4, IPv6, none. */
   private readonly input = new Uint8Array(CLIENT + 8 + 16);
   private readonly views = [this.input.subarray(0, CLIENT + 8), this.input.subarray(0, CLIENT + 8 + 4), this.input.subarray(0, CLIENT + 8 + 16)];
@@ -90,6 +90,12 @@ export class ServerCookies {
     if (options.secrets.length === 0) throw new RangeError('DNS cookies need at least one secret');
     this.secrets = options.secrets.map(parseSecret);
     this.requireServerCookie = options.requireServerCookie === true;
+  }
+
+  /** New secrets (a rotation read on SIGHUP): the first makes cookies from now on, all are accepted. */
+  replaceSecrets(secrets: readonly string[]): void {
+    if (secrets.length === 0) throw new RangeError('DNS cookies need at least one secret');
+    this.secrets = secrets.map(parseSecret);
   }
 
   check(cookie: Uint8Array | CookieRef, source: string | undefined): CookieVerdict {

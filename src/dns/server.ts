@@ -105,6 +105,13 @@ export class DnsServer {
     }
   }
 
+  /** Replaces the DNS cookie secrets (SIGHUP's rotation); false when cookies are off. */
+  replaceCookieSecrets(secrets: readonly string[]): boolean {
+    if (!this.cookies) return false;
+    this.cookies.replaceSecrets(secrets);
+    return true;
+  }
+
   /** The UDP rate limiter's settings as in force (rate 0: off). */
   get rateLimit(): Readonly<RrlOptions> {
     return this.limiter.options;

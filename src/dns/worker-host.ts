@@ -166,6 +166,15 @@ export class DnsWorker {
     return bound;
   }
 
+  /** New DNS cookie secrets (SIGHUP); a worker restarted later starts with them. */
+  replaceCookieSecrets(secrets: readonly string[]): void {
+    const cookies = this.#options.cookies;
+    if (!cookies) return;
+    // A worker restarted later starts with these.
+    this.#options.cookies = { ...cookies, secrets: [...secrets] };
+    this.#post({ type: 'cookie-secrets', secrets: [...secrets] });
+  }
+
   /**
    * Hands `snapshot` to the worker (zones it does not hold yet in pieces, then the snapshot).
    * `cut` makes a zone's pieces (./worker-pool.ts passes one that serialises each zone once for

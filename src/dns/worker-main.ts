@@ -53,6 +53,9 @@ let started = 0;
 
 port.on('message', (message: ToWorker) => {
   switch (message.type) {
+    case 'cookie-secrets':
+      server.replaceCookieSecrets(message.secrets);
+      return;
     case 'ring':
       send({ type: 'ring', request: message.request, positions: server.ringPositions(message.name, message.qtype, message.version, message.client) });
       return;

@@ -116,6 +116,11 @@ export class DnsWorkers {
    * Every worker gets the snapshot; a changed zone is serialised once (about 1 s for 200,000
    * records) and each worker gets a copy of its buffers (a memcpy), not N serialisations.
    */
+  /** New DNS cookie secrets for every worker (and their later restarts): SIGHUP's rotation. */
+  replaceCookieSecrets(secrets: readonly string[]): void {
+    for (const worker of this.#workers) worker.replaceCookieSecrets(secrets);
+  }
+
   publish(snapshot: Snapshot): void {
     if (this.#workers.length === 1) return this.#workers[0]!.publish(snapshot);
     const cut = new Map<Zone, ReturnType<typeof zonePieces>>();

@@ -58,6 +58,7 @@ export interface WorkerInit {
 export type ToWorker =
   | { type: 'listen'; endpoints: Endpoint[]; reusePort?: boolean }
   | { type: 'zone-head'; id: number; head: ArrayBuffer }
+  | { type: 'cookie-secrets'; secrets: string[] }
   | { type: 'zone-chunk'; id: number; piece: ZonePiece }
   | { type: 'zone-end'; id: number }
   | { type: 'snapshot'; version: number; zones: ZoneRef[]; members: Map<MemberId, EffectiveState>; experiments?: Map<string, ExperimentRun> }

@@ -258,3 +258,46 @@ test('--require-server-cookie: BADCOOKIE over UDP without a valid server cookie;
   t.is(noCookie.status, 'NOERROR');
   await eventually(async () => counterOf(await metrics(world!.strict), 'mxlb_dns_cookie_badcookie_total') >= 2, { what: 'BADCOOKIE counted' });
 });
+
+test('SIGHUP re-reads the cookie secret file: the new first secret makes cookies, the old one is accepted while listed, then not; a broken file keeps the secrets', async (t) => {
+  const ROTATED = '8899aabbccddeeff0011223344556677';
+  const file = join(world!.dir, 'rotating-secrets');
+  writeFileSync(file, `${CURRENT}\n`, { mode: 0o600 });
+  const mxlb = await startMxlb(['--zones', join(world!.dir, 'zones'), '--state-file', '', '--cookie-secret-file', file]);
+  t.teardown(() => mxlb.stop());
+  const at = dnsOf(mxlb);
+  const made = (secret: string, cookie: string): string => {
+    const expected = new ServerCookies({ secrets: [secret] }, () => parseInt(cookie.slice(24, 32), 16) * 1000);
+    expected.check(Buffer.from(cookie.slice(0, 16), 'hex'), '127.0.0.1');
+    return Buffer.from(expected.reply).toString('hex');
+  };
+  const old = cookieOf((await dig(at.host, at.port, [`www.${ORIGIN}`, 'A', '+cookie=1111111111111111'])).stdout)!;
+  t.is(made(CURRENT, old), old, 'made with the first secret');
+
+  writeFileSync(file, `${ROTATED}\n${CURRENT}\n`);
+  mxlb.child.kill('SIGHUP');
+  await mxlb.waitForLog((line) => line.msg === 'cookie secrets reloaded' && line.secrets === 2, 20_000);
+  await eventually(async () => {
+    const fresh = cookieOf((await dig(at.host, at.port, [`www.${ORIGIN}`, 'A', '+cookie=2222222222222222'])).stdout)!;
+    return made(ROTATED, fresh) === fresh;
+  }, { what: 'new cookies made with the rotated-in secret' });
+  const valid = await verdict(mxlb, 'valid');
+  await dig(at.host, at.port, [`www.${ORIGIN}`, 'A', `+cookie=${old}`]);
+  await eventually(async () => (await verdict(mxlb, 'valid')) >= valid + 1, { what: 'the old secret\'s cookie still valid' });
+
+  writeFileSync(file, `${ROTATED}\n`);
+  mxlb.child.kill('SIGHUP');
+  await mxlb.waitForLog((line) => line.msg === 'cookie secrets reloaded' && line.secrets === 1, 20_000);
+  const invalid = await verdict(mxlb, 'invalid');
+  await eventually(async () => {
+    await dig(at.host, at.port, [`www.${ORIGIN}`, 'A', `+cookie=${old}`]);
+    return (await verdict(mxlb, 'invalid')) >= invalid + 1;
+  }, { what: 'the dropped secret\'s cookie invalid' });
+
+  writeFileSync(file, 'not a secret\n');
+  mxlb.child.kill('SIGHUP');
+  const failed = await mxlb.waitForLog((line) => line.msg === 'cookie secret file not reloaded: previous secrets stay in force', 20_000);
+  t.regex(String(failed.reason), /:1: a cookie secret is 16 octets/);
+  const fresh = cookieOf((await dig(at.host, at.port, [`www.${ORIGIN}`, 'A', '+cookie=3333333333333333'])).stdout)!;
+  t.is(made(ROTATED, fresh), fresh, 'still made with the last good secret');
+});
