@@ -200,7 +200,8 @@ export class DnsServer {
   }
 }
 
-function listenError(host: string, port: number, transport: string, cause: unknown): MxlbError {
+/** The error for a failed bind: address, transport, errno, and for EACCES below 1024 the capability and the docs. */
+export function listenError(host: string, port: number, transport: string, cause: unknown): MxlbError {
   const reason = (cause as NodeJS.ErrnoException).code ?? String(cause);
   const where = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   // A bare EACCES is what an operator starting mxlb on port 53 without root sees first: name the

@@ -21,13 +21,12 @@
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { MxlbError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Snapshot } from '../snapshot.ts';
 import type { Zone } from '../zone/index.ts';
 import type { RingPosition } from './answer.ts';
 import type { RingClient } from './resolve-views.ts';
-import type { BoundEndpoint, DnsLimitCounters, Endpoint } from './server.ts';
+import { listenError, type BoundEndpoint, type DnsLimitCounters, type Endpoint } from './server.ts';
 import { lowerControlPlane } from './thread-priority.ts';
 import { DnsWorker, type DnsWorkerOptions } from './worker-host.ts';
 import { BatchReplayer, sumLimits } from './worker-metrics.ts';
@@ -99,12 +98,7 @@ export class DnsWorkers {
     if (!this.#plan.reusePort) return this.#workers[0]!.listen(endpoints);
     const reserved: Endpoint[] = [];
     for (const endpoint of endpoints) {
-      try {
-        reserved.push({ host: endpoint.host, port: await freePort(endpoint) });
-      } catch (error) {
-        const where = endpoint.host.includes(':') ? `[${endpoint.host}]:${endpoint.port}` : `${endpoint.host}:${endpoint.port}`;
-        throw new MxlbError('dns-listen', `cannot listen for DNS on ${where}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
-      }
+      reserved.push({ host: endpoint.host, port: await freePort(endpoint) });
     }
     const bound = await this.#workers[0]!.listen(reserved);
     const same = bound.map((b) => ({ host: b.udp.address, port: b.udp.port }));
@@ -213,7 +207,7 @@ async function freePort({ host, port }: Endpoint): Promise<number> {
       udp.bind({ address: host, port, exclusive: true }, () => resolve(udp.address().port));
     }).catch((error: unknown) => {
       udp.close();
-      throw error;
+      throw listenError(host, port, 'UDP', error);
     });
     const tcp = net.createServer();
     const tcpError = await new Promise<Error | undefined>((resolve) => {
@@ -225,6 +219,6 @@ async function freePort({ host, port }: Endpoint): Promise<number> {
       await new Promise((resolve) => tcp.close(resolve));
       return chosen;
     }
-    if (port !== 0 || (tcpError as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 8) throw tcpError;
+    if (port !== 0 || (tcpError as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 8) throw listenError(host, chosen, 'TCP', tcpError);
   }
 }
