@@ -20,7 +20,8 @@ import { recordExpiries } from './override-expiry.ts';
 import { SnapshotKeeper } from './snapshot-keeper.ts';
 import { MemoryStateStore, openCluster, persistableHealth, restoredHealth, shareOutcomes, type StateStore } from './state/index.ts';
 import { openRedisConnections } from './redis/index.ts';
-import { dnsblTargets, probeTargets, RedisZoneFollower, zoneKeys, ZoneLoader, type ZoneReloadReport } from './zone/index.ts';
+import { dnsblTargets, noZoneLoadsMessage, probeTargets, RedisZoneFollower, zoneKeys, ZoneLoader, type ZoneReloadReport } from './zone/index.ts';
+import { MxlbError } from './errors.ts';
 
 export interface RunningMxlb {
   /** The DNS endpoints actually bound (UDP and TCP share each port). */
@@ -192,6 +193,8 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   const adminAuth = new AdminAuth(config.adminTokens);
   const readAuth = new AdminAuth(config.readTokens);
   try {
+    // A folder where no zone loads would serve REFUSED to everything: stop with every file's reason.
+    if (!config.sharedZones && first.zones.size === 0) throw new MxlbError('no-zones', noZoneLoadsMessage(config.zonesDir, first.errors));
     const bound = await dns.listen(config.dns);
     const context: ServerContext = { keeper, scheduler, store, zoneReport: () => lastReport, startedAt: Date.now(), now: Date.now, dnsMetrics, shares, history, adminAuth, logger, metrics, outcomes, ringPositions: (name, qtype, version, client) => dns.ringPositions(name, qtype, version, client), refreshDns: () => dns.flush(), served: () => dns.serving() ?? keeper.current() };
     context.dnsbl = dnsbl;

@@ -13,6 +13,8 @@ export { parseName, parseTtl, zoneTypeName } from './master/rdata-parser.ts';
 export {
   defaultParsers,
   formatSourceError,
+  listZoneFiles,
+  noZoneLoadsMessage,
   loadZoneDir,
   loadZoneFile,
   parseZoneFile,

@@ -182,11 +182,21 @@ export function scanZoneDir(dir: string, opts: ScanOptions = {}): ScanResult {
 }
 
 /** `file:line: reason`, or `file: reason` for an error about a whole file or folder (line 0). */
+/**
+ * Why `mxlb serve` stops at start when no zone of the folder loaded (it would otherwise say "mxlb
+ * serving" and answer REFUSED to everything): the folder and every file's `file:line: reason`.
+ */
+export function noZoneLoadsMessage(dir: string, errors: readonly SourceError[]): string {
+  const lines = errors.map((e) => `  ${formatSourceError(e)}`).join('\n');
+  return `no zone in ${dir} loads, so there is nothing to serve:\n${lines}\n(check with "mxlb zone validate ${dir}")`;
+}
+
 export function formatSourceError(error: SourceError): string {
   return error.line > 0 ? error.message : `${error.file}: ${error.reason}`;
 }
 
-function listZoneFiles(dir: string, parsers: ReadonlyMap<string, ZoneFileParser>): string[] {
+/** The zone files of a folder (names, not paths): known extensions, not hidden, not a YAML zone's static records. Throws on an unreadable folder. */
+export function listZoneFiles(dir: string, parsers: ReadonlyMap<string, ZoneFileParser> = defaultParsers): string[] {
   const files = readdirSync(dir).filter((name) => !name.startsWith('.') && parsers.has(extname(name)) && isFile(join(dir, name)));
   // `x.zone` beside `x.yaml` holds the YAML zone's static records: not a zone of its own.
   return files.filter((name) => yamlOwnerOf(dir, name, parsers) === undefined);
