@@ -98,8 +98,12 @@ test('slow banner just under bannerMs: ok, and the banner phase shows the wait',
   const mta = await scripted(t, 'slow-banner', 200);
   const result = await smtpCheck(target(mta, { timeouts: { ...timeouts, bannerMs: 1000 } }));
   t.true(result.ok, result.detail);
-  const bannerMs = result.phases.find((p) => p.phase === 'banner')?.ms ?? 0;
-  t.true(bannerMs >= 190, `banner phase ${bannerMs} ms`);
+  // The MTA's 200 ms starts when it accepts, which is inside the probe's connect phase; a busy
+  // event loop can report 'connect' late and shorten the banner phase, never the two together.
+  const phaseMs = (name: string) => result.phases.find((p) => p.phase === name)?.ms ?? 0;
+  const bannerMs = phaseMs('banner');
+  t.true(bannerMs > 0, `banner phase ${bannerMs} ms`);
+  t.true(phaseMs('connect') + bannerMs >= 195, `connect ${phaseMs('connect')} ms + banner ${bannerMs} ms`);
   await mta.waitForIdle();
   t.deepEqual(mta.commands, ['EHLO', 'QUIT']);
 });
