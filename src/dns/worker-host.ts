@@ -43,6 +43,8 @@ export interface DnsWorkerOptions {
   tcp?: Partial<Omit<TcpOptions, 'now'>>;
   cache?: AnswerCacheOptions;
   flushMs?: number;
+  /** Least time between two on-demand flushes (`flush()`), default 100 ms. */
+  flushGapMs?: number;
   requestTimeoutMs?: number;
   /** Bind with SO_REUSEPORT (./worker-pool.ts: more than one worker on the same addresses). */
   reusePort?: boolean;
@@ -88,6 +90,7 @@ export class DnsWorker {
   #requests = new Map<number, { offer: (message: FromWorker) => void; fail: (error: Error) => void }>();
   #nextRequest = 1;
   #pendingFlush: Promise<void> | undefined;
+  #lastFlushAt = -Infinity;
   #closing = false;
   readonly #swapListeners: Array<(version: number) => void> = [];
   #restarts = 0;
@@ -235,12 +238,23 @@ export class DnsWorker {
     return { ...this.#tcpStatus };
   }
 
-  /** Asks the worker for its counters now (one request at a time is shared); resolves within the timeout. */
+  /**
+   * Asks the worker for its counters now; resolves within the timeout. One request at a time is
+   * shared, and requests start at least `flushGapMs` apart: every /status and /metrics read asks,
+   * and 50 clients polling in a loop had the answering thread sending batches back to back
+   * (issue 12: DNS must not wait for HTTP). A caller that arrives during the gap still gets a
+   * batch taken after it arrived.
+   */
   flush(): Promise<void> {
-    this.#pendingFlush ??= this.#ask({ type: 'flush', request: 0 }, (m) => m.type === 'metrics', true)
-      .then(() => undefined, () => undefined)
-      .finally(() => (this.#pendingFlush = undefined));
+    this.#pendingFlush ??= this.#flushAfterGap().finally(() => (this.#pendingFlush = undefined));
     return this.#pendingFlush;
+  }
+
+  async #flushAfterGap(): Promise<void> {
+    const wait = this.#lastFlushAt + (this.#options.flushGapMs ?? 100) - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    this.#lastFlushAt = performance.now();
+    await this.#ask({ type: 'flush', request: 0 }, (m) => m.type === 'metrics', true).catch(() => undefined);
   }
 
   /** The answer cache's ring positions for one question (DnsServer.ringPositions); [] on timeout. */
