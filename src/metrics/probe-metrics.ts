@@ -1,24 +1,32 @@
 /**
- * Probe metrics: results by reason, per-phase and total latency histograms, observed state
- * transitions. Fed by the scheduler's onResult (about one call per member per interval, off the
- * query path), so prom-client is called directly. Label sets stay small: members are the
- * operator's MTAs (tens), reasons are the fixed codes of ProbeResult.reason, phases the seven
- * ProbePhase values.
+ * Probe metrics: results by member and reason, per-phase and total latency histograms by pool,
+ * observed state transitions by member. Fed by the scheduler's onResult (about one call per member
+ * per interval, off the query path), so prom-client is called directly.
+ *
+ * Why the histograms are per pool (docs/decisions.md "Scale of members"): a histogram series is
+ * 15 buckets plus sum and count, and per member it was 5 series (four phases and the duration):
+ * 40 MB of heap at 10,000 members, and a scrape of 800,000 lines. Counters stay per member (one or
+ * two series each), so alerts on a member's failures and transitions keep working; a member's own
+ * latency is in its probe history (`/status`, the dashboard).
  */
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type LabelValues, type Registry } from 'prom-client';
 import type { MemberId } from '../pool/index.ts';
 import type { HealthTransition, MemberHealth, ProbeResult } from '../probe/index.ts';
 
 /** Seconds; SMTP banners on a LAN take ~1 ms, across a WAN tens of ms, a struggling MTA seconds. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+/** The pool of a member id (`<pool>/<member>`, src/name.ts). */
+export function poolOf(member: MemberId): string {
+  const slash = member.indexOf('/');
+  return slash < 0 ? member : member.slice(0, slash);
+}
+
 export class ProbeMetrics {
   readonly #results: Counter<'member' | 'result' | 'reason'>;
-  readonly #phases: Histogram<'member' | 'phase'>;
-  readonly #duration: Histogram<'member' | 'result'>;
+  readonly #phases: Histogram<'pool' | 'phase'>;
+  readonly #duration: Histogram<'pool' | 'result'>;
   readonly #transitions: Counter<'member' | 'to'>;
-  /** Label sets written per member, so `retain` can remove a departed member's series. */
-  readonly #written = new Map<MemberId, { results: Set<string>; phases: Set<string>; durations: Set<string>; transitions: Set<string> }>();
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -30,15 +38,15 @@ export class ProbeMetrics {
     });
     this.#phases = new Histogram({
       name: 'mxlb_probe_phase_seconds',
-      help: 'Latency of each SMTP probe phase (connect, banner, ehlo, starttls, tls, ehlo-tls, quit) by member.',
-      labelNames: ['member', 'phase'] as const,
+      help: 'Latency of each SMTP probe phase (connect, banner, ehlo, starttls, tls, ehlo-tls, quit) by pool.',
+      labelNames: ['pool', 'phase'] as const,
       buckets: LATENCY_BUCKETS,
       registers,
     });
     this.#duration = new Histogram({
       name: 'mxlb_probe_duration_seconds',
-      help: 'Whole SMTP probe duration by member and result (pass/fail).',
-      labelNames: ['member', 'result'] as const,
+      help: 'Whole SMTP probe duration by pool and result (pass/fail).',
+      labelNames: ['pool', 'result'] as const,
       buckets: LATENCY_BUCKETS,
       registers,
     });
@@ -52,44 +60,33 @@ export class ProbeMetrics {
 
   /** The scheduler's ResultListener. */
   readonly record = (member: MemberId, result: ProbeResult, _health: MemberHealth, transition?: HealthTransition): void => {
-    const written = this.#seen(member);
+    const pool = poolOf(member);
     const outcome = result.ok ? 'pass' : 'fail';
     const reason = result.ok ? 'ok' : (result.reason ?? 'failed');
     this.#results.inc({ member, result: outcome, reason });
-    written.results.add(`${outcome}\n${reason}`);
-    for (const { phase, ms } of result.phases) {
-      this.#phases.observe({ member, phase }, ms / 1000);
-      written.phases.add(phase);
-    }
-    this.#duration.observe({ member, result: outcome }, result.totalMs / 1000);
-    written.durations.add(outcome);
-    if (transition) {
-      this.#transitions.inc({ member, to: transition.to });
-      written.transitions.add(transition.to);
-    }
+    for (const { phase, ms } of result.phases) this.#phases.observe({ pool, phase }, ms / 1000);
+    this.#duration.observe({ pool, result: outcome }, result.totalMs / 1000);
+    if (transition) this.#transitions.inc({ member, to: transition.to });
   };
 
-  /** Removes the series of members that left the zones. */
-  retain(members: ReadonlySet<MemberId>): void {
-    for (const [member, written] of [...this.#written]) {
-      if (members.has(member)) continue;
-      for (const key of written.results) {
-        const [result = '', reason = ''] = key.split('\n');
-        this.#results.remove({ member, result, reason });
-      }
-      for (const phase of written.phases) this.#phases.remove({ member, phase });
-      for (const result of written.durations) this.#duration.remove({ member, result });
-      for (const to of written.transitions) this.#transitions.remove({ member, to });
-      this.#written.delete(member);
-    }
+  /**
+   * Removes the series of members (and pools) that left the zones. The label sets come from
+   * prom-client itself (a zone reload is rare), so nothing is kept per member for it.
+   */
+  async retain(members: ReadonlySet<MemberId>): Promise<void> {
+    const pools = new Set([...members].map(poolOf));
+    await dropWhere(this.#results, (labels) => !members.has(String(labels.member)));
+    await dropWhere(this.#transitions, (labels) => !members.has(String(labels.member)));
+    await dropWhere(this.#phases, (labels) => !pools.has(String(labels.pool)));
+    await dropWhere(this.#duration, (labels) => !pools.has(String(labels.pool)));
   }
+}
 
-  #seen(member: MemberId) {
-    let written = this.#written.get(member);
-    if (!written) {
-      written = { results: new Set(), phases: new Set(), durations: new Set(), transitions: new Set() };
-      this.#written.set(member, written);
-    }
-    return written;
+/** Removes every series of `metric` whose labels `gone` says so (a histogram's bucket, sum and count lines go together). */
+async function dropWhere<T extends string>(metric: Counter<T> | Histogram<T>, gone: (labels: LabelValues<T>) => boolean): Promise<void> {
+  for (const { labels } of (await metric.get()).values) {
+    const { le: _le, ...rest } = labels as Record<string, string | number>;
+    const set = rest as LabelValues<T>;
+    if (gone(set)) metric.remove(set);
   }
 }

@@ -32,6 +32,8 @@ export class MxlbMetrics {
   readonly #state: StateMetrics;
   /** mxlb_delivery_outcomes_total; `delivery.source(() => outcomes.totals())` connects the outcome store. */
   readonly delivery: DeliveryMetrics;
+  /** The probe series clean-up of the latest zone reload (ProbeMetrics.retain reads the label sets from prom-client). */
+  #retaining: Promise<void> = Promise.resolve();
 
   constructor(options: MxlbMetricsOptions) {
     this.dns.register(this.registry);
@@ -58,7 +60,7 @@ export class MxlbMetrics {
     this.#state.zoneReloaded(report);
     if (!report.changed) return;
     const members = new Set(configuredMembers(zones).keys());
-    this.#probes.retain(members);
+    this.#retaining = this.#retaining.then(() => this.#probes.retain(members)).catch(() => undefined);
     this.dns.retain(members);
   };
 
@@ -66,7 +68,9 @@ export class MxlbMetrics {
     return this.registry.contentType;
   }
 
-  text(): Promise<string> {
+  /** Waits for a departed members' clean-up in progress, so a scrape after a reload never shows them. */
+  async text(): Promise<string> {
+    await this.#retaining;
     return this.registry.metrics();
   }
 }
