@@ -141,7 +141,7 @@ export class ExperimentKeeper {
 
   list(): ExperimentStatus[] {
     const now = this.#now();
-    return [...this.#defined].map(([name, d]) => this.#statusOf(name, d, now)).sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.#defined].map(([name, d]) => this.#statusOf(name, d, now)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   get(name: string): ExperimentStatus {

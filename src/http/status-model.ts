@@ -202,7 +202,7 @@ const NO_SHARE: MemberShare = Object.freeze({ answers: 0, first: 0, fraction: 0,
 export function buildStatus(inputs: StatusInputs): StatusDocument {
   const { snapshot, now } = inputs;
   const states = (id: MemberId): EffectiveState => snapshot.members.get(id) ?? UNKNOWN_STATE;
-  const zones = [...snapshot.zones.zones.values()].sort((a, b) => a.origin.localeCompare(b.origin)).map((zone) => zoneStatus(zone, inputs, states));
+  const zones = [...snapshot.zones.zones.values()].sort((a, b) => (a.origin < b.origin ? -1 : a.origin > b.origin ? 1 : 0)).map((zone) => zoneStatus(zone, inputs, states));
   const byState: Record<string, number> = {};
   let members = 0;
   let names = 0;
