@@ -21,6 +21,7 @@
  * for a new one only after that); every other reply gets a fresh one made now.
  */
 import siphash24 from 'siphash24';
+import { parseAddress } from '../pool/index.ts';
 import type { CookieRef } from './query.ts';
 
 /** RFC 7873 §4: the COOKIE option code. */
@@ -184,48 +185,5 @@ export class ServerCookies {
  * client sees of itself through a dual-stack socket), 16 for IPv6; undefined for other text.
  */
 export function addressOctets(text: string): Uint8Array | undefined {
-  const zone = text.indexOf('%');
-  const address = zone >= 0 ? text.slice(0, zone) : text;
-  if (!address.includes(':')) return ipv4Octets(address);
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return ipv4Octets(mapped[1]!);
-  const halves = address.split('::');
-  if (halves.length > 2) return undefined;
-  const groups = (part: string): number[] | undefined => {
-    if (part === '') return [];
-    const out: number[] = [];
-    for (const group of part.split(':')) {
-      if (group.includes('.')) {
-        const v4 = ipv4Octets(group);
-        if (!v4) return undefined;
-        out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-      } else if (/^[0-9a-fA-F]{1,4}$/.test(group)) out.push(parseInt(group, 16));
-      else return undefined;
-    }
-    return out;
-  };
-  const head = groups(halves[0]!);
-  const tail = halves.length === 2 ? groups(halves[1]!) : [];
-  if (!head || !tail) return undefined;
-  const fill = 8 - head.length - tail.length;
-  if (halves.length === 1 ? fill !== 0 : fill < 0) return undefined;
-  const all = [...head, ...new Array<number>(fill).fill(0), ...tail];
-  const out = new Uint8Array(16);
-  all.forEach((g, i) => {
-    out[2 * i] = g >> 8;
-    out[2 * i + 1] = g & 0xff;
-  });
-  return out;
-}
-
-function ipv4Octets(text: string): Uint8Array | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const part = parts[i]!;
-    if (!/^\d{1,3}$/.test(part) || +part > 255) return undefined;
-    out[i] = +part;
-  }
-  return out;
+  return parseAddress(text)?.bytes;
 }

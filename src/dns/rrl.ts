@@ -26,6 +26,7 @@
  *   than one fresh burst per bucket).
  */
 import net from 'node:net';
+import { parseAddress } from '../pool/index.ts';
 
 export type RrlClass = 'answer' | 'nxdomain' | 'error';
 export type RrlVerdict = 'send' | 'slip' | 'drop';
@@ -224,41 +225,14 @@ function ipv4Prefix(address: string, bits: number): string | undefined {
 
 /** The first `bits` of an IPv6 address, as text; undefined for text that is not IPv6. */
 export function ipv6Prefix(address: string, bits: number): string | undefined {
-  const groups = ipv6Groups(address);
-  if (!groups) return undefined;
+  const parsed = parseAddress(address);
+  if (parsed?.family !== 6) return undefined;
+  const groups = Array.from({ length: 8 }, (_, i) => (parsed.bytes[2 * i]! << 8) | parsed.bytes[2 * i + 1]!);
   const out: number[] = [];
   for (let i = 0; i < 8 && bits > 0; i++, bits -= 16) out.push(bits >= 16 ? groups[i]! : groups[i]! & ((0xffff << (16 - bits)) & 0xffff));
   return '6:' + out.map((g) => g.toString(16)).join(':');
 }
 
-function ipv6Groups(text: string): number[] | undefined {
-  const zone = text.indexOf('%');
-  const address = zone >= 0 ? text.slice(0, zone) : text;
-  const halves = address.split('::');
-  if (halves.length > 2) return undefined;
-  const parse = (part: string): number[] | undefined => {
-    if (part === '') return [];
-    const out: number[] = [];
-    for (const group of part.split(':')) {
-      if (group.includes('.')) {
-        const v4 = group.split('.').map(Number);
-        if (v4.length !== 4 || v4.some((n) => !(n >= 0 && n <= 255))) return undefined;
-        out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-      } else {
-        const value = parseInt(group, 16);
-        if (!/^[0-9a-f]{1,4}$/i.test(group)) return undefined;
-        out.push(value);
-      }
-    }
-    return out;
-  };
-  const head = parse(halves[0]!);
-  const tail = halves.length === 2 ? parse(halves[1]!) : [];
-  if (!head || !tail) return undefined;
-  const fill = 8 - head.length - tail.length;
-  if (halves.length === 1 ? fill !== 0 : fill < 0) return undefined;
-  return [...head, ...new Array<number>(fill).fill(0), ...tail];
-}
 
 /** Adds `192.0.2.0/24`, `2001:db8::/48` or a bare address to a BlockList; throws RangeError on bad text. */
 export function addCidr(list: net.BlockList, entry: string): void {
