@@ -5,6 +5,7 @@
  * One server on a temporary copy of the example zones plus a generated 200,000-record zone; a
  * measuring client (bench/abuse-probe.ts, its own process) asks a balanced name at a fixed rate
  * during each phase:
+ *   (0) the floor: the same client against a bare Node `dgram` echo on the server's core;
  *   (a) quiet;
  *   (b) 50 HTTP clients polling /status and /metrics in a loop;
  *   (c) the 200,000-record zone reloading (a new serial written, SIGHUP);
@@ -20,7 +21,7 @@
  * `--no-realtime`), so the load cannot delay the measurement either. `--layout shared` leaves everything to the scheduler (all processes compete for all
  * cores, as the numbers in the first version of this bench were taken).
  *
- *   npm run bench:abuse -- [--runs 3] [--qps 2000] [--seconds 5] [--records 200000] [--layout pinned|shared] [--no-realtime]
+ *   npm run bench:abuse -- [--runs 3] [--qps 2000] [--seconds 5] [--records 200000] [--layout pinned|shared] [--no-realtime] [--node-arg=FLAG …]
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,6 +42,8 @@ const RECORDS = Math.min(1_000_000, flag('records', 200_000));
 const LAYOUT_AT = args.indexOf('--layout');
 const PINNED = (LAYOUT_AT >= 0 ? args[LAYOUT_AT + 1] : availableParallelism() >= 2 ? 'pinned' : 'shared') === 'pinned';
 const REALTIME = PINNED && process.getuid?.() === 0 && !args.includes('--no-realtime');
+/** `--node-arg=--single-threaded-gc` (repeatable): flags for the server's node, e.g. V8 flags to compare. */
+const NODE_ARGS = args.filter((a) => a.startsWith('--node-arg=')).map((a) => a.slice('--node-arg='.length));
 const SERVER_CPU = '1';
 const LOAD_CPU = '0';
 const NAME = 'smtp.mail.example.net';
@@ -64,7 +67,7 @@ function writeBig(dir: string, serial: number): void {
 }
 
 async function startServer(dir: string): Promise<{ child: ChildProcess; port: number; http: string; waitLog: (msg: string) => Promise<void> }> {
-  const command = PINNED ? ['taskset', '-c', SERVER_CPU, process.execPath] : [process.execPath];
+  const command = PINNED ? ['taskset', '-c', SERVER_CPU, process.execPath, ...NODE_ARGS] : [process.execPath, ...NODE_ARGS];
   const child = spawn(command[0]!, [...command.slice(1), BIN, 'serve', '--zones', dir, '--dns', '127.0.0.1:0', '--http', '127.0.0.1:0', '--state-file', '', '--zone-settle', '0s', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const waiters: Array<{ msg: string; resolve: () => void }> = [];
   let serving: ((line: Record<string, unknown>) => void) | undefined;
@@ -144,6 +147,21 @@ async function waves(url: string, size: number, until: () => boolean): Promise<R
   return counts;
 }
 
+/**
+ * A bare Node `dgram` echo on the server's core: the same client's p99 against it is the floor this
+ * machine sets (timer ticks, virtual CPU wake-ups) beside which mxlb's quiet p99 is read.
+ */
+async function startEcho(): Promise<{ port: number; stop: () => void }> {
+  const source = "const s=require('node:dgram').createSocket('udp4');s.on('message',(m,r)=>{m[2]|=0x80;s.send(m,r.port,r.address)});s.bind(0,'127.0.0.1',()=>console.log(s.address().port));setTimeout(()=>process.exit(0),600000).unref()";
+  const command = PINNED ? ['taskset', '-c', SERVER_CPU, process.execPath] : [process.execPath];
+  const child = spawn(command[0]!, [...command.slice(1), '-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', (line) => resolve(Number(line)));
+    child.once('exit', () => reject(new Error('the echo server ended before it listened')));
+  });
+  return { port, stop: () => child.kill('SIGTERM') };
+}
+
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -153,6 +171,7 @@ async function main(): Promise<void> {
   let serial = 1;
   writeBig(dir, serial);
   const server = await startServer(dir);
+  const echo = await startEcho();
   if (PINNED) {
     // This process (pollers, waves) and every child it starts from now on: core 0, nice 10.
     execFileSync('taskset', ['-a', '-p', '-c', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
@@ -162,12 +181,13 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   try {
     for (let run = 1; run <= RUNS; run++) {
-      const phase = async (label: string, load: (until: () => boolean) => Promise<string>) => {
+      const phase = async (label: string, load: (until: () => boolean) => Promise<string>, port = server.port) => {
         const deadline = Date.now() + SECONDS * 1000;
-        const [measured, note] = await Promise.all([probe(server.port), load(() => Date.now() >= deadline)]);
+        const [measured, note] = await Promise.all([probe(port), load(() => Date.now() >= deadline)]);
         results.set(label, [...(results.get(label) ?? []), measured]);
         if (note) notes.push(`run ${run} ${label}: ${note}`);
       };
+      await phase('(0) floor: a bare Node dgram echo, quiet', async () => '', echo.port);
       await phase('(a) quiet', async () => '');
       await phase('(b) 50 clients polling /status, /metrics', async (until) => JSON.stringify(await pollers([`${server.http}/status`, `${server.http}/metrics`], 50, until)));
       await phase(`(c) ${RECORDS.toLocaleString('en')}-record zone reload`, async () => {
@@ -193,6 +213,7 @@ async function main(): Promise<void> {
     console.log(`\nworst max latency of any run: ${Math.max(...[...results.values()].flat().map((r) => r.max)).toFixed(1)} ms; server peak RSS ${rss ? Math.round(Number(rss) / 1024) : '?'} MB`);
     for (const note of notes) console.log(note);
   } finally {
+    echo.stop();
     server.child.kill('SIGTERM');
     await new Promise((resolve) => server.child.once('exit', resolve));
     rmSync(root, { recursive: true, force: true });
