@@ -111,6 +111,7 @@ export class Answerer {
    */
   answer(query: Buffer, transport: Transport, source?: string): Buffer | null {
     let scan: ScannedQuery | undefined;
+    let cookieChecked = false;
     this.provenSource = false;
     try {
       scan = scanQuery(query);
@@ -131,6 +132,7 @@ export class Answerer {
       }
       const cookies = this.cookies;
       const cookie = cookies && scan.edns?.cookie ? cookies.check(scan.edns.cookie, source) : undefined;
+      cookieChecked = cookie !== undefined;
       if (cookie === 'valid' && transport === 'udp') this.provenSource = true;
       // RFC 7873 §5.2.3-4, BIND's require-server-cookie: BADCOOKIE only over UDP (TCP proves the address).
       if (cookies && cookie && cookie !== 'valid' && transport === 'udp' && cookies.requireServerCookie) {
@@ -203,7 +205,9 @@ export class Answerer {
       this.throttle.warn({ err: error, transport }, 'DNS query failed; answering SERVFAIL');
       if (!scan || scan.outcome === 'drop') return null;
       this.metrics.answered?.(transport, Rcode.SERVFAIL, false, scan.qtype);
-      return encodeError(query, scan, Rcode.SERVFAIL);
+      const failed = encodeError(query, scan, Rcode.SERVFAIL);
+      // RFC 7873 §5.2: a failure is a reply too; ours goes back when the client's cookie was read.
+      return cookieChecked && this.cookies ? withCookie(failed, this.cookies.reply) : failed;
     }
   }
 

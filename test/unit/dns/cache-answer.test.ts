@@ -5,6 +5,7 @@
 import test from 'ava';
 import { Answerer, type Resolver } from '../../../src/dns/answer.ts';
 import { AnswerCache } from '../../../src/dns/cache.ts';
+import { ServerCookies } from '../../../src/dns/cookies.ts';
 import { Rcode, type Question, type Resolution } from '../../../src/dns/message.ts';
 import type { Snapshot } from '../../../src/snapshot.ts';
 import { canonicalName, type ResourceRecord } from '../../../src/zone/model.ts';
@@ -131,6 +132,22 @@ test('a throwing resolver or snapshot becomes SERVFAIL with the ID; the warning 
     logger: silentLogger,
   });
   t.is(replyHeader(noSnapshot.answer(buildQuery({ id: 3, name: 'a.example' }), 'tcp')!).rcode, Rcode.SERVFAIL);
+});
+
+test('a SERVFAIL from a throwing resolver carries the server cookie when the query had a client cookie (RFC 7873 §5.2)', (t) => {
+  const boom: Resolver = () => {
+    throw new Error('boom');
+  };
+  const cookies = new ServerCookies({ secrets: ['000102030405060708090a0b0c0d0e0f'] }, () => 1_700_000_000_000);
+  const answerer = new Answerer({ getSnapshot: () => ({ version: 1, zones: { zones: new Map() }, members: new Map() }), resolve: boom, logger: silentLogger, cookies });
+  const client = '0102030405060708';
+  const reply = answerer.answer(buildQuery({ id: 77, name: 'a.example', edns: { payload: 1232, options: Buffer.from('000a0008' + client, 'hex') } }), 'udp', '127.0.0.1')!;
+  t.like(replyHeader(reply), { id: 77, rcode: Rcode.SERVFAIL });
+  // COOKIE option: code 10, length 24 (client 8 + server 16), the client's own 8 octets first.
+  t.true(reply.toString('hex').includes('000a0018' + client), reply.toString('hex'));
+  const plain = answerer.answer(buildQuery({ id: 78, name: 'a.example', edns: { payload: 1232 } }), 'udp', '127.0.0.1')!;
+  t.like(replyHeader(plain), { id: 78, rcode: Rcode.SERVFAIL });
+  t.false(plain.toString('hex').includes('000a00'), 'no cookie without one asked');
 });
 
 test('metrics hooks see answers, cache hits and drops', (t) => {
