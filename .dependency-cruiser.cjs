@@ -17,7 +17,7 @@
  *   http/         status, explain, admin API, dashboard          (with src/snapshot-keeper.ts, src/override-expiry.ts)
  *   cli/, main.ts commands and the composition root
  */
-const LEAVES = '^src/(errors|log|config|config-secrets|name|version)[.]ts$';
+const LEAVES = '^src/(errors|log|config|config-secrets|config-dns|name|version)[.]ts$';
 const CORE = '^src/(signals|reputation|shaping|probe|pool|zone)/';
 const EDGE = '^src/(state|dns|metrics|http|cli)/|^src/(main|snapshot|snapshot-keeper|override-expiry)[.]ts$';
 
