@@ -50,6 +50,8 @@ export function loadTzif(name: string, dir = tzDir()): TzifZone | undefined {
       zone = null; // missing (ENOENT), a folder (EISDIR), unreadable, or malformed: Intl decides
     }
   }
+  // Names come from zone files, so a handful; the bound only keeps a stream of odd names from growing it.
+  if (cache.size >= 1024) cache.clear();
   cache.set(key, zone);
   return zone ?? undefined;
 }

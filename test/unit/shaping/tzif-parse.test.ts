@@ -195,3 +195,27 @@ test('tz files: UTC names need no file and Intl-accepted spellings without a fil
     else process.env.TZDIR = previous;
   }
 });
+
+test('zone time: a zone with a tz database file never constructs an Intl.DateTimeFormat (the ICU pages it would cost are the point)', (t) => {
+  const Original = Intl.DateTimeFormat;
+  let built = 0;
+  Intl.DateTimeFormat = new Proxy(Original, {
+    construct(target, args: [string?, Intl.DateTimeFormatOptions?]) {
+      built++;
+      return new target(...args);
+    },
+  });
+  try {
+    const zone = 'America/Nuuk';
+    t.true(isTimeZone(zone));
+    const date = localDate(Date.UTC(2031, 2, 29, 12), zone);
+    t.is(date, '2031-03-29');
+    t.is(startOfDay(date, zone), Date.UTC(2031, 2, 29, 2));
+    t.is(built, 0);
+    // The spy works: a spelling without a file goes to Intl.
+    t.true(isTimeZone('america/nuuk'));
+    t.true(built > 0);
+  } finally {
+    Intl.DateTimeFormat = Original;
+  }
+});
