@@ -12,8 +12,9 @@
  * soonest live expiry; a rebuild at that time always swaps, because the expiring override or
  * weight leaves the member's effective state (which is what lets override-expiry sweep it).
  *
- * Store changes are batched (issue 15, 10,000 members): a rebuild costs O(members) and hands the
- * whole member map to the answering worker, so a burst of verdicts (a first probe round, a rack of
+ * Store changes are batched (issue 15, 10,000 members): a rebuild costs O(members) (members whose
+ * state did not change keep their object, `reuseUnchanged`, and the answering workers are handed
+ * only the changed ones), so a burst of verdicts (a first probe round, a rack of
  * MTAs failing at once) must not pay that once per verdict. The first change after a quiet spell
  * rebuilds at once; further changes within `batchMs` (default 100 ms) are folded into one rebuild
  * at its end. `current()` applies a pending change first, so a reader (an admin request, /explain)
@@ -21,7 +22,7 @@
  */
 import type { Logger } from './log.ts';
 import type { ExperimentRun, MemberId, ProviderScales, ReputationScale, ShapingFactor } from './pool/index.ts';
-import { memberStates, nextExpiry, sameMemberStates, type Snapshot } from './snapshot.ts';
+import { memberStates, nextExpiry, reuseUnchanged, type Snapshot } from './snapshot.ts';
 import type { StateStore } from './state/index.ts';
 import type { ZoneSet } from './zone/index.ts';
 
@@ -122,7 +123,9 @@ export class SnapshotKeeper {
     const view = this.#store.view();
     const members = memberStates(view, now, this.#reputation, this.#shaping, this.#providers);
     const current = this.#snapshot;
-    const swapped = this.#zones !== current.zones || !sameMemberStates(members, current.members) || !sameRuns(this.#experiments, current.experiments);
+    // Unchanged members keep their object from the current snapshot (so the workers get only the changed ones).
+    const membersChanged = reuseUnchanged(members, current.members);
+    const swapped = this.#zones !== current.zones || membersChanged || !sameRuns(this.#experiments, current.experiments);
     if (swapped) {
       this.#snapshot = { version: current.version + 1, zones: this.#zones, members, at: now, ...(this.#experiments.size > 0 ? { experiments: this.#experiments } : {}) };
       this.#log.debug({ version: this.#snapshot.version }, 'snapshot swapped');

@@ -32,7 +32,7 @@ import type { BoundEndpoint, DnsLimitCounters, Endpoint } from './server.ts';
 import type { TcpOptions } from './tcp.ts';
 import { BatchReplayer, retiredLimits, sumLimits } from './worker-metrics.ts';
 import { prepareWorkerSource } from './worker-source.ts';
-import { pieceBuffers, zonePieces, type FromWorker, type MetricsBatch, type ToWorker, type WorkerInit, type ZoneRef } from './worker-protocol.ts';
+import { membersUpdate, pieceBuffers, zonePieces, type FromWorker, type MetricsBatch, type ToWorker, type WorkerInit, type ZoneRef } from './worker-protocol.ts';
 
 export interface DnsWorkerOptions {
   logger: Logger;
@@ -82,6 +82,8 @@ export class DnsWorker {
   readonly #zoneIds = new WeakMap<Zone, number>();
   #nextZoneId = 1;
   #held = new Set<number>();
+  /** The member states this thread was last sent (the base of the next `MembersUpdate`); undefined: none yet. */
+  #sentMembers: Snapshot['members'] | undefined;
   #limits: DnsLimitCounters = EMPTY_LIMITS;
   /** Counters of workers that died, so totals never go backwards. */
   #deadLimits: DnsLimitCounters = EMPTY_LIMITS;
@@ -136,6 +138,7 @@ export class DnsWorker {
     const worker = atAnsweringPriority(() => new Worker(entry, { ...how, workerData: init }));
     this.#worker = worker;
     this.#held = new Set();
+    this.#sentMembers = undefined;
     this.#threadServing = -1;
     await new Promise<void>((resolve, reject) => {
       const early = (error: Error) => reject(error);
@@ -206,7 +209,9 @@ export class DnsWorker {
     }
     this.#held = new Set(refs.map((r) => r.id));
     this.#pending.set(snapshot.version, snapshot);
-    this.#post({ type: 'snapshot', version: snapshot.version, zones: refs, members: new Map(snapshot.members), ...(snapshot.experiments ? { experiments: new Map(snapshot.experiments) } : {}) });
+    const members = membersUpdate(this.#sentMembers, snapshot.members);
+    this.#sentMembers = snapshot.members;
+    this.#post({ type: 'snapshot', version: snapshot.version, zones: refs, members, ...(snapshot.experiments ? { experiments: new Map(snapshot.experiments) } : {}) });
   }
 
   /**

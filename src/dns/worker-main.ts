@@ -15,7 +15,7 @@ import type { Resolver } from './answer.ts';
 import { resolve } from './resolve.ts';
 import { DnsServer } from './server.ts';
 import { MetricsBatcher } from './worker-metrics.ts';
-import { ZoneAssembly, type FromWorker, type MetricsBatch, type ToWorker, type WorkerInit, type ZoneRef } from './worker-protocol.ts';
+import { applyMembers, ZoneAssembly, type FromWorker, type MetricsBatch, type ToWorker, type WorkerInit, type ZoneRef } from './worker-protocol.ts';
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
@@ -43,6 +43,8 @@ function crashing(name: string | undefined): Resolver {
   };
 }
 
+/** The members of the latest snapshot message, the base of the next one's update (kept even when a swap fails). */
+let sentMembers: ReadonlyMap<MemberId, EffectiveState> = new Map();
 /** Zones held (complete), by id, and zones still arriving. */
 let held = new Map<number, Zone>();
 const arriving = new Map<number, ZoneAssembly>();
@@ -122,7 +124,8 @@ function apply(message: ToWorker): void {
       return;
     }
     case 'snapshot':
-      swap(message.version, message.zones, message.members, message.experiments);
+      sentMembers = applyMembers(sentMembers, message.members);
+      swap(message.version, message.zones, sentMembers, message.experiments);
       return;
     case 'flush':
       flush(message.request);
@@ -131,7 +134,7 @@ function apply(message: ToWorker): void {
   }
 }
 
-function swap(version: number, refs: ZoneRef[], members: Map<MemberId, EffectiveState>, experiments?: Map<string, ExperimentRun>): void {
+function swap(version: number, refs: ZoneRef[], members: ReadonlyMap<MemberId, EffectiveState>, experiments?: Map<string, ExperimentRun>): void {
   const zones = new Map<Name, Zone>();
   for (const ref of refs) {
     const zone = held.get(ref.id);

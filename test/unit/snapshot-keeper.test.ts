@@ -69,6 +69,20 @@ test('a health change bumps the version, and so does a new failure reason while 
   keeper.close();
 });
 
+test('a swap keeps the state object of every member that did not change (the workers are sent only the changed ones)', (t) => {
+  const { store, keeper } = setup();
+  const before = keeper.current();
+  store.putHealth('p/a', { state: 'down', since: T0, lastFailure: { at: T0, reason: 'connect-refused' } });
+  const after = keeper.current();
+  t.not(after, before);
+  t.is(after.members.get('p/b'), before.members.get('p/b'), 'p/b unchanged: the same object');
+  t.not(after.members.get('p/a'), before.members.get('p/a'));
+  t.is(after.members.get('p/a')?.state, 'down');
+  t.not(after.members, before.members, 'a new map: the old snapshot stays as it was');
+  t.is(before.members.get('p/a')?.state, 'up');
+  keeper.close();
+});
+
 test('setting, changing and clearing an override or a weight bumps the version', async (t) => {
   const { store, keeper } = setup();
   let v = keeper.current().version;

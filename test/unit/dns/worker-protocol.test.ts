@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadZoneFile, RRType, type Zone } from '../../../src/zone/index.ts';
-import { zonePieces, ZoneAssembly } from '../../../src/dns/worker-protocol.ts';
+import { applyMembers, membersUpdate, zonePieces, ZoneAssembly } from '../../../src/dns/worker-protocol.ts';
+import type { EffectiveState } from '../../../src/pool/index.ts';
 import { BatchReplayer, MetricsBatcher } from '../../../src/dns/worker-metrics.ts';
 import { DnsMetricsHub } from '../../../src/dns/metrics-hooks.ts';
 
@@ -74,4 +75,39 @@ test('metrics batches replay into the hub with their counts; members lists keep 
   replayer.replay(structuredClone(batcher.take()));
   t.is(arrays.size, 1, 'the same list is the same array from batch to batch');
   t.deepEqual(batcher.take(), { answered: [], served: [], dropped: [] });
+});
+
+test('member states cross whole once, then only the members whose object changed and the ids that left', (t) => {
+  const state = (s: EffectiveState['state']): EffectiveState => ({ state: s, observed: s === 'drained' ? 'up' : (s as EffectiveState['observed']) });
+  const a = state('up');
+  const b = state('down');
+  const c = state('up');
+  const v1 = new Map([['p/a', a], ['p/b', b], ['p/c', c]]);
+  const first = membersUpdate(undefined, v1);
+  t.true(first.full);
+  t.is(first.set.length, 3);
+  // Structured clone, as postMessage does.
+  const held1 = applyMembers(new Map(), structuredClone(first));
+  t.deepEqual(held1, v1);
+  // p/b changes (new object), p/c leaves, p/d joins, p/a keeps its object.
+  const b2 = state('up');
+  const d = state('unknown');
+  const v2 = new Map([['p/a', a], ['p/b', b2], ['p/d', d]]);
+  const second = membersUpdate(v1, v2);
+  t.false(second.full);
+  t.deepEqual(second.set.map(([id]) => id).sort(), ['p/b', 'p/d']);
+  t.deepEqual(second.removed, ['p/c']);
+  const held2 = applyMembers(held1, structuredClone(second));
+  t.deepEqual(held2, v2);
+  t.not(held2, held1, 'a new map per snapshot (the MX plan memo is keyed by it)');
+  t.is(held1.get('p/c')?.state, 'up', 'the previous map is left as it was');
+  t.is(held2.get('p/a'), held1.get('p/a'), 'unchanged members keep their object on the worker too');
+  // Nothing changed: an empty update, still a new map.
+  const third = membersUpdate(v2, new Map(v2));
+  t.deepEqual(third, { full: false, set: [], removed: [] });
+  t.deepEqual(applyMembers(held2, third), v2);
+  // Only a removal.
+  const v4 = new Map(v2);
+  v4.delete('p/a');
+  t.deepEqual(membersUpdate(v2, v4), { full: false, set: [], removed: ['p/a'] });
 });
