@@ -56,6 +56,8 @@ export interface ServeConfig {
   httpMaxConnections?: number;
   /** `--workers`: DNS answering workers (threads) on the same addresses; default the number of CPUs (src/dns/worker-pool.ts). */
   workers: number;
+  /** Env MXLB_V8_TUNING (`0` turns it off): the V8 heap settings of src/heap-tuning.ts; default on. */
+  v8Tuning: boolean;
   /** Test only, env MXLB_TEST_CRASH_QNAME (no flag): a query for this name kills the answering worker that gets it (docs/operations.md). */
   testCrashQname?: string;
 }
@@ -113,7 +115,7 @@ export interface ServeFlags extends DnsProtectionFlags {
  * MXLB_ADMIN_TOKEN, MXLB_ADMIN_TOKEN_FILE, MXLB_REDIS, MXLB_REDIS_SENTINELS as a comma list,
  * MXLB_REDIS_MASTER, MXLB_REDIS_SENTINEL_PASSWORD, MXLB_REDIS_PREFIX, MXLB_QUORUM, MXLB_INSTANCE_ID,
  * MXLB_ZONE_SETTLE, MXLB_HTTP_HOSTS as a comma list, MXLB_READ_TOKEN, MXLB_READ_TOKEN_FILE,
- * MXLB_WORKERS, MXLB_DNS_CACHE_BYTES, MXLB_DNS_NEGATIVE_CACHE_BYTES, and the test-only MXLB_TEST_CRASH_QNAME);
+ * MXLB_WORKERS, MXLB_DNS_CACHE_BYTES, MXLB_DNS_NEGATIVE_CACHE_BYTES, MXLB_V8_TUNING, and the test-only MXLB_TEST_CRASH_QNAME);
  * flags win over the environment.
  * Throws MxlbError('usage', …) with an operator-readable message for bad values.
  */
@@ -139,6 +141,7 @@ export function serveConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.
     ...exposureOptions(flags, env),
     ...httpLimit(flags.httpMaxConnections),
     workers: workersOption(flags.workers ?? (env.MXLB_WORKERS ? Number(env.MXLB_WORKERS) : undefined)),
+    v8Tuning: env.MXLB_V8_TUNING !== '0',
     ...(env.MXLB_TEST_CRASH_QNAME ? { testCrashQname: env.MXLB_TEST_CRASH_QNAME } : {}),
   });
 }

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { serveConfig, formatEndpoint } from '../config.ts';
 import { createLogger, LOG_FORMATS, type LogFormat } from '../log.ts';
+import { tuneHeap } from '../heap-tuning.ts';
 import { checkZonesFolder } from './serve-preflight.ts';
 
 interface ServeArgs {
@@ -113,6 +114,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     // Loaded here, not at the top: every other command (the log follower on an MTA host, the
     // CLI tools) then starts without the whole server (DNS, HTTP, Redis, probes) in memory.
     const { startMxlb } = await import('../main.ts');
+    const v8Flags = tuneHeap(config.v8Tuning);
+    if (v8Flags.length > 0) logger.debug({ v8Flags }, 'V8 heap settings (MXLB_V8_TUNING=0 leaves the defaults)');
     const running = await startMxlb(config, logger);
     logger.info(
       { dns: running.dnsEndpoints.map(formatEndpoint), http: formatEndpoint(running.httpEndpoint), zones: config.zonesDir },

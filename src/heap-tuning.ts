@@ -1,0 +1,28 @@
+/**
+ * V8 heap settings for `mxlb serve`, set from inside the process (node:v8 `setFlagsFromString`;
+ * docs/decisions.md "Scale of members" has the measurements). Both flags are read by V8 at every
+ * collection, so they take effect after start, unlike `--max-semi-space-size` or
+ * `--max-old-space-size`, which are read once when a heap is created:
+ *
+ * - `--semi-space-growth-factor=1`: the young generation keeps its starting size (1 MB semi-spaces)
+ *   instead of doubling whenever many objects survive a scavenge. At 10,000 members probed every
+ *   10 s the control plane's young generation grew to 32 MB on Node 20 and 128 MB on Node 24
+ *   (V8 sizes its maximum by the machine's memory), all of it resident.
+ * - `--heap-growing-percent=30`: a full collection is due once the old generation grew by 30 %
+ *   over what survived the last one, instead of V8's factor of up to 4: probe results, health and
+ *   history entries live one probe interval, so they are promoted and die old; with the default
+ *   factor the old generation held 3–4 times its live data.
+ *
+ * V8 flags are per process: the answering workers get both too. Contract: call once, before the
+ * answering workers start; `false` from the caller (MXLB_V8_TUNING=0) leaves V8's defaults.
+ */
+import { setFlagsFromString } from 'node:v8';
+
+export const HEAP_FLAGS: readonly string[] = ['--semi-space-growth-factor=1', '--heap-growing-percent=30'];
+
+/** Applies HEAP_FLAGS; returns the flags set (none when `enabled` is false). */
+export function tuneHeap(enabled: boolean): readonly string[] {
+  if (!enabled) return [];
+  for (const flag of HEAP_FLAGS) setFlagsFromString(flag);
+  return HEAP_FLAGS;
+}
