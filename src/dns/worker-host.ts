@@ -32,7 +32,8 @@ import type { BoundEndpoint, DnsLimitCounters, Endpoint } from './server.ts';
 import type { TcpOptions } from './tcp.ts';
 import { BatchReplayer, retiredLimits, sumLimits } from './worker-metrics.ts';
 import { prepareWorkerSource } from './worker-source.ts';
-import { membersUpdate, pieceBuffers, zonePieces, type FromWorker, type MetricsBatch, type ToWorker, type WorkerInit, type ZoneRef } from './worker-protocol.ts';
+import { membersUpdate } from './worker-members.ts';
+import { pieceBuffers, zonePieces, type FromWorker, type MetricsBatch, type ToWorker, type WorkerInit, type ZoneRef } from './worker-protocol.ts';
 
 export interface DnsWorkerOptions {
   logger: Logger;

@@ -15,7 +15,8 @@ import type { Resolver } from './answer.ts';
 import { resolve } from './resolve.ts';
 import { DnsServer } from './server.ts';
 import { MetricsBatcher } from './worker-metrics.ts';
-import { applyMembers, ZoneAssembly, type FromWorker, type MetricsBatch, type ToWorker, type WorkerInit, type ZoneRef } from './worker-protocol.ts';
+import { applyMembers } from './worker-members.ts';
+import { ZoneAssembly, type FromWorker, type MetricsBatch, type ToWorker, type WorkerInit, type ZoneRef } from './worker-protocol.ts';
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
