@@ -146,10 +146,11 @@ const CHUNK_OWNERS = 2_048;
 /**
  * Owners serialised together (one `v8.serialize` call; the worker decodes the group to read one
  * of them). Why not one call per owner: each call's native serializer lives until its wrapper is
- * collected, and 20,000 owners (10,000 members) left the C heap at 54 MB (measured); groups of 16
- * make 16 times fewer serializers for about 16 owners decoded per first lookup.
+ * collected, and 20,000 owners (10,000 members) left the C heap at 54–58 MB (measured). Groups of
+ * 4: 24 MB, and an uncached owner lookup on a 200,000-owner zone costs what it did (11 µs, the
+ * call's overhead dominates); groups of 16 left 12 MB but cost 51 µs per uncached lookup.
  */
-const GROUP_SHIFT = 4;
+const GROUP_SHIFT = 2;
 const GROUP = 1 << GROUP_SHIFT;
 
 /**
