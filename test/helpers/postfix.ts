@@ -13,11 +13,14 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const POSTFIX = '/usr/sbin/postfix';
 const SENDMAIL = '/usr/sbin/sendmail';
+const POSTQUEUE = '/usr/sbin/postqueue';
 
 export interface PrivatePostfix {
   dir: string;
   maillog: string;
   send(from: string, to: string, subject: string): Promise<void>;
+  /** `postqueue -f`: deferred mail now, dead destinations forgotten. */
+  flush(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -119,5 +122,7 @@ export async function startPostfix(relay: { host: string; port: number }, extra:
       const child = execFile(SENDMAIL, ['-C', dir, '-f', from, to], { timeout: 30_000 }, (error) => (error ? reject(error) : resolve()));
       child.stdin!.end(`From: ${from}\nTo: ${to}\nSubject: ${subject}\n\nhello\n`);
     });
-  return { dir, maillog, send, stop };
+  /** `postqueue -f`: deliver deferred mail now, and forget destinations the queue manager marked dead (as an operator does once a provider accepts again). */
+  const flush = () => run(POSTQUEUE, ['-c', dir, '-f'], { timeout: 30_000 }).then(() => undefined);
+  return { dir, maillog, send, flush, stop };
 }

@@ -102,7 +102,21 @@ async function sink(host: string): Promise<Sink> {
 
   // The provider accepts again: the queue drains, the follower reports the deliveries.
   gmail.throttling = false;
-  await eventually(() => lines('sent').length >= 4, { timeoutMs: 60_000, intervalMs: 200, what: 'the deferred mail delivered' });
+  // Postfix retries on its own within its backoff (2–4 s here), but a busy machine once saw no
+  // retry in 60 s (9 deferrals before: the queue manager had the destination marked dead); the
+  // flush is what an operator runs when a provider accepts again, and makes the retry certain.
+  let flushedAt = 0;
+  try {
+    await eventually(async () => {
+      if (Date.now() - flushedAt > 5_000) {
+        flushedAt = Date.now();
+        await postfix.flush();
+      }
+      return lines('sent').length >= 4;
+    }, { timeoutMs: 60_000, intervalMs: 200, what: 'the deferred mail delivered' });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; maillog tail:\n${readFileSync(postfix.maillog, 'utf8').slice(-3000)}`);
+  }
   await follow();
   await eventually(async () => (await answers(mxlb)).includes(mta1), { timeoutMs: 20_000, what: 'the relay back in the answers' });
   // Every line of the log is counted once (the follower resumed from its saved position).
