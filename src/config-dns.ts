@@ -32,6 +32,17 @@ export interface DnsProtectionFlags {
   tcpMaxPerSource?: number;
   dnsCacheBytes?: number;
   dnsNegativeCacheBytes?: number;
+  /** `--answer-cpus`: CPU list (`1`, `2-3`, `0,2`) the answering threads run on. */
+  answerCpus?: string;
+  /** `--control-cpus`: CPU list of every other thread; default the allowed CPUs minus `answerCpus`. */
+  controlCpus?: string;
+}
+
+/** `--answer-cpus` / `--control-cpus` (src/dns/thread-affinity.ts, docs/operations.md "CPU affinity"). */
+export interface CpuAffinity {
+  answering: readonly number[];
+  /** Unset: the CPUs the process may use minus `answering`, decided at start. */
+  control?: readonly number[];
 }
 
 /** `--cookie-*` flags and the secret file (docs/security.md "DNS cookies"). */
@@ -136,6 +147,32 @@ export function tcpOption(flags: DnsProtectionFlags): TcpSettings {
   if (max !== undefined) settings.maxConnections = max;
   if (perSource !== undefined) settings.maxPerSource = perSource;
   return Object.freeze(settings);
+}
+
+/** `--answer-cpus` / MXLB_ANSWER_CPUS and `--control-cpus` / MXLB_CONTROL_CPUS; undefined when neither is set. */
+export function cpuAffinityOption(flags: DnsProtectionFlags, env: NodeJS.ProcessEnv): CpuAffinity | undefined {
+  const answer = flags.answerCpus ?? env.MXLB_ANSWER_CPUS;
+  const control = flags.controlCpus ?? env.MXLB_CONTROL_CPUS;
+  if (answer === undefined || answer === '') {
+    if (control !== undefined && control !== '') throw new MxlbError('usage', '--control-cpus needs --answer-cpus (the CPUs the answering threads keep to themselves)');
+    return undefined;
+  }
+  const affinity: CpuAffinity = { answering: parseCpuList(answer, '--answer-cpus') };
+  if (control !== undefined && control !== '') affinity.control = parseCpuList(control, '--control-cpus');
+  return Object.freeze(affinity);
+}
+
+/** A Linux CPU list as taskset(1) and /proc write it: `1`, `0-3`, `0,2-3` → sorted distinct CPU numbers (0–1023). */
+export function parseCpuList(text: string, flag: string): number[] {
+  const cpus = new Set<number>();
+  for (const part of text.split(',')) {
+    const match = /^\s*(\d{1,4})(?:-(\d{1,4}))?\s*$/.exec(part);
+    const from = Number(match?.[1]);
+    const to = match?.[2] === undefined ? from : Number(match[2]);
+    if (!match || from > to || to > 1023) throw new MxlbError('usage', `${flag} expects a CPU list such as 1, 2-3 or 0,2 (CPU numbers 0-1023), not "${text}"`);
+    for (let cpu = from; cpu <= to; cpu++) cpus.add(cpu);
+  }
+  return [...cpus].sort((a, b) => a - b);
 }
 
 /** `500ms`, `2s`, `1.5s`, `2m` → ms (at least `min`, at most a day). */

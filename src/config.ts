@@ -4,9 +4,9 @@ import { resolve as resolvePath } from 'node:path';
 import type { LevelWithSilent } from 'pino';
 import { MxlbError } from './errors.ts';
 import { loadAdminTokens, loadReadTokens, type AdminToken } from './config-secrets.ts';
-import { cookieOption, dnsCacheOption, durationMs, rrlOption, tcpOption, whole, type CookieSettings, type DnsProtectionFlags, type RrlSettings, type TcpSettings } from './config-dns.ts';
+import { cookieOption, cpuAffinityOption, dnsCacheOption, durationMs, rrlOption, tcpOption, whole, type CookieSettings, type CpuAffinity, type DnsProtectionFlags, type RrlSettings, type TcpSettings } from './config-dns.ts';
 
-export { durationMs, type CookieSettings, type DnsProtectionFlags, type RrlSettings, type TcpSettings } from './config-dns.ts';
+export { durationMs, parseCpuList, type CookieSettings, type CpuAffinity, type DnsProtectionFlags, type RrlSettings, type TcpSettings } from './config-dns.ts';
 export { loadAdminTokens, loadCookieSecrets, loadReadTokens, MIN_TOKEN_LENGTH, parseCookieSecrets, parseTokenFile, type AdminToken } from './config-secrets.ts';
 
 /** A host and port to listen on or connect to. Port 0 asks the OS for a free one. */
@@ -56,6 +56,8 @@ export interface ServeConfig {
   httpMaxConnections?: number;
   /** `--workers`: DNS answering workers (threads) on the same addresses; default the number of CPUs (src/dns/worker-pool.ts). */
   workers: number;
+  /** `--answer-cpus` / `--control-cpus`: answering threads on CPUs of their own (src/dns/thread-affinity.ts); unset = the scheduler decides. */
+  cpuAffinity?: CpuAffinity;
   /** Env MXLB_V8_TUNING (`0` turns it off): the V8 heap settings of src/heap-tuning.ts; default on. */
   v8Tuning: boolean;
   /** Test only, env MXLB_TEST_CRASH_QNAME (no flag): a query for this name kills the answering worker that gets it (docs/operations.md). */
@@ -115,7 +117,7 @@ export interface ServeFlags extends DnsProtectionFlags {
  * MXLB_ADMIN_TOKEN, MXLB_ADMIN_TOKEN_FILE, MXLB_REDIS, MXLB_REDIS_SENTINELS as a comma list,
  * MXLB_REDIS_MASTER, MXLB_REDIS_SENTINEL_PASSWORD, MXLB_REDIS_PREFIX, MXLB_QUORUM, MXLB_INSTANCE_ID,
  * MXLB_ZONE_SETTLE, MXLB_HTTP_HOSTS as a comma list, MXLB_READ_TOKEN, MXLB_READ_TOKEN_FILE,
- * MXLB_WORKERS, MXLB_DNS_CACHE_BYTES, MXLB_DNS_NEGATIVE_CACHE_BYTES, MXLB_V8_TUNING, and the test-only MXLB_TEST_CRASH_QNAME);
+ * MXLB_WORKERS, MXLB_ANSWER_CPUS, MXLB_CONTROL_CPUS, MXLB_DNS_CACHE_BYTES, MXLB_DNS_NEGATIVE_CACHE_BYTES, MXLB_V8_TUNING, and the test-only MXLB_TEST_CRASH_QNAME);
  * flags win over the environment.
  * Throws MxlbError('usage', …) with an operator-readable message for bad values.
  */
@@ -141,6 +143,7 @@ export function serveConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.
     ...exposureOptions(flags, env),
     ...httpLimit(flags.httpMaxConnections),
     workers: workersOption(flags.workers ?? (env.MXLB_WORKERS ? Number(env.MXLB_WORKERS) : undefined)),
+    ...affinityOption(cpuAffinityOption(flags, env)),
     v8Tuning: env.MXLB_V8_TUNING !== '0',
     ...(env.MXLB_TEST_CRASH_QNAME ? { testCrashQname: env.MXLB_TEST_CRASH_QNAME } : {}),
   });
@@ -261,6 +264,10 @@ function stateFilePath(text: string): string {
 }
 
 /** `--http-max-connections` (docs/security.md "HTTP connection limit"). */
+function affinityOption(affinity: CpuAffinity | undefined): Pick<ServeConfig, 'cpuAffinity'> {
+  return affinity ? { cpuAffinity: affinity } : {};
+}
+
 /** `--workers` / MXLB_WORKERS: 1–256 answering workers; unset, one per CPU (os.availableParallelism). */
 function workersOption(value: number | undefined): number {
   if (value === undefined) return Math.max(1, availableParallelism());

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { loadAdminTokens, loadCookieSecrets, loadReadTokens, type AdminToken, type Endpoint, type ServeConfig } from './config.ts';
-import { ArmCounts, DnsMetricsHub, DnsWorkers, prepareWorkerSource } from './dns/index.ts';
+import { affinityPlan, allowedCpus, ArmCounts, DnsMetricsHub, DnsWorkers, formatCpuList, prepareWorkerSource } from './dns/index.ts';
 import { AdminAuth, allRoutes, AnswerShares, coarseClock, startHttp, type HttpListener, type ServerContext } from './http/index.ts';
 import type { Logger } from './log.ts';
 import { configuredMembers, DnsblMetrics, DnsWorkerMetrics, ExperimentMetrics, MxlbMetrics, ReputationMetrics } from './metrics/index.ts';
@@ -44,6 +44,8 @@ function cookieOptions(config: Readonly<ServeConfig>): { secrets: readonly strin
 }
 
 export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): Promise<RunningMxlb> {
+  // Checked before anything starts: a CPU list this process may not use is a usage error.
+  const affinity = config.cpuAffinity ? affinityPlan(config.cpuAffinity, allowedCpus()) : undefined;
   // The answering worker's code is prepared meanwhile (esbuild runs in its own process).
   void prepareWorkerSource().catch(() => undefined);
   // Cluster mode (--redis): shared state in Redis, probe leases; else the embedded memory store.
@@ -195,6 +197,10 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   try {
     // A folder where no zone loads would serve REFUSED to everything: stop with every file's reason.
     if (!config.sharedZones && first.zones.size === 0) throw new MxlbError('no-zones', noZoneLoadsMessage(config.zonesDir, first.errors));
+    if (affinity) {
+      const threads = await dns.pinCpus(affinity);
+      logger.info({ module: 'dns', answeringCpus: formatCpuList(affinity.answering), controlCpus: formatCpuList(affinity.control), threads }, 'threads pinned to CPUs');
+    }
     const bound = await dns.listen(config.dns);
     const context: ServerContext = { keeper, scheduler, store, zoneReport: () => lastReport, startedAt: Date.now(), now: Date.now, dnsMetrics, shares, history, adminAuth, logger, metrics, outcomes, ringPositions: (name, qtype, version, client) => dns.ringPositions(name, qtype, version, client), refreshDns: () => dns.flush(), served: () => dns.serving() ?? keeper.current() };
     context.dnsbl = dnsbl;

@@ -42,6 +42,8 @@ interface ServeArgs {
   'http-host'?: string[];
   'http-max-connections'?: number;
   workers?: number;
+  'answer-cpus'?: string;
+  'control-cpus'?: string;
   'dns-cache-bytes'?: number;
   'dns-negative-cache-bytes'?: number;
   'read-token'?: string;
@@ -91,6 +93,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('dns-cache-bytes', { type: 'number', describe: 'Answer cache bound in bytes per answering worker (replies + keys + overhead; env MXLB_DNS_CACHE_BYTES)', defaultDescription: '33554432 (32 MiB)' })
       .option('dns-negative-cache-bytes', { type: 'number', describe: 'Negative (NODATA, …) answer cache bound in bytes per worker (env MXLB_DNS_NEGATIVE_CACHE_BYTES)', defaultDescription: '4194304 (4 MiB)' })
       .option('workers', { type: 'number', describe: 'DNS answering workers (threads) on the same addresses, SO_REUSEPORT; Node 20: one (env MXLB_WORKERS)', defaultDescription: 'number of CPUs' })
+      .option('answer-cpus', { type: 'string', describe: 'Pin the answering workers to these CPUs (1, 2-3, 0,2) and every other thread to the rest, so a busy control plane never delays an answer (Linux, taskset; env MXLB_ANSWER_CPUS)', defaultDescription: 'off' })
+      .option('control-cpus', { type: 'string', describe: 'With --answer-cpus: the CPUs of the control plane (probes, HTTP, zone loading) (env MXLB_CONTROL_CPUS)', defaultDescription: 'the others' })
       .option('read-token', { type: 'string', describe: 'Token GET /status, /explain, /metrics, /api and the dashboard require (env MXLB_READ_TOKEN)' })
       .option('read-token-file', { type: 'string', describe: 'File of read tokens, one TOKEN or HOLDER TOKEN per line (env MXLB_READ_TOKEN_FILE)' })
       .option('log-format', { choices: LOG_FORMATS, describe: 'json (one JSON object per line) or pretty (for people); events: docs/logs.md', defaultDescription: 'pretty on a terminal, else json' })
@@ -107,7 +111,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       cookies: args.cookies, cookieSecretFile: args['cookie-secret-file'], requireServerCookie: args['require-server-cookie'],
       tcpIdleTimeout: args['tcp-idle-timeout'], tcpQueryTimeout: args['tcp-query-timeout'], tcpLifetime: args['tcp-lifetime'],
       tcpMaxConnections: args['tcp-max-connections'], tcpMaxPerSource: args['tcp-max-per-source'],
-      zoneSettle: args['zone-settle'], httpHost: args['http-host'], httpMaxConnections: args['http-max-connections'], workers: args.workers, dnsCacheBytes: args['dns-cache-bytes'], dnsNegativeCacheBytes: args['dns-negative-cache-bytes'], readToken: args['read-token'], readTokenFile: args['read-token-file'],
+      zoneSettle: args['zone-settle'], httpHost: args['http-host'], httpMaxConnections: args['http-max-connections'], workers: args.workers, answerCpus: args['answer-cpus'], controlCpus: args['control-cpus'], dnsCacheBytes: args['dns-cache-bytes'], dnsNegativeCacheBytes: args['dns-negative-cache-bytes'], readToken: args['read-token'], readTokenFile: args['read-token-file'],
     });
     if (!config.sharedZones) checkZonesFolder(config.zonesDir);
     const logger = createLogger(config.logLevel, args['log-format']);

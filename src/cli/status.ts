@@ -117,6 +117,7 @@ export function workersLine(w: DnsWorkersStatus, color = false): string {
   let text = `dns: ${w.alive} of ${w.started} answering worker(s) alive${w.sharing === 'reuseport' ? ' (SO_REUSEPORT)' : ''}, ${restarts} restart(s)`;
   if (down > 0) text += `, ${paint(`${down} restarting`, 'down', color)}`;
   if (w.started > 1) text += `; queries ${w.workers.map((x) => x.queries).join(' / ')}`;
+  if (w.cpus) text += `; on CPUs ${w.cpus.answering} (control plane ${w.cpus.control})`;
   if (w.note) text += `\n${paint('dns: fewer workers than asked', 'drained', color)}: ${w.note}`;
   return text;
 }

@@ -8,6 +8,7 @@ export { Rcode, type Question, type Resolution } from './message.ts';
 export { DnsMetricsHub } from './metrics-hooks.ts';
 export { DnsWorker, type DnsWorkerOptions } from './worker-host.ts';
 export { DnsWorkers, supportsReusePort, workerPlan, type DnsWorkersStatus } from './worker-pool.ts';
+export { affinityPlan, allowedCpus, formatCpuList, type AffinityPlan } from './thread-affinity.ts';
 export { prepareWorkerSource } from './worker-source.ts';
 export { resolve } from './resolve.ts';
 export type { RingClient } from './resolve-views.ts';

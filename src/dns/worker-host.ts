@@ -68,6 +68,7 @@ export class DnsWorker {
   readonly #replayer: BatchReplayer | undefined;
   #worker: Worker | undefined;
   #tid: number | undefined;
+  readonly #startListeners: Array<(tid: number | undefined) => void> = [];
   #endpoints: Endpoint[] | undefined;
   #last: Snapshot | undefined;
   /** Snapshots handed over and not yet acknowledged, by version; the one acknowledged last. */
@@ -127,6 +128,11 @@ export class DnsWorker {
     return this.#answered;
   }
 
+  /** Called with the kernel thread id each time a thread (the first, or a restart) is ready, before it gets a snapshot or binds. */
+  onStarted(listener: (tid: number | undefined) => void): void {
+    this.#startListeners.push(listener);
+  }
+
   /** Starts the worker thread; resolves once it is ready for messages. */
   async start(): Promise<void> {
     const init: WorkerInit = { logLevel: this.#options.logger.level, flushMs: this.#options.flushMs ?? 250 };
@@ -150,6 +156,7 @@ export class DnsWorker {
           worker.off('error', early);
           worker.on('error', (error) => this.#log.error({ err: error }, 'answering worker failed'));
           worker.on('exit', (code) => this.#exited(worker, code));
+          for (const listener of this.#startListeners) listener(message.tid);
           resolve();
         } else this.#received(message);
       });

@@ -27,6 +27,7 @@ import type { Zone } from '../zone/index.ts';
 import type { RingPosition } from './answer.ts';
 import type { RingClient } from './resolve-views.ts';
 import { listenError, type BoundEndpoint, type DnsLimitCounters, type Endpoint } from './server.ts';
+import { formatCpuList, pinThread, pinThreads, type AffinityPlan } from './thread-affinity.ts';
 import { lowerControlPlane } from './thread-priority.ts';
 import { DnsWorker, type DnsWorkerOptions } from './worker-host.ts';
 import { BatchReplayer, sumLimits } from './worker-metrics.ts';
@@ -44,6 +45,8 @@ export interface DnsWorkersStatus {
   sharing: 'reuseport' | 'single';
   /** Why fewer workers than asked, when so. */
   note?: string;
+  /** `--answer-cpus`: the CPU lists answering and control plane threads are pinned to (e.g. `1`, `0`). */
+  cpus?: { answering: string; control: string };
   workers: Array<{ index: number; alive: boolean; restarts: number; snapshotVersion: number; queries: number }>;
 }
 
@@ -67,6 +70,7 @@ export class DnsWorkers {
   readonly #log: Logger;
   readonly #swapListeners: Array<(version: number) => void> = [];
   #swapped = 0;
+  #affinity: AffinityPlan | undefined;
 
   constructor(options: DnsWorkerOptions & { workers: number; nodeVersion?: string }) {
     const { workers: requested, nodeVersion, ...rest } = options;
@@ -77,6 +81,7 @@ export class DnsWorkers {
     this.#workers = Array.from({ length: this.#plan.count }, (_, i) => {
       const worker = new DnsWorker({ ...rest, ...(replayer ? { replayer } : {}), ...(this.#plan.count > 1 ? { index: i + 1 } : {}), reusePort: this.#plan.reusePort });
       worker.onSwapped(() => this.#maybeSwapped());
+      worker.onStarted((tid) => this.#pinRestarted(tid));
       return worker;
     });
   }
@@ -86,6 +91,18 @@ export class DnsWorkers {
     const answering = new Set<number>();
     for (const worker of this.#workers) if (worker.tid !== undefined) answering.add(worker.tid);
     return lowerControlPlane(by, answering);
+  }
+
+  /**
+   * Pins the answering threads to `plan.answering` and every other thread to `plan.control`
+   * (./thread-affinity.ts); a worker restarted later is pinned again as it starts.
+   */
+  async pinCpus(plan: AffinityPlan): Promise<{ answering: number; control: number }> {
+    const answering = new Set<number>();
+    for (const worker of this.#workers) if (worker.tid !== undefined) answering.add(worker.tid);
+    const pinned = await pinThreads(plan, answering);
+    this.#affinity = plan;
+    return pinned;
   }
 
   async start(): Promise<void> {
@@ -179,11 +196,22 @@ export class DnsWorkers {
       workers: this.#workers.map((w, i) => ({ index: i + 1, alive: w.alive, restarts: w.restarts, snapshotVersion: w.answeringVersion, queries: w.answered })),
     };
     if (this.#plan.note) status.note = this.#plan.note;
+    if (this.#affinity) status.cpus = { answering: formatCpuList(this.#affinity.answering), control: formatCpuList(this.#affinity.control) };
     return status;
   }
 
   async close(): Promise<void> {
     await Promise.all(this.#workers.map((w) => w.close()));
+  }
+
+  /** A restarted thread inherited the control plane's CPUs from its creator: back to the answering ones. */
+  #pinRestarted(tid: number | undefined): void {
+    const plan = this.#affinity;
+    if (!plan || tid === undefined) return;
+    pinThread(tid, plan.answering).then(
+      () => this.#log.info({ tid, cpus: formatCpuList(plan.answering) }, 'restarted answering thread pinned to its CPUs'),
+      (error: unknown) => this.#log.error({ err: error, tid }, 'restarted answering thread not pinned: it shares the control plane CPUs'),
+    );
   }
 
   #maybeSwapped(): void {

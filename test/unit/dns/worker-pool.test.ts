@@ -44,4 +44,5 @@ test('mxlb status: workers alive, restarts, queries per worker, and why fewer th
   t.is(workersLine(two), 'dns: 1 of 2 answering worker(s) alive (SO_REUSEPORT), 1 restart(s), 1 restarting; queries 120 / 80');
   const node20: DnsWorkersStatus = { requested: 2, started: 1, alive: 1, sharing: 'single', note: workerPlan(2, '20.20.2').note!, workers: [{ index: 1, alive: true, restarts: 0, snapshotVersion: 7, queries: 3 }] };
   t.is(workersLine(node20), 'dns: 1 of 1 answering worker(s) alive, 0 restart(s)\ndns: fewer workers than asked: --workers 2 needs Node ≥ 22.12 (SO_REUSEPORT for dgram and net); Node 20.20.2 answers with one worker');
+  t.is(workersLine({ ...two, alive: 2, workers: two.workers.map((w) => ({ ...w, alive: true })), cpus: { answering: '1', control: '0' } }), 'dns: 2 of 2 answering worker(s) alive (SO_REUSEPORT), 1 restart(s); queries 120 / 80; on CPUs 1 (control plane 0)');
 });
