@@ -14,14 +14,17 @@
  * p50, p99 and max latency (ms), the longest gap between two replies, replies per second and
  * lost queries, and p99 against the quiet baseline (target ≤ 2×, no stall over 50 ms).
  *
- * Layout (`--layout pinned`, the default on 2+ cores): in production the pollers and the flood
- * come from other machines, so here they must not take the server's CPU. The server (control
- * plane and answering thread) runs on core 1; the load (this process: pollers, waves) on core 0
- * at nice 10; the measuring client on core 0 at nice 0 (as root: SCHED_FIFO via chrt, unless
- * `--no-realtime`), so the load cannot delay the measurement either. `--layout shared` leaves everything to the scheduler (all processes compete for all
- * cores, as the numbers in the first version of this bench were taken).
+ * Layout (`--layout dedicated`, the default on 2+ cores): in production the pollers and the flood
+ * come from other machines, so here they must not take the answering thread's CPU. The server runs
+ * with `--answer-cpus 1 --control-cpus 0 --workers 1`: its answering thread alone on core 1, its
+ * control plane (HTTP, zone parse, probes) on core 0 beside the load (this process: pollers,
+ * waves; nice 10) and the measuring client (nice 0; as root SCHED_FIFO via chrt, unless
+ * `--no-realtime`, so neither the load nor the control plane delays the measurement).
+ * `--layout pinned` puts the whole server (control plane and answering thread) on core 1 and the
+ * load and client on core 0, as the numbers of 2026-12-06/07 in docs/benchmarks.md were taken;
+ * `--layout shared` leaves everything to the scheduler (all processes compete for all cores).
  *
- *   npm run bench:abuse -- [--runs 3] [--qps 2000] [--seconds 5] [--records 200000] [--layout pinned|shared] [--no-realtime] [--node-arg=FLAG …]
+ *   npm run bench:abuse -- [--runs 3] [--qps 2000] [--seconds 5] [--records 200000] [--layout dedicated|pinned|shared] [--no-realtime] [--node-arg=FLAG …]
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,7 +43,12 @@ const QPS = Math.min(20_000, flag('qps', 2000));
 const SECONDS = Math.min(30, flag('seconds', 5));
 const RECORDS = Math.min(1_000_000, flag('records', 200_000));
 const LAYOUT_AT = args.indexOf('--layout');
-const PINNED = (LAYOUT_AT >= 0 ? args[LAYOUT_AT + 1] : availableParallelism() >= 2 ? 'pinned' : 'shared') === 'pinned';
+const LAYOUT = LAYOUT_AT >= 0 ? args[LAYOUT_AT + 1]! : availableParallelism() >= 2 ? 'dedicated' : 'shared';
+if (!['dedicated', 'pinned', 'shared'].includes(LAYOUT)) throw new Error(`--layout dedicated|pinned|shared, not ${LAYOUT}`);
+/** The load and the measuring client on core 0 (dedicated and pinned). */
+const PINNED = LAYOUT !== 'shared';
+/** The answering thread alone on core 1, the control plane on core 0 (`serve --answer-cpus`). */
+const DEDICATED = LAYOUT === 'dedicated';
 const REALTIME = PINNED && process.getuid?.() === 0 && !args.includes('--no-realtime');
 /** `--node-arg=--single-threaded-gc` (repeatable): flags for the server's node, e.g. V8 flags to compare. */
 const NODE_ARGS = args.filter((a) => a.startsWith('--node-arg=')).map((a) => a.slice('--node-arg='.length));
@@ -67,8 +75,9 @@ function writeBig(dir: string, serial: number): void {
 }
 
 async function startServer(dir: string): Promise<{ child: ChildProcess; port: number; http: string; waitLog: (msg: string) => Promise<void> }> {
-  const command = PINNED ? ['taskset', '-c', SERVER_CPU, process.execPath, ...NODE_ARGS] : [process.execPath, ...NODE_ARGS];
-  const child = spawn(command[0]!, [...command.slice(1), BIN, 'serve', '--zones', dir, '--dns', '127.0.0.1:0', '--http', '127.0.0.1:0', '--state-file', '', '--zone-settle', '0s', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const command = PINNED && !DEDICATED ? ['taskset', '-c', SERVER_CPU, process.execPath, ...NODE_ARGS] : [process.execPath, ...NODE_ARGS];
+  const cpus = DEDICATED ? ['--answer-cpus', SERVER_CPU, '--control-cpus', LOAD_CPU, '--workers', '1'] : [];
+  const child = spawn(command[0]!, [...command.slice(1), BIN, 'serve', ...cpus, '--zones', dir, '--dns', '127.0.0.1:0', '--http', '127.0.0.1:0', '--state-file', '', '--zone-settle', '0s', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const waiters: Array<{ msg: string; resolve: () => void }> = [];
   let serving: ((line: Record<string, unknown>) => void) | undefined;
   createInterface({ input: child.stdout! }).on('line', (text) => {
@@ -202,7 +211,12 @@ async function main(): Promise<void> {
     }
     const rss = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.child.pid}/status`, 'utf8'))?.[1];
     const quiet = median(results.get('(a) quiet')!.map((r) => r.p99));
-    const layout = PINNED ? `server on core ${SERVER_CPU}; load (nice 10) and measuring client (${REALTIME ? 'SCHED_FIFO' : 'nice 0'}) on core ${LOAD_CPU}` : 'shared cores';
+    const client = `measuring client (${REALTIME ? 'SCHED_FIFO' : 'nice 0'})`;
+    const layout = DEDICATED
+      ? `answering thread on core ${SERVER_CPU} (--answer-cpus); control plane, load (nice 10) and ${client} on core ${LOAD_CPU}`
+      : PINNED
+        ? `server on core ${SERVER_CPU}; load (nice 10) and ${client} on core ${LOAD_CPU}`
+        : 'shared cores';
     console.log(`\nmxlb serve, ${QPS} q/s of A ${NAME} for ${SECONDS} s per phase, medians of ${RUNS} runs (ms), ${layout}:\n`);
     console.log('phase'.padEnd(44), ...['p50', 'p99', 'max', 'gap'].map((h) => h.padStart(8)), 'q/s'.padStart(7), 'lost'.padStart(6), 'p99/quiet'.padStart(10));
     for (const [label, runs] of results) {
