@@ -13,16 +13,36 @@
  *   history entries live one probe interval, so they are promoted and die old; with the default
  *   factor the old generation held 3–4 times its live data.
  *
- * V8 flags are per process: the answering workers get both too. Contract: call once, before the
- * answering workers start; `false` from the caller (MXLB_V8_TUNING=0) leaves V8's defaults.
+ * V8 flags are per process: the answering workers get both too. Node 20 (V8 11.3) puts
+ * `--semi-space-growth-factor` back to its minimum of 2 whenever a worker thread's isolate starts
+ * (V8 re-applies its flag implications then; measured: the control plane's young generation grew
+ * to 32 MB again, and it never shrinks while probes keep it busy), so every answering worker
+ * re-applies the flags as its first statement (`reapplyHeapFlags`, the flags handed over in its
+ * WorkerInit). Node 24 keeps them.
+ *
+ * Contract: `tuneHeap` once, before the answering workers start; `false` from the caller
+ * (MXLB_V8_TUNING=0) leaves V8's defaults. `heapFlags()` is what `tuneHeap` set.
  */
 import { setFlagsFromString } from 'node:v8';
 
 export const HEAP_FLAGS: readonly string[] = ['--semi-space-growth-factor=1', '--heap-growing-percent=30'];
 
+let applied: readonly string[] = [];
+
 /** Applies HEAP_FLAGS; returns the flags set (none when `enabled` is false). */
 export function tuneHeap(enabled: boolean): readonly string[] {
   if (!enabled) return [];
-  for (const flag of HEAP_FLAGS) setFlagsFromString(flag);
+  reapplyHeapFlags(HEAP_FLAGS);
+  applied = HEAP_FLAGS;
   return HEAP_FLAGS;
+}
+
+/** The flags `tuneHeap` set in this process (to hand to a worker thread), none before or when off. */
+export function heapFlags(): readonly string[] {
+  return applied;
+}
+
+/** Sets `flags` again (a worker thread's first statement: its start reset them on Node 20). */
+export function reapplyHeapFlags(flags: readonly string[]): void {
+  for (const flag of flags) setFlagsFromString(flag);
 }

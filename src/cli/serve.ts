@@ -114,12 +114,13 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       zoneSettle: args['zone-settle'], httpHost: args['http-host'], httpMaxConnections: args['http-max-connections'], workers: args.workers, answerCpus: args['answer-cpus'], controlCpus: args['control-cpus'], dnsCacheBytes: args['dns-cache-bytes'], dnsNegativeCacheBytes: args['dns-negative-cache-bytes'], readToken: args['read-token'], readTokenFile: args['read-token-file'],
     });
     if (!config.sharedZones) checkZonesFolder(config.zonesDir);
+    // Before the server's modules load: a young generation grown by then stays grown under load.
+    const v8Flags = tuneHeap(config.v8Tuning);
     const logger = createLogger(config.logLevel, args['log-format']);
+    if (v8Flags.length > 0) logger.debug({ v8Flags }, 'V8 heap settings (MXLB_V8_TUNING=0 leaves the defaults)');
     // Loaded here, not at the top: every other command (the log follower on an MTA host, the
     // CLI tools) then starts without the whole server (DNS, HTTP, Redis, probes) in memory.
     const { startMxlb } = await import('../main.ts');
-    const v8Flags = tuneHeap(config.v8Tuning);
-    if (v8Flags.length > 0) logger.debug({ v8Flags }, 'V8 heap settings (MXLB_V8_TUNING=0 leaves the defaults)');
     const running = await startMxlb(config, logger);
     logger.info(
       { dns: running.dnsEndpoints.map(formatEndpoint), http: formatEndpoint(running.httpEndpoint), zones: config.zonesDir },

@@ -17,6 +17,7 @@
  *   with `reusePort`; `index` names this one in logs, /status and /explain.
  */
 import { Worker } from 'node:worker_threads';
+import { heapFlags, reapplyHeapFlags } from '../heap-tuning.ts';
 import { atAnsweringPriority } from './thread-priority.ts';
 import type { Logger } from '../log.ts';
 import type { Snapshot } from '../snapshot.ts';
@@ -136,6 +137,7 @@ export class DnsWorker {
   /** Starts the worker thread; resolves once it is ready for messages. */
   async start(): Promise<void> {
     const init: WorkerInit = { logLevel: this.#options.logger.level, flushMs: this.#options.flushMs ?? 250 };
+    if (heapFlags().length > 0) init.v8Flags = [...heapFlags()];
     if (this.#options.rrl !== undefined) init.rrl = this.#options.rrl;
     if (this.#options.cookies) init.cookies = this.#options.cookies;
     if (this.#options.tcp) init.tcp = this.#options.tcp;
@@ -143,6 +145,9 @@ export class DnsWorker {
     if (this.#options.crashName) init.crashName = this.#options.crashName;
     const [entry, how] = await prepareWorkerSource();
     const worker = atAnsweringPriority(() => new Worker(entry, { ...how, workerData: init }));
+    // The thread's start put V8's young-generation growth factor back (Node 20, ../heap-tuning.ts);
+    // set again here as soon as this thread gets to it, and by the thread itself as it starts.
+    if (init.v8Flags) worker.once('online', () => reapplyHeapFlags(heapFlags()));
     this.#worker = worker;
     this.#held = new Set();
     this.#sentMembers = undefined;

@@ -53,6 +53,8 @@ export interface WorkerInit {
   cache?: AnswerCacheOptions;
   /** How often counters are sent back, ms. */
   flushMs: number;
+  /** V8 flags the control plane set (../heap-tuning.ts), set again by the thread as it starts. */
+  v8Flags?: string[];
   /**
    * Test only (env MXLB_TEST_CRASH_QNAME, docs/operations.md): a query for this name throws an
    * uncaught error in the worker, so tests can kill one answering worker through the real server.
