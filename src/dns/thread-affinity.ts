@@ -18,9 +18,10 @@
  * util-linux `taskset -p -c LIST TID` (per-thread affinity takes a thread id).
  */
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseCpuList, type CpuAffinity } from '../config.ts';
 import { MxlbError } from '../errors.ts';
+import { threadIds } from './thread-priority.ts';
 
 /** The CPUs each side runs on. */
 export interface AffinityPlan {
@@ -79,7 +80,7 @@ export function pinThread(tid: number, cpus: readonly number[]): Promise<void> {
  * control CPUs. A thread that ended meanwhile is skipped; any other failure rejects.
  */
 export async function pinThreads(plan: AffinityPlan, answeringTids: ReadonlySet<number>): Promise<{ answering: number; control: number }> {
-  const tids = readdirSync('/proc/self/task').map(Number).filter(Number.isInteger);
+  const tids = threadIds();
   const live = new Set(tids);
   for (const tid of answeringTids) if (!live.has(tid)) throw new MxlbError('cpu-affinity', `answering thread ${tid} is not a thread of this process`);
   const results = await Promise.allSettled(tids.map((tid) => pinThread(tid, answeringTids.has(tid) ? plan.answering : plan.control)));

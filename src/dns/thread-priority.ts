@@ -41,9 +41,13 @@ export function lowerControlPlane(by: number, answeringTids: ReadonlySet<number>
 
 /** The process's threads other than the calling one (Linux /proc/self/task; none elsewhere). */
 function otherThreads(): number[] {
+  return threadIds().filter((tid) => tid !== process.pid);
+}
+
+/** Every thread of this process by kernel thread id (Linux /proc/self/task; none elsewhere). */
+export function threadIds(): number[] {
   try {
-    const self = process.pid;
-    return readdirSync('/proc/self/task').map(Number).filter((tid) => Number.isInteger(tid) && tid !== self);
+    return readdirSync('/proc/self/task').map(Number).filter(Number.isInteger);
   } catch {
     return [];
   }
