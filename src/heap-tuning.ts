@@ -17,8 +17,8 @@
  * `--semi-space-growth-factor` back to its minimum of 2 whenever a worker thread's isolate starts
  * (V8 re-applies its flag implications then; measured: the control plane's young generation grew
  * to 32 MB again, and it never shrinks while probes keep it busy), so every answering worker
- * re-applies the flags as its first statement (`reapplyHeapFlags`, the flags handed over in its
- * WorkerInit). Node 24 keeps them.
+ * sets them again as its first statement, before its modules load (../dns/worker-source.ts, the
+ * flags handed over in its WorkerInit). Node 24 keeps them.
  *
  * Contract: `tuneHeap` once, before the answering workers start; `false` from the caller
  * (MXLB_V8_TUNING=0) leaves V8's defaults. `heapFlags()` is what `tuneHeap` set.

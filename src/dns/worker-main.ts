@@ -8,7 +8,6 @@
 import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
-import { reapplyHeapFlags } from '../heap-tuning.ts';
 import type { EffectiveState, ExperimentRun, MemberId } from '../pool/index.ts';
 import type { Snapshot } from '../snapshot.ts';
 import type { Name, Zone } from '../zone/index.ts';
@@ -19,11 +18,8 @@ import { MetricsBatcher } from './worker-metrics.ts';
 import { applyMembers } from './worker-members.ts';
 import { ZoneAssembly, type FromWorker, type MetricsBatch, type ToWorker, type WorkerInit, type ZoneRef } from './worker-protocol.ts';
 
-const init = workerData as WorkerInit;
-// First: this thread's start put V8's young-generation growth factor back (Node 20), for the
-// control plane's heap too (../heap-tuning.ts).
-reapplyHeapFlags(init.v8Flags ?? []);
 const port = parentPort!;
+const init = workerData as WorkerInit;
 const send = (message: FromWorker, transfer?: ArrayBuffer[]): void => port.postMessage(message, transfer ?? []);
 
 // Log lines go to the control plane, which writes them through its own logger (format, level, stream).

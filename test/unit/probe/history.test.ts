@@ -37,3 +37,23 @@ test('many members share the budget: each keeps fewer samples, never under 30; f
   t.is(history.samples('p/m0').length, 300);
   t.is(history.samples('p/m0')[0]!.at, 100);
 });
+
+test('members share columns: a departed member frees its slot for a new one, growing keeps every member\'s samples', (t) => {
+  const history = new ProbeHistory({ perMember: 4, budget: 40 });
+  // More members than the budget's share of slots (10) and more than the first columns hold: they grow.
+  for (let m = 0; m < 25; m++) for (let i = 0; i < 6; i++) history.record(`p/m${m}`, result(m * 100 + i, i !== 2, i === 2 ? 'banner-timeout' : undefined));
+  for (let m = 0; m < 25; m++) {
+    t.deepEqual(history.samples(`p/m${m}`).map((s) => s.at), [2, 3, 4, 5].map((i) => m * 100 + i), `member ${m}`);
+    t.is(history.samples(`p/m${m}`)[0]!.reason, 'banner-timeout');
+  }
+  history.retain(new Set(['p/m3', 'p/m7']));
+  t.is(history.perMember, 4);
+  t.deepEqual(history.samples('p/m1'), [], 'a departed member forgotten');
+  history.record('p/new', result(9000, true));
+  t.deepEqual(history.samples('p/new'), [{ at: 9000, ok: true, totalMs: 9.25 }], 'a new member starts empty in a reused slot');
+  t.deepEqual(history.samples('p/m7').map((s) => s.at), [702, 703, 704, 705], 'kept members untouched');
+  for (let m = 30; m < 60; m++) history.record(`p/m${m}`, result(m * 100, true));
+  t.deepEqual(history.samples('p/m7').map((s) => s.at), [702, 703, 704, 705], 'kept through another growth');
+  t.deepEqual(history.samples('p/m59').map((s) => s.at), [5900]);
+  t.is(history.samples('p/m7')[0]!.totalMs, 702 / 1000 + 0.25);
+});
