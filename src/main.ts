@@ -205,6 +205,8 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
     if (affinity) {
       const threads = await dns.pinCpus(affinity);
       logger.info({ module: 'dns', answeringCpus: formatCpuList(affinity.answering), controlCpus: formatCpuList(affinity.control), threads }, 'threads pinned to CPUs');
+      // Several workers on one CPU take turns on it: each adds a heap and a cache, not answers.
+      if (threads.answering > affinity.answering.length) logger.warn({ module: 'dns', workers: threads.answering, answeringCpus: formatCpuList(affinity.answering) }, 'more answering workers than answering CPUs: set --workers to the number of --answer-cpus');
     }
     const bound = await dns.listen(config.dns);
     const context: ServerContext = { keeper, scheduler, store, zoneReport: () => lastReport, startedAt: Date.now(), now: Date.now, dnsMetrics, shares, history, adminAuth, logger, metrics, outcomes, ringPositions: (name, qtype, version, client) => dns.ringPositions(name, qtype, version, client), refreshDns: () => dns.flush(), served: () => dns.serving() ?? keeper.current() };

@@ -115,3 +115,16 @@ test.serial('bad CPU lists stop the start with exit 2 and a message naming the f
     t.regex(run.stderr, message, args.join(' '));
   }
 });
+
+test.serial('more workers than answering CPUs is said at warn; each worker thread is on the answering CPUs', async (t) => {
+  const answering = String(lastCpu);
+  const mxlb = await startMxlb(['--zones', zonesDir(t), '--state-file', '', '--workers', '2', '--answer-cpus', answering, '--control-cpus', String(firstCpu)]);
+  t.teardown(() => mxlb.stop());
+  const pinned = await mxlb.waitForLog((line) => line.msg === 'threads pinned to CPUs');
+  const started = (await dnsWorkers(mxlb)).started;
+  t.is((pinned.threads as { answering: number }).answering, started);
+  const warned = mxlb.logs.some((line) => line.level === 40 && String(line.msg).startsWith('more answering workers than answering CPUs'));
+  // Node 20 starts one worker whatever --workers says (no SO_REUSEPORT): then one CPU is enough.
+  t.is(warned, started > 1, `${started} worker(s) on CPU ${answering}`);
+  if (firstCpu !== lastCpu) t.is([...threadCpus(mxlb.child.pid!)].filter(([, cpus]) => cpus === answering).length, started);
+});
