@@ -68,7 +68,6 @@ export class DnsWorker {
   readonly #log: Logger;
   readonly #replayer: BatchReplayer | undefined;
   #worker: Worker | undefined;
-  #online: Promise<void> = Promise.resolve();
   #tid: number | undefined;
   readonly #startListeners: Array<(tid: number | undefined) => void> = [];
   #endpoints: Endpoint[] | undefined;
@@ -135,26 +134,8 @@ export class DnsWorker {
     this.#startListeners.push(listener);
   }
 
-  /**
-   * Resolves once the thread of the last `start()` runs JavaScript (Worker 'online', about 25 ms
-   * after it was created, before its modules load), or that start failed; at once before any start.
-   */
-  online(): Promise<void> {
-    return this.#online;
-  }
-
   /** Starts the worker thread; resolves once it is ready for messages. */
   async start(): Promise<void> {
-    let online!: () => void;
-    this.#online = new Promise<void>((resolve) => (online = resolve));
-    try {
-      await this.#start(online);
-    } finally {
-      online();
-    }
-  }
-
-  async #start(online: () => void): Promise<void> {
     const init: WorkerInit = { logLevel: this.#options.logger.level, flushMs: this.#options.flushMs ?? 250 };
     if (heapFlags().length > 0) init.v8Flags = [...heapFlags()];
     if (this.#options.rrl !== undefined) init.rrl = this.#options.rrl;
@@ -164,7 +145,6 @@ export class DnsWorker {
     if (this.#options.crashName) init.crashName = this.#options.crashName;
     const [entry, how] = await prepareWorkerSource();
     const worker = atAnsweringPriority(() => new Worker(entry, { ...how, workerData: init }));
-    worker.once('online', online);
     this.#worker = worker;
     this.#held = new Set();
     this.#sentMembers = undefined;

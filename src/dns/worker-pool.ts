@@ -111,11 +111,6 @@ export class DnsWorkers {
     this.#log.info({ workers: this.#workers.length, requested: this.#requested, sharing: this.#plan.reusePort ? 'reuseport' : 'single' }, 'answering workers started');
   }
 
-  /** Resolves once every worker's thread of `start()` is online (see DnsWorker.online). */
-  async online(): Promise<void> {
-    await Promise.all(this.#workers.map((w) => w.online()));
-  }
-
   async listen(endpoints: readonly Endpoint[]): Promise<BoundEndpoint[]> {
     if (!this.#plan.reusePort) return this.#workers[0]!.listen(endpoints);
     const reserved: Endpoint[] = [];
