@@ -42,7 +42,7 @@ export function heapFlags(): readonly string[] {
   return applied;
 }
 
-/** Sets `flags` again (a worker thread's first statement: its start reset them on Node 20). */
+/** Sets `flags` (again); an answering worker does the same inline before its modules load (../dns/worker-source.ts PRELUDE). */
 export function reapplyHeapFlags(flags: readonly string[]): void {
   for (const flag of flags) setFlagsFromString(flag);
 }

@@ -88,9 +88,7 @@ export class DnsWorkers {
 
   /** Lowers the control plane thread's CPU priority so answering threads win a busy core (see favourAnswering in docs/architecture.md). */
   favourAnswering(by = 5): boolean {
-    const answering = new Set<number>();
-    for (const worker of this.#workers) if (worker.tid !== undefined) answering.add(worker.tid);
-    return lowerControlPlane(by, answering);
+    return lowerControlPlane(by, this.#answeringTids());
   }
 
   /**
@@ -98,9 +96,7 @@ export class DnsWorkers {
    * (./thread-affinity.ts); a worker restarted later is pinned again as it starts.
    */
   async pinCpus(plan: AffinityPlan): Promise<{ answering: number; control: number }> {
-    const answering = new Set<number>();
-    for (const worker of this.#workers) if (worker.tid !== undefined) answering.add(worker.tid);
-    const pinned = await pinThreads(plan, answering);
+    const pinned = await pinThreads(plan, this.#answeringTids());
     this.#affinity = plan;
     return pinned;
   }
@@ -202,6 +198,13 @@ export class DnsWorkers {
 
   async close(): Promise<void> {
     await Promise.all(this.#workers.map((w) => w.close()));
+  }
+
+  /** The kernel thread ids of the answering threads running now. */
+  #answeringTids(): Set<number> {
+    const tids = new Set<number>();
+    for (const worker of this.#workers) if (worker.tid !== undefined) tids.add(worker.tid);
+    return tids;
   }
 
   /** A restarted thread inherited the control plane's CPUs from its creator: back to the answering ones. */
