@@ -118,6 +118,9 @@ export function workersLine(w: DnsWorkersStatus, color = false): string {
   if (down > 0) text += `, ${paint(`${down} restarting`, 'down', color)}`;
   if (w.started > 1) text += `; queries ${w.workers.map((x) => x.queries).join(' / ')}`;
   if (w.cpus) text += `; on CPUs ${w.cpus.answering} (control plane ${w.cpus.control})`;
+  // Absent from servers older than the batched-UDP addon.
+  if (w.udp === 'batched') text += '; UDP in batches';
+  else if (w.udp === 'dgram') text += `; UDP through dgram${w.udpNote ? `: ${w.udpNote}` : ''}`;
   if (w.note) text += `\n${paint('dns: fewer workers than asked', 'drained', color)}: ${w.note}`;
   return text;
 }

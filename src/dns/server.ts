@@ -13,7 +13,9 @@ import type { RingClient } from './resolve-views.ts';
 import { ResponseRateLimiter, type RrlCounters, type RrlOptions } from './rrl.ts';
 import { ServerCookies, type CookieCounters, type CookieOptions } from './cookies.ts';
 import { TcpListener, type TcpCloseCounts, type TcpOptions } from './tcp.ts';
+import type { NativeUdp } from './native-udp.ts';
 import { UdpListener } from './udp.ts';
+import { BatchedUdpListener } from './udp-batched.ts';
 import { WarnThrottle } from './warn-throttle.ts';
 
 export interface DnsServerOptions {
@@ -36,6 +38,11 @@ export interface DnsServerOptions {
   cache?: AnswerCacheOptions;
   /** DNS cookies (./cookies.ts); absent or false: COOKIE options are ignored (the composition root turns them on). */
   cookies?: CookieOptions | false;
+  /**
+   * The batched-UDP addon (./native-udp.ts), when loaded: UDP through recvmmsg/sendmmsg, and
+   * SO_REUSEPORT for UDP and TCP on Node versions whose dgram and net lack `reusePort`.
+   */
+  nativeUdp?: NativeUdp;
 }
 
 /** What the DNS abuse limits did since start, for /metrics. */
@@ -66,7 +73,7 @@ export class DnsServer {
   private readonly answerer: Answerer;
   private readonly logger: Logger;
   private readonly throttle: WarnThrottle;
-  private readonly udp: UdpListener[] = [];
+  private readonly udp: Array<UdpListener | BatchedUdpListener> = [];
   private readonly tcp: TcpListener[] = [];
   /** Listeners closed already, kept so counters never go backwards. */
   private readonly closedTcp: TcpListener[] = [];
@@ -74,6 +81,7 @@ export class DnsServer {
   private readonly limiter: ResponseRateLimiter;
   private readonly cache: AnswerCache;
   private readonly cookies: ServerCookies | undefined;
+  private readonly nativeUdp: NativeUdp | undefined;
 
   constructor(options: DnsServerOptions) {
     this.logger = options.logger.child({ module: 'dns' });
@@ -88,6 +96,7 @@ export class DnsServer {
       cache: this.cache,
       cookies: this.cookies,
     });
+    this.nativeUdp = options.nativeUdp;
     this.tcpOptions = { ...options.tcp };
     if (options.tcpIdleTimeoutMs !== undefined) this.tcpOptions.idleTimeoutMs = options.tcpIdleTimeoutMs;
     if (options.maxTcpConnections !== undefined) this.tcpOptions.maxConnections = options.maxTcpConnections;
@@ -147,14 +156,16 @@ export class DnsServer {
       await this.close();
       throw error;
     }
-    this.logger.info({ endpoints: bound.map((b) => `${b.udp.address}:${b.udp.port}`) }, 'DNS listening on UDP and TCP');
+    this.logger.info({ endpoints: bound.map((b) => `${b.udp.address}:${b.udp.port}`), udp: this.nativeUdp ? 'batched' : 'dgram' }, 'DNS listening on UDP and TCP');
     return bound;
   }
 
   private async listenOne({ host, port }: Endpoint, reusePort: boolean): Promise<BoundEndpoint> {
     for (let attempt = 1; ; attempt++) {
-      const udp = new UdpListener((message, source) => this.answerer.answer(message, 'udp', source), this.throttle, this.limiter);
-      const tcp = new TcpListener((message, source) => this.answerer.answer(message, 'tcp', source), this.tcpOptions, this.throttle);
+      const answerUdp = (message: Buffer, source: string): Buffer | null => this.answerer.answer(message, 'udp', source);
+      const native = this.nativeUdp;
+      const udp = native ? new BatchedUdpListener(native, answerUdp, this.throttle, this.limiter) : new UdpListener(answerUdp, this.throttle, this.limiter);
+      const tcp = new TcpListener((message, source) => this.answerer.answer(message, 'tcp', source), this.tcpOptions, this.throttle, native);
       let udpAddress: AddressInfo;
       try {
         udpAddress = await udp.listen(host, port, reusePort);

@@ -22,8 +22,11 @@
  * A client that does not read its replies stops being read from until it does (back-pressure);
  * the idle timeout then closes it, so neither side's buffers grow without bound.
  */
+import { lookup as dnsLookup } from 'node:dns/promises';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import type { NativeUdp } from './native-udp.ts';
+import { supportsReusePort } from './reuse-port.ts';
 import type { WarnThrottle } from './warn-throttle.ts';
 
 /** Turns one framed message into the reply to send, or null for none. Must not throw. */
@@ -113,6 +116,8 @@ export class TcpListener {
     private readonly handle: FrameHandler,
     options: Partial<TcpOptions>,
     private readonly throttle: WarnThrottle,
+    /** Binds with SO_REUSEPORT where net lacks `reusePort` (Node < 22.12; ./native-udp.ts). */
+    private readonly native?: NativeUdp,
   ) {
     this.options = { ...DEFAULT_TCP, ...options };
     this.now = options.now ?? Date.now;
@@ -135,17 +140,24 @@ export class TcpListener {
     return count;
   }
 
-  /** Listens on `host:port`; `reusePort`: SO_REUSEPORT, as UdpListener.listen (Node ≥ 22.12). */
-  listen(host: string, port: number, reusePort = false): Promise<AddressInfo> {
+  /**
+   * Listens on `host:port`; `reusePort`: SO_REUSEPORT, as UdpListener.listen (Node ≥ 22.12, or
+   * any Node with the addon: it binds the socket and net listens on its descriptor).
+   */
+  async listen(host: string, port: number, reusePort = false): Promise<AddressInfo> {
     const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+    let options: net.ListenOptions & { reusePort?: boolean; fd?: number } = { host, port, exclusive: true };
+    if (reusePort && this.native && !supportsReusePort()) {
+      const family = net.isIPv6(host) ? 6 : 4;
+      const address = net.isIP(host) ? host : (await dnsLookup(host, family)).address;
+      options = { fd: this.native.bind(1, family, address, port, true, 0)[0] };
+    } else if (reusePort) options.reusePort = true;
     return new Promise((resolve, reject) => {
       const failed = (error: Error): void => {
         server.close();
         reject(error);
       };
       server.once('error', failed);
-      const options: net.ListenOptions & { reusePort?: boolean } = { host, port, exclusive: true };
-      if (reusePort) options.reusePort = true;
       server.listen(options, () => {
         server.off('error', failed);
         server.on('error', (error) => this.throttle.warn({ err: error }, 'TCP listener error'));

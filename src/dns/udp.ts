@@ -17,6 +17,13 @@ export type DatagramHandler = (message: Buffer, source: string) => Buffer | null
 /** Larger than the default so a burst does not overflow the kernel queue; the kernel may cap it. */
 const RECV_BUFFER = 4 * 1024 * 1024;
 
+/** The reply once the rate limiter (./rrl.ts) had its say: itself, a slip (empty, TC=1) or null (dropped). */
+export function limitReply(limiter: ResponseRateLimiter, reply: Buffer, queryLength: number, source: string, now: number): Buffer | null {
+  const verdict = limiter.check(source, reply[3]! & 0x0f, reply.length, queryLength, now);
+  if (verdict === 'drop') return null;
+  return verdict === 'slip' ? slipReply(reply) : reply;
+}
+
 type LookupCallback = (error: Error | null, address: string, family: number) => void;
 
 /**
@@ -68,11 +75,7 @@ export class UdpListener {
           // Source port 0 cannot be answered (and send() would throw on it): a spoofed packet.
           if (remote.port === 0) return;
           let reply = this.handle(message, remote.address);
-          if (reply && this.limiter?.enabled) {
-            const verdict = this.limiter.check(remote.address, reply[3]! & 0x0f, reply.length, message.length, this.now());
-            if (verdict === 'drop') return;
-            if (verdict === 'slip') reply = slipReply(reply);
-          }
+          if (reply && this.limiter?.enabled) reply = limitReply(this.limiter, reply, message.length, remote.address, this.now());
           try {
             if (reply) socket.send(reply, remote.port, remote.address);
           } catch (error) {

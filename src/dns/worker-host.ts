@@ -56,6 +56,8 @@ export interface DnsWorkerOptions {
   replayer?: BatchReplayer;
   /** Test only: WorkerInit.crashName (env MXLB_TEST_CRASH_QNAME). */
   crashName?: string;
+  /** WorkerInit.nativeUdp: the batched-UDP addon to answer UDP with (./native-udp.ts). */
+  nativeUdp?: string;
 }
 
 const EMPTY_LIMITS: DnsLimitCounters = { rrl: { limited: 0, slipped: 0, dropped: 0 }, tcp: { full: 0, perSource: 0, evicted: 0, idle: 0, queryTimeout: 0, lifetime: 0 } };
@@ -143,6 +145,7 @@ export class DnsWorker {
     if (this.#options.tcp) init.tcp = this.#options.tcp;
     if (this.#options.cache) init.cache = this.#options.cache;
     if (this.#options.crashName) init.crashName = this.#options.crashName;
+    if (this.#options.nativeUdp) init.nativeUdp = this.#options.nativeUdp;
     const [entry, how] = await prepareWorkerSource();
     const worker = atAnsweringPriority(() => new Worker(entry, { ...how, workerData: init }));
     this.#worker = worker;

@@ -12,6 +12,7 @@ import type { EffectiveState, ExperimentRun, MemberId } from '../pool/index.ts';
 import type { Snapshot } from '../snapshot.ts';
 import type { Name, Zone } from '../zone/index.ts';
 import type { Resolver } from './answer.ts';
+import { loadNativeUdp, type NativeUdp } from './native-udp.ts';
 import { resolve } from './resolve.ts';
 import { DnsServer } from './server.ts';
 import { MetricsBatcher } from './worker-metrics.ts';
@@ -28,7 +29,18 @@ const logger = pino({ level: init.logLevel }, { write: (line: string) => send({ 
 const EMPTY: Snapshot = { version: 0, zones: { zones: new Map() }, members: new Map() };
 let current: Snapshot = EMPTY;
 const batcher = new MetricsBatcher();
-const server = new DnsServer({ getSnapshot: () => current, logger, metrics: batcher, rrl: init.rrl, tcp: init.tcp, cache: init.cache, cookies: init.cookies, resolve: crashing(init.crashName) });
+const server = new DnsServer({ getSnapshot: () => current, logger, metrics: batcher, rrl: init.rrl, tcp: init.tcp, cache: init.cache, cookies: init.cookies, resolve: crashing(init.crashName), ...nativeUdp(init.nativeUdp) });
+
+/** The batched-UDP addon, or dgram when this thread cannot load it (the control plane could). */
+function nativeUdp(file: string | undefined): { nativeUdp?: NativeUdp } {
+  if (!file) return {};
+  try {
+    return { nativeUdp: loadNativeUdp(file) };
+  } catch (error) {
+    logger.warn({ err: error, file }, 'batched UDP addon did not load in this worker; answering UDP through dgram');
+    return {};
+  }
+}
 
 /**
  * Test only: with `crashName` set (env MXLB_TEST_CRASH_QNAME, never a flag), a query for that name

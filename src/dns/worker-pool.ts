@@ -28,6 +28,8 @@ import type { RingPosition } from './answer.ts';
 import type { RingClient } from './resolve-views.ts';
 import { listenError, type BoundEndpoint, type DnsLimitCounters, type Endpoint } from './server.ts';
 import { formatCpuList, pinThread, pinThreads, type AffinityPlan } from './thread-affinity.ts';
+import { findNativeUdp, type NativeUdpLookup } from './native-udp.ts';
+import { supportsReusePort } from './reuse-port.ts';
 import { lowerControlPlane } from './thread-priority.ts';
 import { DnsWorker, type DnsWorkerOptions } from './worker-host.ts';
 import { BatchReplayer, sumLimits } from './worker-metrics.ts';
@@ -45,22 +47,25 @@ export interface DnsWorkersStatus {
   sharing: 'reuseport' | 'single';
   /** Why fewer workers than asked, when so. */
   note?: string;
+  /** How UDP is read and written: `batched` (recvmmsg/sendmmsg, ./native-udp.ts) or `dgram` (node:dgram). */
+  udp: 'batched' | 'dgram';
+  /** Why `dgram`, when so (the addon was not built, did not load, or is turned off). */
+  udpNote?: string;
   /** `--answer-cpus`: the CPU lists answering and control plane threads are pinned to (e.g. `1`, `0`). */
   cpus?: { answering: string; control: string };
   workers: Array<{ index: number; alive: boolean; restarts: number; snapshotVersion: number; queries: number }>;
 }
 
-/** Whether this Node's dgram and net take `reusePort` (added in v23.1.0 and v22.12.0). */
-export function supportsReusePort(version: string = process.versions.node): boolean {
-  const [major = 0, minor = 0] = version.split('.').map(Number);
-  return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
-}
+export { supportsReusePort };
 
-/** How many workers to start for `requested` on this runtime, and why fewer when so. */
-export function workerPlan(requested: number, version: string = process.versions.node): { count: number; reusePort: boolean; note?: string } {
+/**
+ * How many workers to start for `requested` on this runtime, and why fewer when so. `native`: the
+ * batched-UDP addon loads, which sets SO_REUSEPORT itself (for UDP and TCP) on any Node.
+ */
+export function workerPlan(requested: number, version: string = process.versions.node, native = false): { count: number; reusePort: boolean; note?: string } {
   if (requested <= 1) return { count: 1, reusePort: false };
-  if (supportsReusePort(version)) return { count: requested, reusePort: true };
-  return { count: 1, reusePort: false, note: `--workers ${requested} needs Node ≥ 22.12 (SO_REUSEPORT for dgram and net); Node ${version} answers with one worker` };
+  if (supportsReusePort(version) || native) return { count: requested, reusePort: true };
+  return { count: 1, reusePort: false, note: `--workers ${requested} needs Node ≥ 22.12 or the batched-UDP addon (SO_REUSEPORT for UDP and TCP; npm run build:native); Node ${version} answers with one worker` };
 }
 
 export class DnsWorkers {
@@ -72,14 +77,18 @@ export class DnsWorkers {
   #swapped = 0;
   #affinity: AffinityPlan | undefined;
 
-  constructor(options: DnsWorkerOptions & { workers: number; nodeVersion?: string }) {
-    const { workers: requested, nodeVersion, ...rest } = options;
+  readonly #native: NativeUdpLookup;
+
+  /** `native`: where the batched-UDP addon is (default: findNativeUdp(), which also honours MXLB_NATIVE_UDP=0). */
+  constructor(options: Omit<DnsWorkerOptions, 'nativeUdp'> & { workers: number; nodeVersion?: string; native?: NativeUdpLookup }) {
+    const { workers: requested, nodeVersion, native, ...rest } = options;
     this.#requested = requested;
-    this.#plan = workerPlan(requested, nodeVersion);
+    this.#native = native ?? findNativeUdp();
+    this.#plan = workerPlan(requested, nodeVersion, this.#native.path !== undefined);
     this.#log = options.logger.child({ module: 'dns-workers' });
     const replayer = options.metrics ? new BatchReplayer(options.metrics) : undefined;
     this.#workers = Array.from({ length: this.#plan.count }, (_, i) => {
-      const worker = new DnsWorker({ ...rest, ...(replayer ? { replayer } : {}), ...(this.#plan.count > 1 ? { index: i + 1 } : {}), reusePort: this.#plan.reusePort });
+      const worker = new DnsWorker({ ...rest, ...(replayer ? { replayer } : {}), ...(this.#plan.count > 1 ? { index: i + 1 } : {}), ...(this.#native.path ? { nativeUdp: this.#native.path } : {}), reusePort: this.#plan.reusePort });
       worker.onSwapped(() => this.#maybeSwapped());
       worker.onStarted((tid) => this.#pinRestarted(tid));
       return worker;
@@ -104,7 +113,8 @@ export class DnsWorkers {
   async start(): Promise<void> {
     if (this.#plan.note) this.#log.warn({ requested: this.#requested, node: process.versions.node }, this.#plan.note);
     await Promise.all(this.#workers.map((w) => w.start()));
-    this.#log.info({ workers: this.#workers.length, requested: this.#requested, sharing: this.#plan.reusePort ? 'reuseport' : 'single' }, 'answering workers started');
+    const udp = this.#native.path ? { udp: 'batched' } : { udp: 'dgram', udpNote: this.#native.reason };
+    this.#log.info({ workers: this.#workers.length, requested: this.#requested, sharing: this.#plan.reusePort ? 'reuseport' : 'single', ...udp }, 'answering workers started');
   }
 
   async listen(endpoints: readonly Endpoint[]): Promise<BoundEndpoint[]> {
@@ -189,9 +199,11 @@ export class DnsWorkers {
       started: this.#workers.length,
       alive: this.#workers.filter((w) => w.alive).length,
       sharing: this.#plan.reusePort ? 'reuseport' : 'single',
+      udp: this.#native.path ? 'batched' : 'dgram',
       workers: this.#workers.map((w, i) => ({ index: i + 1, alive: w.alive, restarts: w.restarts, snapshotVersion: w.answeringVersion, queries: w.answered })),
     };
     if (this.#plan.note) status.note = this.#plan.note;
+    if (!this.#native.path) status.udpNote = this.#native.reason;
     if (this.#affinity) status.cpus = { answering: formatCpuList(this.#affinity.answering), control: formatCpuList(this.#affinity.control) };
     return status;
   }

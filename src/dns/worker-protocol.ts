@@ -55,6 +55,8 @@ export interface WorkerInit {
   flushMs: number;
   /** V8 flags the control plane set (../heap-tuning.ts), set again by the thread as it starts. */
   v8Flags?: string[];
+  /** The batched-UDP addon's path (./native-udp.ts), when the control plane found it loads. */
+  nativeUdp?: string;
   /**
    * Test only (env MXLB_TEST_CRASH_QNAME, docs/operations.md): a query for this name throws an
    * uncaught error in the worker, so tests can kill one answering worker through the real server.

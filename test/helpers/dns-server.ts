@@ -7,6 +7,7 @@ import { DnsServer, type BoundEndpoint, type DnsServerOptions } from '../../src/
 import { silentLogger } from '../../src/log.ts';
 import type { Snapshot } from '../../src/snapshot.ts';
 import { loadZoneFile } from '../../src/zone/index.ts';
+import { testNativeUdp } from './native-udp.ts';
 
 export const FIXTURE_ZONE = fileURLToPath(new URL('../fixtures/dns/relay.example.zone', import.meta.url));
 
@@ -23,10 +24,15 @@ export interface RunningDns {
   snapshot: Snapshot;
 }
 
-/** Listens on each host with port 0; the caller closes `server` in its teardown. */
+/**
+ * Listens on each host with port 0; the caller closes `server` in its teardown. UDP goes through
+ * the batched addon as in the real server (`nativeUdp: undefined` in `options`: node:dgram).
+ */
 export async function startDns(hosts: string[] = ['127.0.0.1'], options: Partial<DnsServerOptions> = {}): Promise<RunningDns> {
   const snapshot = fixtureSnapshot();
-  const server = new DnsServer({ getSnapshot: () => snapshot, logger: silentLogger, ...options });
+  const addon = 'nativeUdp' in options ? undefined : testNativeUdp();
+  const native = addon ? { nativeUdp: addon } : {};
+  const server = new DnsServer({ getSnapshot: () => snapshot, logger: silentLogger, ...native, ...options });
   const bound = await server.listen(hosts.map((host) => ({ host, port: 0 })));
   return { server, bound, port: bound[0]!.udp.port, snapshot };
 }

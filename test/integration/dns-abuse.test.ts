@@ -12,6 +12,7 @@ import { DnsServer, type DnsServerOptions } from '../../src/dns/index.ts';
 import { silentLogger } from '../../src/log.ts';
 import { buildQuery, replyHeader, u16 } from '../helpers/dns-client.ts';
 import { fixtureSnapshot } from '../helpers/dns-server.ts';
+import { testNativeUdp } from '../helpers/native-udp.ts';
 import { eventually } from '../helpers/poll.ts';
 
 const HOST = '127.0.0.1';
@@ -19,7 +20,8 @@ const NORMAL = '127.0.0.2';
 
 async function serve(t: ExecutionContext, options: Partial<DnsServerOptions>): Promise<{ server: DnsServer; port: number }> {
   const snapshot = fixtureSnapshot();
-  const server = new DnsServer({ getSnapshot: () => snapshot, logger: silentLogger, ...options });
+  const nativeUdp = testNativeUdp();
+  const server = new DnsServer({ getSnapshot: () => snapshot, logger: silentLogger, ...(nativeUdp ? { nativeUdp } : {}), ...options });
   const [bound] = await server.listen([{ host: HOST, port: 0 }]);
   t.teardown(() => server.close());
   return { server, port: bound!.tcp.port };

@@ -3,7 +3,8 @@
  * the same loopback addresses share the queries (SO_REUSEPORT, Node ≥ 22.12), their counters add
  * up in /status and /metrics, and a worker killed by an uncaught error (the test-only
  * MXLB_TEST_CRASH_QNAME) is restarted with the last snapshot while the other keeps answering.
- * On Node 20 (no reusePort) the same flags give one worker, said in the log and /status, and the
+ * On Node 20 without the batched-UDP addon (no reusePort in dgram and net) the same flags give one
+ * worker, said in the log and /status (test/integration/udp-batched.test.ts starts that case), and the
  * restart still brings answers back. Every loop is bounded in count and time. Serial: each test
  * starts a server with two answering threads, and four at once overloaded the shared 2-core machine.
  */
@@ -12,13 +13,15 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { supportsReusePort, type DnsWorkersStatus } from '../../src/dns/index.ts';
+import { findNativeUdp } from '../../src/dns/index.ts';
 import { buildQuery, parseReply, replyHeader, udpExchange } from '../helpers/dns-client.ts';
 import { startMxlb, type MxlbProcess } from '../helpers/mxlb-process.ts';
 import { eventually } from '../helpers/poll.ts';
 import { parseProm, sumOf } from '../helpers/prom-parse.ts';
 
 const EXAMPLES = new URL('../../zones/', import.meta.url);
-const SHARED = supportsReusePort();
+// The addon sets SO_REUSEPORT itself, so with it Node 20 shares the port too.
+const SHARED = supportsReusePort() || findNativeUdp().path !== undefined;
 const CRASH = 'ns1.relay.example.com';
 
 /** Each test's zones folder. */

@@ -15,6 +15,7 @@ import { COMPARED, ORIGIN, T, type DiffQuery } from '../fixtures/diff/queries.ts
 import { buildQuery, TcpDnsClient, udpExchange } from '../helpers/dns-client.ts';
 import { normalizeReply, type NormalizedReply } from '../helpers/dns-normalize.ts';
 import { startKnot, type RunningKnot } from '../helpers/knot.ts';
+import { testNativeUdp } from '../helpers/native-udp.ts';
 
 const ZONE_FILE = fileURLToPath(new URL('../fixtures/diff/diff.example.zone', import.meta.url));
 const HOST = '127.0.0.1';
@@ -26,7 +27,9 @@ let ports: { knot: number; mxlb: number };
 test.before(async () => {
   const zone = loadZoneFile(ZONE_FILE);
   const snapshot: Snapshot = { version: 1, zones: { zones: new Map([[zone.origin, zone]]) }, members: new Map() };
-  mxlb = new DnsServer({ getSnapshot: () => snapshot, logger: silentLogger });
+  // UDP as the real server answers it: through the batched addon (test/helpers/native-udp.ts).
+  const nativeUdp = testNativeUdp();
+  mxlb = new DnsServer({ getSnapshot: () => snapshot, logger: silentLogger, ...(nativeUdp ? { nativeUdp } : {}) });
   const [bound] = await mxlb.listen([{ host: HOST, port: 0 }]);
   knot = await startKnot({ zones: [{ origin: ORIGIN, file: ZONE_FILE }] });
   ports = { knot: knot.port, mxlb: bound!.udp.port };

@@ -19,7 +19,10 @@ test('workerPlan: N workers with reusePort where supported; one, with the reason
   t.deepEqual(workerPlan(4, '24.22.3'), { count: 4, reusePort: true });
   const old = workerPlan(4, '20.20.2');
   t.like(old, { count: 1, reusePort: false });
-  t.regex(old.note ?? '', /--workers 4 needs Node ≥ 22\.12 .*Node 20\.20\.2 answers with one worker/);
+  t.regex(old.note ?? '', /--workers 4 needs Node ≥ 22\.12 or the batched-UDP addon .*Node 20\.20\.2 answers with one worker/);
+  // The addon sets SO_REUSEPORT itself: every worker on Node 20 too.
+  t.deepEqual(workerPlan(4, '20.20.2', true), { count: 4, reusePort: true });
+  t.deepEqual(workerPlan(1, '20.20.2', true), { count: 1, reusePort: false });
   // One worker asked: nothing to explain on any runtime.
   t.is(workerPlan(1, '20.20.2').note, undefined);
 });
@@ -38,11 +41,11 @@ test('--workers: 1 to 256, MXLB_WORKERS, default the number of CPUs', (t) => {
 
 test('mxlb status: workers alive, restarts, queries per worker, and why fewer than asked', (t) => {
   const two: DnsWorkersStatus = {
-    requested: 2, started: 2, alive: 1, sharing: 'reuseport',
+    requested: 2, started: 2, alive: 1, sharing: 'reuseport', udp: 'batched',
     workers: [{ index: 1, alive: true, restarts: 0, snapshotVersion: 7, queries: 120 }, { index: 2, alive: false, restarts: 1, snapshotVersion: 7, queries: 80 }],
   };
-  t.is(workersLine(two), 'dns: 1 of 2 answering worker(s) alive (SO_REUSEPORT), 1 restart(s), 1 restarting; queries 120 / 80');
-  const node20: DnsWorkersStatus = { requested: 2, started: 1, alive: 1, sharing: 'single', note: workerPlan(2, '20.20.2').note!, workers: [{ index: 1, alive: true, restarts: 0, snapshotVersion: 7, queries: 3 }] };
-  t.is(workersLine(node20), 'dns: 1 of 1 answering worker(s) alive, 0 restart(s)\ndns: fewer workers than asked: --workers 2 needs Node ≥ 22.12 (SO_REUSEPORT for dgram and net); Node 20.20.2 answers with one worker');
-  t.is(workersLine({ ...two, alive: 2, workers: two.workers.map((w) => ({ ...w, alive: true })), cpus: { answering: '1', control: '0' } }), 'dns: 2 of 2 answering worker(s) alive (SO_REUSEPORT), 1 restart(s); queries 120 / 80; on CPUs 1 (control plane 0)');
+  t.is(workersLine(two), 'dns: 1 of 2 answering worker(s) alive (SO_REUSEPORT), 1 restart(s), 1 restarting; queries 120 / 80; UDP in batches');
+  const node20: DnsWorkersStatus = { requested: 2, started: 1, alive: 1, sharing: 'single', udp: 'dgram', udpNote: 'turned off (MXLB_NATIVE_UDP=0)', note: workerPlan(2, '20.20.2').note!, workers: [{ index: 1, alive: true, restarts: 0, snapshotVersion: 7, queries: 3 }] };
+  t.is(workersLine(node20), 'dns: 1 of 1 answering worker(s) alive, 0 restart(s); UDP through dgram: turned off (MXLB_NATIVE_UDP=0)\ndns: fewer workers than asked: --workers 2 needs Node ≥ 22.12 or the batched-UDP addon (SO_REUSEPORT for UDP and TCP; npm run build:native); Node 20.20.2 answers with one worker');
+  t.is(workersLine({ ...two, alive: 2, workers: two.workers.map((w) => ({ ...w, alive: true })), cpus: { answering: '1', control: '0' } }), 'dns: 2 of 2 answering worker(s) alive (SO_REUSEPORT), 1 restart(s); queries 120 / 80; on CPUs 1 (control plane 0); UDP in batches');
 });
