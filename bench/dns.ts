@@ -11,7 +11,12 @@
  * The balanced mix asks mxlb for a pool-selected name (bench/serve-balanced.ts, a second mxlb
  * process) and the peers for the static A RRset of the same shape (they have no health logic here).
  *
- *   npm run bench:dns -- [--rounds 3] [--seconds 5] [--cases A,MX,NXDOMAIN,NODATA,balanced,flood] [--zone test/fixtures/dns/relay.example.zone]
+ * mxlb answers UDP as `mxlb serve` does: through the batched addon when it is built
+ * (src/dns/native-udp.ts), else node:dgram. `--dgram` adds a column `mxlb-dgram` (the same server
+ * with MXLB_NATIVE_UDP=0) to the same rounds; a second floor, `echo-batched`, echoes through the
+ * addon (what Node costs per packet with recvmmsg/sendmmsg).
+ *
+ *   npm run bench:dns -- [--rounds 3] [--seconds 5] [--cases A,MX,NXDOMAIN,NODATA,balanced,flood] [--zone test/fixtures/dns/relay.example.zone] [--dgram]
  */
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -20,6 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { findNativeUdp } from '../src/dns/index.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string): string => {
@@ -48,6 +54,8 @@ const BALANCED_MXLB = ['smtp.relay.example.com A'];
 const FLOOD_NAMES = Number(flag('flood-names', '1000000'));
 /** `--cases flood,A`: only these mixes (default all six). */
 const CASES = flag('cases', [...Object.keys(MIXES), 'flood'].join(',')).split(',').filter((c) => c === 'flood' || c in MIXES);
+/** `--dgram`: also mxlb with MXLB_NATIVE_UDP=0 (node:dgram), as column `mxlb-dgram`. */
+const DGRAM = args.includes('--dgram');
 
 interface Server {
   name: string;
@@ -121,8 +129,8 @@ function stopper(child: ChildProcess): () => Promise<void> {
 }
 
 /** A node child that prints `port <n>` once bound; pinned whole to the server core once answering. */
-async function startNode(name: string, nodeArgs: string[]): Promise<Server> {
-  const child = spawn('taskset', ['-c', SERVER_CPU, process.execPath, ...nodeArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function startNode(name: string, nodeArgs: string[], env: NodeJS.ProcessEnv = {}): Promise<Server> {
+  const child = spawn('taskset', ['-c', SERVER_CPU, process.execPath, ...nodeArgs], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   children.push(child);
   const port = await new Promise<number>((done, fail) => {
     const lines = createInterface({ input: child.stdout! });
@@ -137,8 +145,9 @@ async function startNode(name: string, nodeArgs: string[]): Promise<Server> {
   return { name, pid: child.pid!, port, stop: stopper(child) };
 }
 
-const startMxlb = (): Promise<Server> => startNode('mxlb', ['--import=tsx', 'bench/serve-zone.ts', ZONE]);
-const startMxlbBalanced = (): Promise<Server> => startNode('mxlb-bal', ['--import=tsx', 'bench/serve-balanced.ts']);
+const DGRAM_ENV = { MXLB_NATIVE_UDP: '0' };
+const startMxlb = (name = 'mxlb', env: NodeJS.ProcessEnv = {}): Promise<Server> => startNode(name, ['--import=tsx', 'bench/serve-zone.ts', ZONE], env);
+const startMxlbBalanced = (name = 'mxlb-bal', env: NodeJS.ProcessEnv = {}): Promise<Server> => startNode(name, ['--import=tsx', 'bench/serve-balanced.ts'], env);
 
 /**
  * The Node floor: a bare `dgram` socket that answers every datagram with one prebuilt reply (the
@@ -158,6 +167,39 @@ socket.bind(0, '127.0.0.1', () => process.stdout.write('port ' + socket.address(
 process.once('SIGTERM', () => process.exit(0));
 `;
 const startEcho = (): Promise<Server> => startNode('echo', ['-e', ECHO]);
+
+/** The floor with recvmmsg/sendmmsg: the same prebuilt reply, echoed in batches through the addon. */
+const ECHO_BATCHED = `
+const native = require(process.env.ADDON);
+const reply = Buffer.from('0000818000010001000000000473 6d74700572656c6179076578616d706c650000010001c00c000100010000003c0004c000020a'.replace(/ /g, ''), 'hex');
+const slots = 64, { slotBytes, metaInts, textBytes } = native.constants;
+const data = Buffer.alloc(slots * slotBytes), meta = new Int32Array(slots * metaInts), text = Buffer.alloc(slots * textBytes);
+const replies = new Array(slots);
+const [fd, port] = native.bind(0, 4, '127.0.0.1', 0, false, 4 << 20);
+const pump = native.open(fd, slots, () => {
+  for (let round = 0; round < 8; round++) {
+    const count = native.recv(pump, data, meta, text);
+    for (let i = 0; i < count; i++) {
+      const out = Buffer.allocUnsafe(reply.length);
+      reply.copy(out);
+      out[0] = data[i * slotBytes]; out[1] = data[i * slotBytes + 1];
+      replies[i] = out;
+    }
+    if (count > 0) native.send(pump, replies, count);
+    if (count < slots) return;
+  }
+});
+process.stdout.write('port ' + port + '\\n');
+process.once('SIGTERM', () => process.exit(0));
+`;
+async function startEchoBatched(): Promise<Server | undefined> {
+  const found = findNativeUdp();
+  if (!found.path) {
+    process.stdout.write(`no batched echo floor: ${found.reason}\n`);
+    return undefined;
+  }
+  return startNode('echo-batched', ['-e', ECHO_BATCHED], { ADDON: found.path });
+}
 
 /** gdnsd 3.8 serving the same zone file, one UDP and one TCP thread, scratch run/state dirs. */
 async function startGdnsd(): Promise<Server | undefined> {
@@ -307,10 +349,16 @@ async function main(): Promise<void> {
   const gdnsd = await startGdnsd();
   const balanced = await startMxlbBalanced();
   const echo = await startEcho();
-  const peers = [mxlb, knot, ...(gdnsd ? [gdnsd] : [])];
+  const echoBatched = await startEchoBatched();
+  const dgramPair = DGRAM ? [await startMxlb('mxlb-dgram', DGRAM_ENV), await startMxlbBalanced('mxlb-bal-dgram', DGRAM_ENV)] : [];
+  const mxlbDgram = dgramPair[0];
+  const peers = [mxlb, knot, ...(gdnsd ? [gdnsd] : []), ...(mxlbDgram ? [mxlbDgram] : [])];
   /** Which server process and which file answer a case for a column. */
   const target = (column: Server, mix: string): { server: Server; file: string } =>
-    column === mxlb && mix === 'balanced' ? { server: balanced, file: balancedMxlb } : { server: column, file: files[mix]! };
+    column === mxlb && mix === 'balanced' ? { server: balanced, file: balancedMxlb }
+      : column === mxlbDgram && mix === 'balanced' ? { server: dgramPair[1]!, file: balancedMxlb }
+      : { server: column, file: files[mix]! };
+  process.stdout.write(`mxlb answers UDP ${findNativeUdp().path ? 'in batches (the addon)' : `through dgram (${findNativeUdp().reason})`}\n`);
   process.stdout.write(`zone ${ORIGIN} from ${ZONE}; ${ROUNDS} rounds × ${SECONDS} s per case and server; dnsperf on CPU ${CLIENT_CPU}, servers on CPU ${SERVER_CPU}; flood of ${FLOOD_NAMES} unique names\n`);
   for (const column of peers) for (const mix of CASES) if (mix !== 'flood') dnsperf(target(column, mix).server, target(column, mix).file, 1); // warm-up
 
@@ -328,6 +376,7 @@ async function main(): Promise<void> {
       }
     }
     record('echo/floor', dnsperf(echo, files.A!, SECONDS), round);
+    if (echoBatched) record('echo-batched/floor', dnsperf(echoBatched, files.A!, SECONDS), round);
   }
 
   const med = (key: string, pick: (s: Sample) => number): number => median((samples.get(key) ?? []).map(pick));
@@ -341,7 +390,13 @@ async function main(): Promise<void> {
     process.stdout.write(`| ${mix} | ${cells.join(' | ')} |\n`);
   }
   process.stdout.write(`\nNode floor (dgram echo of a prebuilt reply): ${med('echo/floor', (s) => s.qps).toFixed(0)} q/s, ${med('echo/floor', (s) => s.cpuUsPerQuery).toFixed(2)} µs CPU/query\n`);
-  await Promise.all([...peers, balanced, echo].map((s) => s.stop()));
+  if (echoBatched) process.stdout.write(`Node floor in batches (recvmmsg/sendmmsg echo through the addon): ${med('echo-batched/floor', (s) => s.qps).toFixed(0)} q/s, ${med('echo-batched/floor', (s) => s.cpuUsPerQuery).toFixed(2)} µs CPU/query\n`);
+  if (gdnsd) {
+    const ratio = (key: string): string => (med(key, (s) => s.cpuUsPerQuery) / med('gdnsd/A', (s) => s.cpuUsPerQuery)).toFixed(2);
+    if (CASES.includes('A')) process.stdout.write(`CPU per query / gdnsd's cached A: dgram echo ${ratio('echo/floor')}${echoBatched ? `, batched echo ${ratio('echo-batched/floor')}` : ''}\n`);
+    if (mxlbDgram) for (const mix of CASES) process.stdout.write(`mxlb-dgram/gdnsd CPU per query, ${mix}: ${(med(`mxlb-dgram/${mix}`, (s) => s.cpuUsPerQuery) / med(`gdnsd/${mix}`, (s) => s.cpuUsPerQuery)).toFixed(2)}\n`);
+  }
+  await Promise.all([...peers, balanced, echo, ...(echoBatched ? [echoBatched] : []), ...dgramPair].map((s) => s.stop()));
 }
 
 try {

@@ -9,7 +9,7 @@
  *   # queries.txt: smtp.relay.example.com A / relay.example.com MX / mta1.relay.example.com A / nx.relay.example.com A
  *   # CPU: fields 14+15 of /proc/PID/stat before and after, in clock ticks
  */
-import { DnsServer } from '../src/dns/index.ts';
+import { findNativeUdp, loadNativeUdp, DnsServer } from '../src/dns/index.ts';
 import { DnsMetricsHub } from '../src/dns/metrics-hooks.ts';
 import { AnswerShares } from '../src/http/shares.ts';
 import { silentLogger } from '../src/log.ts';
@@ -24,7 +24,9 @@ hub.subscribe({ served: (members) => shares.add(members) });
 // Built in both variants (default process metrics included), so only the subscription differs.
 const metrics = new MxlbMetrics({ snapshot: () => snapshot });
 if (process.argv.includes('--metrics')) hub.subscribe(metrics.dns);
-const server = new DnsServer({ getSnapshot: () => snapshot, logger: silentLogger, metrics: hub });
+// UDP as `mxlb serve` answers it: in batches through the addon when built (MXLB_NATIVE_UDP=0: dgram).
+const native = findNativeUdp();
+const server = new DnsServer({ getSnapshot: () => snapshot, logger: silentLogger, metrics: hub, ...(native.path ? { nativeUdp: loadNativeUdp(native.path) } : {}) });
 const [bound] = await server.listen([{ host: '127.0.0.1', port: 0 }]);
 process.stdout.write(`port ${bound!.udp.port}\n`);
 process.once('SIGTERM', () => {

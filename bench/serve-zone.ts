@@ -4,7 +4,7 @@
  *
  *   node --import=tsx bench/serve-zone.ts [--host 127.0.0.1] [--port 0] zone-file...
  */
-import { DnsServer } from '../src/dns/index.ts';
+import { findNativeUdp, loadNativeUdp, DnsServer } from '../src/dns/index.ts';
 import { silentLogger } from '../src/log.ts';
 import type { Snapshot } from '../src/snapshot.ts';
 import { loadZoneFile, type Zone } from '../src/zone/index.ts';
@@ -30,7 +30,9 @@ for (const file of files) {
   zones.set(zone.origin, zone);
 }
 const snapshot: Snapshot = { version: 1, zones: { zones }, members: new Map() };
-const server = new DnsServer({ getSnapshot: () => snapshot, logger: silentLogger });
+// UDP as `mxlb serve` answers it: in batches through the addon when built (MXLB_NATIVE_UDP=0: dgram).
+const native = findNativeUdp();
+const server = new DnsServer({ getSnapshot: () => snapshot, logger: silentLogger, ...(native.path ? { nativeUdp: loadNativeUdp(native.path) } : {}) });
 const [bound] = await server.listen([{ host, port }]);
 process.stdout.write(`port ${bound!.udp.port}\n`);
 

@@ -72,6 +72,8 @@ async function serveAndQuery(t: import('ava').ExecutionContext, command: string[
   t.is(reply.status, 'NOERROR');
   t.true(reply.flags.has('aa'));
   t.true(reply.answer.length > 0);
+  // The installed package's addon is found from dist/ and answers UDP (the dig above went through it).
+  t.truthy(mxlb.logs.find((line) => line.msg === 'answering workers started' && line.udp === 'batched'), 'UDP answered in batches');
   const metrics = await (await fetch(`http://${mxlb.http.host}:${mxlb.http.port}/metrics`)).text();
   t.regex(metrics, new RegExp(`mxlb_build_info\\{[^}]*version="0\\.1\\.0"[^}]*commit="${pkg.commit}"`));
   const dashboard = await fetch(`http://${mxlb.http.host}:${mxlb.http.port}/`);
@@ -94,6 +96,9 @@ test('the tarball holds compiled JavaScript, bin, example zones, docs, deploy fi
     t.true(files.includes(want), want);
   }
   t.false(files.some((f) => f.startsWith('src/') || f.startsWith('test/') || f.endsWith('.ts')));
+  // The batched-UDP addon travels as source and is compiled where the package is installed.
+  for (const want of ['native/udp-batch.c', 'scripts/build-native.mjs']) t.true(files.includes(want), want);
+  t.false(files.some((f) => f.endsWith('.node')), 'no prebuilt binary in the tarball');
 });
 
 test('installs with production dependencies only: no tsx, TypeScript or test tools; --version names the commit', async (t) => {
@@ -102,6 +107,8 @@ test('installs with production dependencies only: no tsx, TypeScript or test too
   for (const dev of ['tsx', 'typescript', 'ava', 'esbuild', 'smtp-server', 'dependency-cruiser']) t.false(modules.includes(dev), dev);
   const { stdout } = await run(join(pkg.prefix, 'node_modules/.bin/mxlb'), ['--version']);
   t.is(stdout.trim(), `0.1.0 (commit ${pkg.commit})`);
+  // The install script built the batched-UDP addon with this machine's compiler (CI installs gcc).
+  t.true(existsSync(join(pkg.prefix, 'node_modules/mxlb/native/build/mxlb-udp.node')), 'native/build/mxlb-udp.node built at install');
 });
 
 test("the Dockerfile's command line and environment serve DNS from the installed package; its HEALTHCHECK passes", async (t) => {
