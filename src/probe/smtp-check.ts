@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { isIP } from 'node:net';
 import { checkServerIdentity, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { judgeCertificate } from './cert.ts';
+import { internList, internText } from './intern.ts';
 import { hasCapability, parseEhlo, type SmtpReply } from './reply.ts';
 import { connectTcp, SmtpSession, type ReadOutcome } from './smtp-session.ts';
 import type { PhaseTiming, ProbeCheck, ProbePhase, ProbeResult, ProbeTarget, TlsInfo } from './types.ts';
@@ -114,15 +115,21 @@ async function runProbe(
       phases.push({ phase, ms: Math.round((performance.now() - start) * 100) / 100 });
     }
   };
+  // `result` is filled as the probe learns; the one returned is built once at the end, compact:
+  // each member keeps its latest result for /status, so at 10,000 members every byte counts ten
+  // thousand times (docs/decisions.md "Scale of members"): the phases in an array of their exact
+  // length (`push` leaves 17 slots), banner and capability list shared with equal ones
+  // (./intern.ts), and no `delete` (which turns an object into a slow dictionary).
   const done = (failure?: Failure): ProbeResult => {
+    const out: ProbeResult = { ok: failure === undefined, phases: phases.slice(), startedAt, totalMs: Math.round((performance.now() - t0) * 100) / 100 };
+    if (result.banner !== undefined) out.banner = internText(result.banner);
+    if (result.capabilities !== undefined) out.capabilities = internList(result.capabilities);
+    if (result.tls !== undefined) out.tls = result.tls;
     if (failure) {
-      result.reason = failure.reason;
-      if (failure.detail !== undefined) result.detail = failure.detail;
-    } else {
-      result.ok = true;
+      out.reason = failure.reason;
+      if (failure.detail !== undefined) out.detail = failure.detail;
     }
-    result.totalMs = Math.round((performance.now() - t0) * 100) / 100;
-    return result;
+    return out;
   };
 
   const { timeouts } = target;

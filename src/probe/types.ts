@@ -65,7 +65,7 @@ export interface ProbeResult {
   phases: PhaseTiming[];
   banner?: string;
   /** EHLO keywords, upper case (e.g. ['PIPELINING', 'SIZE 10240000', 'STARTTLS']). */
-  capabilities?: string[];
+  capabilities?: readonly string[];
   tls?: TlsInfo;
   /** Epoch ms when the probe started and its total duration. */
   startedAt: number;
