@@ -96,14 +96,17 @@ export function mergeProbeSettings(...layers: ProbeSettingsOverride[]): ProbeSet
   return merged;
 }
 
-/** What the SMTP check needs to probe `member` with `settings`. */
-export function probeTarget(member: ProbedMember, settings: ProbeSettings): ProbeTarget {
+/**
+ * What the SMTP check needs to probe `member` with `settings`. `timeouts`: a copy of
+ * `settings.timeouts` to use, so that the members of one pool share one (the check only reads it).
+ */
+export function probeTarget(member: ProbedMember, settings: ProbeSettings, timeouts: ProbeTimeouts = { ...settings.timeouts }): ProbeTarget {
   const target: ProbeTarget = {
     address: member.address,
     port: member.port,
     ehloName: settings.ehloName,
     starttls: settings.starttls,
-    timeouts: { ...settings.timeouts },
+    timeouts,
   };
   if (settings.bannerPattern) target.bannerPattern = settings.bannerPattern;
   if (settings.minCertDays !== undefined) target.minCertDays = settings.minCertDays;
