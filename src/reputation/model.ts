@@ -72,15 +72,15 @@ export interface ReputationState {
   /** Last time any finding was present (the cool-down counts from here). */
   lastTroubleAt?: number;
   /** Findings of the latest step; empty while holding or cooling down. */
-  findings: Finding[];
+  findings: readonly Finding[];
   /** While quarantined: the findings that asked for the quarantine (kept through the hold). */
   causes?: Finding[];
   /** Why the level is what it is when no finding asks for it: `hold` or `cool-down`. */
   lingering?: 'hold' | 'cool-down';
   /** Weight factor from `scale` rules in force (1 = none). */
   factor: number;
-  rates: RateView;
-  providers: Partial<Record<ProviderGroup, ProviderReputation>>;
+  rates: Readonly<RateView>;
+  providers: Readonly<Partial<Record<ProviderGroup, ProviderReputation>>>;
   /** False while an operator pin is in force. */
   applied: boolean;
   pinnedUntil?: number;
@@ -101,8 +101,18 @@ export interface ProviderReputation {
   factor?: number;
 }
 
-function ratesOf(c: StatusCounts): RateView {
+/**
+ * What a member without outcomes, findings or provider verdicts shares with every other such member
+ * (frozen): at 10,000 members a fresh empty list, rates and provider map each cost ~1.9 MB of the
+ * control plane's heap, rebuilt every tick (docs/decisions.md "Scale of members").
+ */
+const NO_FINDINGS: readonly Finding[] = Object.freeze([]);
+const ZERO_RATES: Readonly<RateView> = Object.freeze({ samples: 0, bounce: 0, deferral: 0, complaint: 0 });
+const NO_PROVIDER_STATES: ReputationState['providers'] = Object.freeze({});
+
+function ratesOf(c: StatusCounts): Readonly<RateView> {
   const attempts = c.sent + c.deferred + c.bounced + c.expired;
+  if (attempts === 0) return ZERO_RATES; // every rate below is 0 then (sent = 0)
   const final = c.sent + c.bounced + c.expired;
   return {
     samples: attempts,
@@ -171,13 +181,19 @@ export function reputationStep(previous: ReputationState | undefined, evidence: 
       lingering = 'cool-down';
     }
   }
+  const providers: Partial<Record<ProviderGroup, ProviderReputation>> = {};
+  let anyProvider = false;
+  for (const provider of PROVIDER_GROUPS) {
+    const entry = providerStep(previous?.providers[provider], evidence.byProvider[provider], byGroup[provider] ?? [], settings, now);
+    if (entry) { providers[provider] = entry; anyProvider = true; }
+  }
   const next: ReputationState = {
     level,
     since: level === prev.level ? prev.since : now,
-    findings,
+    findings: findings.length > 0 ? findings : NO_FINDINGS,
     factor,
     rates,
-    providers: {},
+    providers: anyProvider ? providers : NO_PROVIDER_STATES,
     applied: evidence.pinnedUntil === undefined || evidence.pinnedUntil <= now,
   };
   if (level === 'quarantined') {
@@ -189,10 +205,6 @@ export function reputationStep(previous: ReputationState | undefined, evidence: 
   if (trouble !== undefined) next.lastTroubleAt = trouble;
   if (lingering) next.lingering = lingering;
   if (!next.applied) next.pinnedUntil = evidence.pinnedUntil!;
-  for (const provider of PROVIDER_GROUPS) {
-    const entry = providerStep(previous?.providers[provider], evidence.byProvider[provider], byGroup[provider] ?? [], settings, now);
-    if (entry) next.providers[provider] = entry;
-  }
   return next;
 }
 

@@ -149,3 +149,20 @@ for (const [title, text, message] of badFiles) {
     t.throws(() => parseRules(text, 'rules.yaml'), { message });
   });
 }
+
+test('members without evidence share one frozen empty findings list, zero rates and provider map; others get their own', (t) => {
+  const a = reputationStep(undefined, evidence(), settings, 0);
+  const b = reputationStep(a, evidence(), settings, 5000);
+  t.is(a.findings, b.findings);
+  t.is(a.rates, b.rates);
+  t.is(a.providers, b.providers);
+  t.true(Object.isFrozen(a.findings) && Object.isFrozen(a.rates) && Object.isFrozen(a.providers));
+  t.deepEqual({ ...a.rates }, { samples: 0, bounce: 0, deferral: 0, complaint: 0 });
+  t.deepEqual(a.providers, {});
+  const busy = reputationStep(b, evidence({ sent: 299, bounced: 41 }, { byProvider: { gmail: counts({ sent: 10 }) } }), settings, 10_000);
+  t.not(busy.rates, a.rates);
+  t.is(busy.rates.samples, 340);
+  t.true(busy.findings.length > 0);
+  t.is(busy.providers.gmail?.rates.samples, 10);
+  t.deepEqual({ ...a.rates }, { samples: 0, bounce: 0, deferral: 0, complaint: 0 }); // the shared one untouched
+});
