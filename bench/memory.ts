@@ -12,7 +12,10 @@
  *   which the default RRL whitelist exempts) and 60 s later;
  * - RSS with a 10,000-member zone (members on closed loopback ports: every probe is refused, which
  *   costs the same memory as an answering MTA), 30 s and 60 s after spawn.
- * Targets (this 2-core machine): idle RSS ≤ 80 MB, first answer ≤ 0.5 s, 10,000 members ≤ 150 MB.
+ * Targets (this 2-core machine): idle RSS ≤ 80 MB with `--workers 1`, each further answering
+ * worker ≤ 50 MB, first answer ≤ 0.5 s, 10,000 members ≤ 150 MB. `--workers 1,2` (the default)
+ * repeats the idle runs with each count (alternating) and reports what each further worker adds;
+ * the flood and member runs use the first count.
  *
  *   npm run bench:memory
  *   npm run bench:memory -- --runs 5 --flood-runs 2 --flood 1000000 --members 10000 --member-runs 2
@@ -38,6 +41,7 @@ const { values: opts } = parseArgs({
     members: { type: 'string', default: '10000' },
     skip: { type: 'string', default: '' },
     checkout: { type: 'boolean', default: false },
+    workers: { type: 'string', default: '1,2' },
     'node-arg': { type: 'string', multiple: true, default: [] },
   },
 });
@@ -46,6 +50,9 @@ const FLOOD_RUNS = Number(opts['flood-runs']);
 const FLOOD = Number(opts.flood);
 const MEMBERS = Number(opts.members);
 const SKIP = new Set(opts.skip.split(',').filter(Boolean));
+const WORKERS = opts.workers.split(',').map(Number).filter((n) => Number.isInteger(n) && n >= 1);
+if (WORKERS.length === 0) throw new Error('--workers: a comma-separated list of worker counts, e.g. 1,2');
+const workersFlag = (n: number): string[] => ['--workers', String(n)];
 const CHECKOUT = fileURLToPath(new URL('../', import.meta.url));
 const EXAMPLE_ZONES = join(CHECKOUT, 'zones');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -202,23 +209,36 @@ try {
   if (!SKIP.has('idle')) {
     const first: number[] = [];
     const firstCpu: number[] = [];
-    const idle5: number[] = [];
-    const idle30: number[] = [];
+    const idle5 = new Map<number, number[]>(WORKERS.map((n) => [n, []]));
+    const idle30 = new Map<number, number[]>(WORKERS.map((n) => [n, []]));
     for (let r = 0; r < RUNS; r++) {
-      const server = await start(command, EXAMPLE_ZONES, 'smtp.relay.example.com');
-      first.push(server.firstAnswerMs);
-      firstCpu.push(server.firstAnswerCpuMs);
-      await until(server, 5_000);
-      idle5.push(rssMb(server.child.pid!));
-      await until(server, 30_000);
-      idle30.push(rssMb(server.child.pid!));
-      await server.stop();
+      // Alternate the counts within each run, so a change in the machine's load hits all of them.
+      for (const workers of r % 2 === 0 ? WORKERS : [...WORKERS].reverse()) {
+        const server = await start(command, EXAMPLE_ZONES, 'smtp.relay.example.com', workersFlag(workers));
+        if (workers === WORKERS[0]) {
+          first.push(server.firstAnswerMs);
+          firstCpu.push(server.firstAnswerCpuMs);
+        }
+        await until(server, 5_000);
+        idle5.get(workers)!.push(rssMb(server.child.pid!));
+        await until(server, 30_000);
+        idle30.get(workers)!.push(rssMb(server.child.pid!));
+        await server.stop();
+      }
     }
-    report('first correct answer after spawn (example zones)', first, 'ms', 500);
+    report(`first correct answer after spawn (example zones, --workers ${WORKERS[0]})`, first, 'ms', 500);
     // Wall time depends on what else runs; CPU time spent until then does much less.
-    report('CPU time (both threads) used by then', firstCpu, 'ms');
-    report('idle RSS 5 s after spawn (example zones)', idle5, 'MB', 80);
-    report('idle RSS 30 s after spawn (example zones)', idle30, 'MB', 80);
+    report('CPU time (all threads) used by then', firstCpu, 'ms');
+    for (const workers of WORKERS) {
+      report(`idle RSS 5 s after spawn (example zones, --workers ${workers})`, idle5.get(workers)!, 'MB', workers === 1 ? 80 : undefined);
+      report(`idle RSS 30 s after spawn (example zones, --workers ${workers})`, idle30.get(workers)!, 'MB', workers === 1 ? 80 : undefined);
+    }
+    const base = WORKERS[0]!;
+    for (const workers of WORKERS.slice(1)) {
+      // Per run (same run, adjacent starts), then the median of those differences.
+      const perWorker = idle30.get(workers)!.map((v, i) => (v - idle30.get(base)![i]!) / (workers - base));
+      report(`each further worker, idle RSS at 30 s (--workers ${workers} against ${base})`, perWorker, 'MB', 50);
+    }
   }
 
   if (!SKIP.has('flood')) {
@@ -229,7 +249,7 @@ try {
     const later: number[] = [];
     const rates: number[] = [];
     for (let r = 0; r < FLOOD_RUNS; r++) {
-      const server = await start(command, EXAMPLE_ZONES, 'smtp.relay.example.com');
+      const server = await start(command, EXAMPLE_ZONES, 'smtp.relay.example.com', workersFlag(WORKERS[0]!));
       await until(server, 5_000);
       before.push(rssMb(server.child.pid!));
       // Each name once (-n 1), at most 300 s: the load is bounded in count and time.
@@ -255,7 +275,7 @@ try {
     const at30: number[] = [];
     const at60: number[] = [];
     for (let r = 0; r < Number(opts['member-runs']); r++) {
-      const server = await start(command, zones, 'big.scale.example.test');
+      const server = await start(command, zones, 'big.scale.example.test', workersFlag(WORKERS[0]!));
       first.push(server.firstAnswerMs);
       await until(server, 30_000);
       at30.push(rssMb(server.child.pid!));
