@@ -31,7 +31,8 @@ import type { CookieOptions } from './cookies.ts';
 import { MxlbError } from '../errors.ts';
 import type { BoundEndpoint, DnsLimitCounters, Endpoint } from './server.ts';
 import type { TcpOptions } from './tcp.ts';
-import { BatchReplayer, retiredLimits, sumLimits } from './worker-metrics.ts';
+import { BatchReplayer, WorkerCounters } from './worker-metrics.ts';
+import { relogWorkerLine, WorkerRequests } from './worker-requests.ts';
 import { prepareWorkerSource } from './worker-source.ts';
 import { membersUpdate } from './worker-members.ts';
 import { pieceBuffers, zonePieces, type FromWorker, type MetricsBatch, type ToWorker, type WorkerInit, type ZoneRef } from './worker-protocol.ts';
@@ -60,7 +61,6 @@ export interface DnsWorkerOptions {
   nativeUdp?: string;
 }
 
-const EMPTY_LIMITS: DnsLimitCounters = { rrl: { limited: 0, slipped: 0, dropped: 0 }, tcp: { full: 0, perSource: 0, evicted: 0, idle: 0, queryTimeout: 0, lifetime: 0 } };
 const RESTART_BACKOFF_MS = [100, 500, 2_000, 5_000];
 /** Longest a worker waits for its first snapshot before it binds anyway (a huge zone, a slow host). */
 const SWAP_WAIT_MS = 30_000;
@@ -89,20 +89,13 @@ export class DnsWorker {
   #held = new Set<number>();
   /** The member states this thread was last sent (the base of the next `MembersUpdate`); undefined: none yet. */
   #sentMembers: Snapshot['members'] | undefined;
-  #limits: DnsLimitCounters = EMPTY_LIMITS;
-  /** Counters of workers that died, so totals never go backwards. */
-  #deadLimits: DnsLimitCounters = EMPTY_LIMITS;
-  #tcpStatus = { open: 0, midQuery: 0, rejected: 0 };
-  #answering = 0;
-  #requests = new Map<number, { offer: (message: FromWorker) => void; fail: (error: Error) => void }>();
-  #nextRequest = 1;
+  readonly #counters = new WorkerCounters();
+  readonly #requests = new WorkerRequests();
   #pendingFlush: Promise<void> | undefined;
   #lastFlushAt = -Infinity;
   #closing = false;
   readonly #swapListeners: Array<(version: number) => void> = [];
   #restarts = 0;
-  /** Queries this worker (and the ones it replaced) answered, from the batches. */
-  #answered = 0;
   #restartTimer: NodeJS.Timeout | undefined;
 
   constructor(options: DnsWorkerOptions) {
@@ -128,7 +121,7 @@ export class DnsWorker {
 
   /** Queries answered by this worker slot since start (as of the last batch). */
   get answered(): number {
-    return this.#answered;
+    return this.#counters.answered;
   }
 
   /** Called with the kernel thread id each time a thread (the first, or a restart) is ready, before it gets a snapshot or binds. */
@@ -245,15 +238,15 @@ export class DnsWorker {
 
   /** The snapshot version the worker answers from (as of its last batch). */
   get answeringVersion(): number {
-    return this.#answering;
+    return this.#counters.version;
   }
 
   limitCounters(): DnsLimitCounters {
-    return sumLimits(this.#limits, this.#deadLimits);
+    return this.#counters.limits();
   }
 
   tcpStatus(): { open: number; midQuery: number; rejected: number } {
-    return { ...this.#tcpStatus };
+    return this.#counters.tcpStatus();
   }
 
   /**
@@ -306,25 +299,7 @@ export class DnsWorker {
 
   /** Sends a message and waits for the reply that `matches` (by request id when `byId`). */
   #ask(message: ToWorker, matches: (m: FromWorker) => boolean, byId = false): Promise<FromWorker> {
-    const request = this.#nextRequest++;
-    if (byId && 'request' in message) message.request = request;
-    return new Promise((resolve, reject) => {
-      const timeout = this.#options.requestTimeoutMs ?? 1_000;
-      const timer = byId ? setTimeout(() => (this.#requests.delete(request), reject(new Error('answering worker did not reply'))), timeout) : undefined;
-      const offer = (reply: FromWorker): void => {
-        if (!matches(reply) || (byId && (reply as { request?: number }).request !== request)) return;
-        clearTimeout(timer);
-        this.#requests.delete(request);
-        resolve(reply);
-      };
-      const fail = (error: Error): void => {
-        clearTimeout(timer);
-        this.#requests.delete(request);
-        reject(error);
-      };
-      this.#requests.set(request, { offer, fail });
-      this.#post(message);
-    });
+    return this.#requests.ask((m) => this.#post(m), message, matches, byId, this.#options.requestTimeoutMs ?? 1_000);
   }
 
   #untilServingLast(): Promise<void> {
@@ -349,7 +324,7 @@ export class DnsWorker {
   }
 
   #received(message: FromWorker): void {
-    if (message.type === 'log') return this.#relog(message.line);
+    if (message.type === 'log') return relogWorkerLine(this.#options.logger, this.#log, message.line);
     if (message.type === 'metrics') this.#absorb(message.batch);
     if (message.type === 'swapped') {
       this.#log.debug({ version: message.version, assembleMs: message.assembleMs, longestStepMs: message.longestStepMs }, 'answering worker swapped the snapshot in');
@@ -359,34 +334,19 @@ export class DnsWorker {
       this.#threadServing = message.version;
       for (const listener of [...this.#swapListeners]) listener(message.version);
     }
-    for (const waiter of [...this.#requests.values()]) waiter.offer(message);
+    this.#requests.offer(message);
   }
 
   #absorb(batch: MetricsBatch): void {
     this.#replayer?.replay(batch);
-    for (const [, n] of batch.answered) this.#answered += n;
-    this.#limits = batch.limits;
-    this.#tcpStatus = batch.tcpStatus;
-    this.#answering = batch.version;
-  }
-
-  /** A log line of the worker, written through the control plane's logger (its level and format). */
-  #relog(line: string): void {
-    try {
-      const { level, time: _time, pid: _pid, hostname: _host, msg, ...fields } = JSON.parse(line) as Record<string, unknown> & { level: number; msg?: string };
-      const name = (this.#options.logger.levels.labels[level] ?? 'info') as 'info';
-      this.#options.logger[name](fields, msg);
-    } catch {
-      this.#log.info({ line }, 'answering worker wrote an unreadable log line');
-    }
+    this.#counters.absorb(batch);
   }
 
   #exited(worker: Worker, code: number): void {
     if (this.#worker !== worker || this.#closing) return;
     this.#worker = undefined;
-    this.#deadLimits = retiredLimits(this.limitCounters());
-    this.#limits = EMPTY_LIMITS;
-    for (const waiter of [...this.#requests.values()]) waiter.fail(new Error(`answering worker exited with code ${code}`));
+    this.#counters.retire();
+    this.#requests.failAll(new Error(`answering worker exited with code ${code}`));
     for (const wake of this.#exitWaiters.splice(0)) wake();
     // A thread that dies while #restart brings it up: #restart fails and schedules the next try.
     if (this.#restarting) return;

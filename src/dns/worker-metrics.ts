@@ -121,3 +121,40 @@ export function retiredLimits(limits: DnsLimitCounters): DnsLimitCounters {
   const gone = (m: CacheMapStats): CacheMapStats => ({ entries: 0, bytes: 0, evictions: m.evictions });
   return { ...limits, cache: { answer: gone(limits.cache.answer), negative: gone(limits.cache.negative) } };
 }
+
+const EMPTY_LIMITS: DnsLimitCounters = { rrl: { limited: 0, slipped: 0, dropped: 0 }, tcp: { full: 0, perSource: 0, evicted: 0, idle: 0, queryTimeout: 0, lifetime: 0 } };
+
+/**
+ * One worker slot's counters as its batches report them (./worker-host.ts). When its thread dies,
+ * `retire()` keeps what it counted, so the slot's totals never go backwards across restarts.
+ */
+export class WorkerCounters {
+  #limits: DnsLimitCounters = EMPTY_LIMITS;
+  /** Counters of threads of this slot that died. */
+  #dead: DnsLimitCounters = EMPTY_LIMITS;
+  #tcpStatus = { open: 0, midQuery: 0, rejected: 0 };
+  /** The snapshot version the thread answers from, as of its last batch. */
+  version = 0;
+  /** Queries answered by this slot since start. */
+  answered = 0;
+
+  absorb(batch: MetricsBatch): void {
+    for (const [, n] of batch.answered) this.answered += n;
+    this.#limits = batch.limits;
+    this.#tcpStatus = batch.tcpStatus;
+    this.version = batch.version;
+  }
+
+  retire(): void {
+    this.#dead = retiredLimits(this.limits());
+    this.#limits = EMPTY_LIMITS;
+  }
+
+  limits(): DnsLimitCounters {
+    return sumLimits(this.#limits, this.#dead);
+  }
+
+  tcpStatus(): { open: number; midQuery: number; rejected: number } {
+    return { ...this.#tcpStatus };
+  }
+}
