@@ -19,7 +19,7 @@ import { BatchedUdpListener } from '../../src/dns/udp-batched.ts';
 import { WarnThrottle } from '../../src/dns/warn-throttle.ts';
 import { silentLogger } from '../../src/log.ts';
 import { BIN, startMxlb, type MxlbProcess } from '../helpers/mxlb-process.ts';
-import { buildQuery, replyHeader, replyQuestionName, udpExchange } from '../helpers/dns-client.ts';
+import { buildQuery, replyHeader, replyQuestionName, TcpDnsClient, udpExchange } from '../helpers/dns-client.ts';
 import { startDns } from '../helpers/dns-server.ts';
 import { testNativeUdp } from '../helpers/native-udp.ts';
 import { eventually } from '../helpers/poll.ts';
@@ -151,6 +151,23 @@ withAddonSerial('the real server says which UDP path it answers through (/status
   const { host, port } = mxlb.dns[0]!;
   const reply = await udpExchange(host, port, buildQuery({ id: 9, name: 'smtp.relay.example.com' }));
   t.is(replyHeader(reply!).ancount > 0, true);
+  // TCP on the same port from both workers (on Node 20 the addon binds it and net listens on the
+  // descriptor): 16 connections, each answered; the kernel spreads them over the two listeners.
+  for (let i = 0; i < 16; i++) {
+    const client = await TcpDnsClient.connect(host, port);
+    client.send(buildQuery({ id: 100 + i, name: 'smtp.relay.example.com' }));
+    const [answer] = await client.waitFor(1);
+    client.socket.destroy();
+    t.truthy(answer, `TCP connection ${i} answered`);
+    t.is(replyHeader(answer!).id, 100 + i);
+  }
+  // Both listeners took part (all 16 on one: 2 × 2^-16); counts arrive in batches every 250 ms.
+  const split = await eventually(async () => {
+    const queries = (await workersStatus(mxlb)).workers.map((w) => w.queries);
+    return queries.reduce((a, b) => a + b, 0) >= 17 && queries;
+  }, { timeoutMs: 5000, what: 'the 17 queries counted' });
+  t.log(`queries per worker: ${split.join(' / ')}`);
+  t.true(split.every((n) => n > 0));
 });
 
 test.serial('MXLB_NATIVE_UDP=0: node:dgram answers, the reason is shown, and Node without reusePort starts one worker', async (t) => {
@@ -174,6 +191,7 @@ test.serial('MXLB_NATIVE_UDP=0: node:dgram answers, the reason is shown, and Nod
 test('the build script gives up cleanly without a C compiler: exit 0 and why, or exit 1 with --strict', (t) => {
   const script = join(ROOT, 'scripts', 'build-native.mjs');
   const env = { ...process.env, CC: join(tmpdir(), 'mxlb-no-such-compiler') };
+  delete env.MXLB_NATIVE_UDP;
   const lenient = spawnSync(process.execPath, [script], { env, encoding: 'utf8', timeout: 30_000 });
   t.is(lenient.status, 0);
   t.regex(lenient.stdout, /batched UDP addon not built \(no C compiler .*\); mxlb answers UDP through node:dgram/);
