@@ -57,3 +57,67 @@ test('the heap settings survive a worker thread start when re-applied as it come
   const mb = Number(run.stdout.trim());
   t.true(mb <= 4, `young generation ${mb} MB after a worker started`);
 });
+
+const MB = 1024 * 1024;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('guardYoungGeneration: sets --optimize-for-size while the young generation is over the limit, clears it once shrunk', async (t) => {
+  const { guardYoungGeneration, YOUNG_LIMIT_BYTES } = await import('../../src/heap-tuning.ts');
+  const flags: string[] = [];
+  const shrinks: Array<{ ok: boolean; fromBytes: number; toBytes: number }> = [];
+  let reads = 0;
+  const stop = guardYoungGeneration({
+    checkMs: 20,
+    pollMs: 5,
+    giveUpMs: 5000,
+    // 16 MB until three reads after the flag went on, then back at 2 MB
+    youngBytes: () => (flags.includes('--optimize-for-size') && ++reads > 3 ? 2 * MB : 16 * MB),
+    setFlag: (flag) => flags.push(flag),
+    onShrink: (e) => shrinks.push({ ok: e.ok, fromBytes: e.fromBytes, toBytes: e.toBytes }),
+  });
+  await sleep(300);
+  stop();
+  t.true(2 * MB <= YOUNG_LIMIT_BYTES);
+  t.deepEqual(flags, ['--optimize-for-size', '--no-optimize-for-size']); // once small, it stays small
+  t.deepEqual(shrinks, [{ ok: true, fromBytes: 16 * MB, toBytes: 2 * MB }]);
+});
+
+test('guardYoungGeneration: gives up after giveUpMs with the flag cleared, and waits twice as long before the next try', async (t) => {
+  const { guardYoungGeneration } = await import('../../src/heap-tuning.ts');
+  const flags: Array<{ flag: string; at: number }> = [];
+  const start = performance.now();
+  const stop = guardYoungGeneration({ checkMs: 40, pollMs: 5, giveUpMs: 30, youngBytes: () => 64 * MB, setFlag: (flag) => flags.push({ flag, at: performance.now() - start }) });
+  await sleep(400);
+  stop();
+  const on = flags.filter((f) => f.flag === '--optimize-for-size').map((f) => f.at);
+  const off = flags.filter((f) => f.flag === '--no-optimize-for-size').map((f) => f.at);
+  t.true(on.length >= 2 && off.length >= on.length - 1, JSON.stringify(flags));
+  t.is(flags.at(-1)!.flag, '--no-optimize-for-size'); // stop() never leaves it on
+  for (let i = 0; i + 1 < on.length; i++) t.true(on[i + 1]! - off[i]! >= 40 * 2 ** (i + 1) - 5, `try ${i + 2} after ${on[i + 1]! - off[i]!} ms`);
+});
+
+test('guardYoungGeneration on this runtime: a young generation grown before the settings is back at its starting size within seconds', (t) => {
+  const script = `
+    import { getHeapSpaceStatistics } from 'node:v8';
+    import { guardYoungGeneration, tuneHeap, YOUNG_LIMIT_BYTES } from ${JSON.stringify(MODULE)};
+    const young = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+    const N = 200000, keep = new Array(N); let k = 0;
+    const work = (n) => { for (let i = 0; i < n; i++) { const o = { a: i, b: [i] }; if (i % 3 === 0) { keep[k] = o; k = (k + 1) % N; } } };
+    work(4e6); // grown without the settings, as during a worker's start on Node 20
+    const grown = young();
+    tuneHeap(true);
+    let shrunk;
+    const stop = guardYoungGeneration({ checkMs: 50, onShrink: (e) => { shrunk = e; } });
+    const started = Date.now();
+    while (!shrunk && Date.now() - started < 20000) { work(1e5); await new Promise((r) => setTimeout(r, 10)); }
+    for (let i = 0; i < 50; i++) { work(1e5); await new Promise((r) => setTimeout(r, 5)); } // and it stays small
+    stop();
+    console.log(JSON.stringify({ grown, shrunk, after: young(), limit: YOUNG_LIMIT_BYTES }));
+  `;
+  const run = spawnSync(process.execPath, ['--import=tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  if (run.status !== 0) throw new Error(run.stderr);
+  const { grown, shrunk, after, limit } = JSON.parse(run.stdout.trim()) as { grown: number; shrunk?: { ok: boolean; ms: number }; after: number; limit: number };
+  t.true(grown > limit, `grown to ${grown / MB} MB`);
+  t.true(shrunk?.ok, JSON.stringify(shrunk));
+  t.true(after <= limit, `young generation ${after / MB} MB afterwards`);
+});
