@@ -9,7 +9,8 @@
  *
  *   npm run bench:workers -- [--rounds 5] [--seconds 5] [--workers 2] [--cases A,NXDOMAIN]
  *
- * Needs Node ≥ 22.12 for more than one worker (Node 20 falls back to one and the bench says so).
+ * Needs Node ≥ 22.12 or the batched-UDP addon (npm run build:native) for more than one worker
+ * (without either, Node 20 falls back to one and the bench says so).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';

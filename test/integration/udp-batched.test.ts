@@ -190,7 +190,7 @@ test.serial('MXLB_NATIVE_UDP=0: node:dgram answers, the reason is shown, and Nod
 
 test('the build script gives up cleanly without a C compiler: exit 0 and why, or exit 1 with --strict', (t) => {
   const script = join(ROOT, 'scripts', 'build-native.mjs');
-  const env = { ...process.env, CC: join(tmpdir(), 'mxlb-no-such-compiler') };
+  const env: NodeJS.ProcessEnv = { ...process.env, CC: join(tmpdir(), 'mxlb-no-such-compiler') };
   delete env.MXLB_NATIVE_UDP;
   const lenient = spawnSync(process.execPath, [script], { env, encoding: 'utf8', timeout: 30_000 });
   t.is(lenient.status, 0);
