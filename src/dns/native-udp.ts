@@ -8,8 +8,10 @@
  * or the reason it is not used. Answering workers get the path (WorkerInit.nativeUdp) and load it
  * with `loadNativeUdp(path)`; a worker that cannot load it falls back to dgram on its own.
  */
+import { lookup } from 'node:dns/promises';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,6 +30,18 @@ export interface NativeUdp {
   send(pump: NativePump, replies: ReadonlyArray<Uint8Array | undefined>, count: number): number;
   close(pump: NativePump): void;
   constants: { slotBytes: number; metaInts: number; textBytes: number; maxSlots: number };
+}
+
+/**
+ * Binds `host:port` through the addon (kind 0 UDP, 1 TCP) and returns the descriptor, the address
+ * and the bound port. `host` may be a name: resolved once, IPv4 unless it is an IPv6 literal, as
+ * node:dgram and net resolve a bind address. Rejects with the errno as `.code`.
+ */
+export async function bindNative(native: NativeUdp, kind: 0 | 1, host: string, port: number, reusePort: boolean, receiveBuffer = 0): Promise<{ fd: number; address: string; family: 4 | 6; port: number }> {
+  const family = net.isIPv6(host) ? 6 : 4;
+  const address = net.isIP(host) ? host : (await lookup(host, family)).address;
+  const [fd, bound] = native.bind(kind, family, address, port, reusePort, receiveBuffer);
+  return { fd, address, family, port: bound };
 }
 
 /** The addon loaded from `file`. Throws when it cannot be loaded. */

@@ -22,10 +22,9 @@
  * A client that does not read its replies stops being read from until it does (back-pressure);
  * the idle timeout then closes it, so neither side's buffers grow without bound.
  */
-import { lookup as dnsLookup } from 'node:dns/promises';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { NativeUdp } from './native-udp.ts';
+import { bindNative, type NativeUdp } from './native-udp.ts';
 import { supportsReusePort } from './reuse-port.ts';
 import type { WarnThrottle } from './warn-throttle.ts';
 
@@ -148,9 +147,7 @@ export class TcpListener {
     const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
     let options: net.ListenOptions & { reusePort?: boolean; fd?: number } = { host, port, exclusive: true };
     if (reusePort && this.native && !supportsReusePort()) {
-      const family = net.isIPv6(host) ? 6 : 4;
-      const address = net.isIP(host) ? host : (await dnsLookup(host, family)).address;
-      options = { fd: this.native.bind(1, family, address, port, true, 0)[0] };
+      options = { fd: (await bindNative(this.native, 1, host, port, true)).fd };
     } else if (reusePort) options.reusePort = true;
     return new Promise((resolve, reject) => {
       const failed = (error: Error): void => {

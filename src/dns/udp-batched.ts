@@ -8,10 +8,8 @@
  * (the answer path copies what it keeps: cache keys are strings, replies new Buffers). Replies stay
  * referenced until sendmmsg has copied them into the kernel, within the same call.
  */
-import dns from 'node:dns/promises';
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { NativePump, NativeUdp } from './native-udp.ts';
+import { bindNative, type NativePump, type NativeUdp } from './native-udp.ts';
 import type { ResponseRateLimiter } from './rrl.ts';
 import { limitReply, type DatagramHandler } from './udp.ts';
 import type { WarnThrottle } from './warn-throttle.ts';
@@ -54,11 +52,9 @@ export class BatchedUdpListener {
 
   /** As UdpListener.listen; `reusePort` works on every Node here (the addon sets SO_REUSEPORT). */
   async listen(host: string, port: number, reusePort = false): Promise<AddressInfo> {
-    const family = net.isIPv6(host) ? 6 : 4;
-    const address = net.isIP(host) ? host : (await dns.lookup(host, family)).address;
-    const [fd, bound] = this.native.bind(0, family, address, port, reusePort, RECV_BUFFER);
-    this.#pump = this.native.open(fd, SLOTS, () => this.#drain());
-    return { address, family: family === 6 ? 'IPv6' : 'IPv4', port: bound };
+    const bound = await bindNative(this.native, 0, host, port, reusePort, RECV_BUFFER);
+    this.#pump = this.native.open(bound.fd, SLOTS, () => this.#drain());
+    return { address: bound.address, family: bound.family === 6 ? 'IPv6' : 'IPv4', port: bound.port };
   }
 
   /** Stops receiving and closes the socket. Replies are sent within the call that answers, so none is in flight. */
