@@ -22,11 +22,16 @@
  *   send(pump, replies: Array<Uint8Array | undefined>, count) -> datagrams the kernel took
  *       reply i goes to the source of datagram i of the last recv; undefined sends nothing.
  *   close(pump)   stops polling and closes the socket (also done when the thread exits).
+ *   tuneMalloc(arenaMax, mmapThreshold, trimThreshold) -> whether glibc took all three
+ *       mallopt(3) settings for the whole process (src/malloc-tuning.ts says why); false
+ *       without glibc (musl), where nothing changes.
+ *   trimMalloc() -> whether glibc gave memory back: malloc_trim(0), free pages of every arena.
  */
 #define NAPI_VERSION 8
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <node_api.h>
 #include <stdlib.h>
@@ -398,6 +403,44 @@ static napi_value close_pump(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value make_bool(napi_env env, int value) {
+  napi_value result;
+  napi_get_boolean(env, value != 0, &result);
+  return result;
+}
+
+static napi_value tune_malloc(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t values[3] = { 0, 0, 0 };
+  for (size_t i = 0; i < 3; i++) {
+    if (i >= argc || napi_get_value_int32(env, argv[i], &values[i]) != napi_ok || values[i] <= 0) {
+      napi_throw_type_error(env, NULL, "tuneMalloc(arenaMax, mmapThreshold, trimThreshold): three positive integers");
+      return NULL;
+    }
+  }
+#ifdef __GLIBC__
+  /* mallopt returns 1 on success. M_MMAP_THRESHOLD and M_TRIM_THRESHOLD set explicitly also stop
+   * glibc's dynamic raising of both (mallopt(3) NOTES). */
+  int ok = mallopt(M_ARENA_MAX, values[0]) == 1;
+  ok = (mallopt(M_MMAP_THRESHOLD, values[1]) == 1) && ok;
+  ok = (mallopt(M_TRIM_THRESHOLD, values[2]) == 1) && ok;
+  return make_bool(env, ok);
+#else
+  return make_bool(env, 0);
+#endif
+}
+
+static napi_value trim_malloc(napi_env env, napi_callback_info info) {
+  (void)info;
+#ifdef __GLIBC__
+  return make_bool(env, malloc_trim(0));
+#else
+  return make_bool(env, 0);
+#endif
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor methods[] = {
     { "bind", NULL, bind_socket, NULL, NULL, NULL, napi_default, NULL },
@@ -405,6 +448,8 @@ NAPI_MODULE_INIT() {
     { "recv", NULL, recv_batch, NULL, NULL, NULL, napi_default, NULL },
     { "send", NULL, send_batch, NULL, NULL, NULL, napi_default, NULL },
     { "close", NULL, close_pump, NULL, NULL, NULL, napi_default, NULL },
+    { "tuneMalloc", NULL, tune_malloc, NULL, NULL, NULL, napi_default, NULL },
+    { "trimMalloc", NULL, trim_malloc, NULL, NULL, NULL, napi_default, NULL },
   };
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
   napi_value constants;

@@ -60,6 +60,8 @@ export interface ServeConfig {
   cpuAffinity?: CpuAffinity;
   /** Env MXLB_V8_TUNING (`0` turns it off): the V8 heap settings of src/heap-tuning.ts; default on. */
   v8Tuning: boolean;
+  /** Env MXLB_MALLOC_TUNING (`0` turns it off): the glibc malloc settings of src/malloc-tuning.ts; default on. */
+  mallocTuning: boolean;
   /** Test only, env MXLB_TEST_CRASH_QNAME (no flag): a query for this name kills the answering worker that gets it (docs/operations.md). */
   testCrashQname?: string;
 }
@@ -145,6 +147,7 @@ export function serveConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.
     workers: workersOption(flags.workers ?? (env.MXLB_WORKERS ? Number(env.MXLB_WORKERS) : undefined)),
     ...affinityOption(cpuAffinityOption(flags, env)),
     v8Tuning: env.MXLB_V8_TUNING !== '0',
+    mallocTuning: env.MXLB_MALLOC_TUNING !== '0',
     ...(env.MXLB_TEST_CRASH_QNAME ? { testCrashQname: env.MXLB_TEST_CRASH_QNAME } : {}),
   });
 }

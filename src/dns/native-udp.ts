@@ -29,6 +29,10 @@ export interface NativeUdp {
   recv(pump: NativePump, data: Uint8Array, meta: Int32Array, text: Uint8Array): number;
   send(pump: NativePump, replies: ReadonlyArray<Uint8Array | undefined>, count: number): number;
   close(pump: NativePump): void;
+  /** glibc mallopt(3) for the whole process (src/malloc-tuning.ts); false without glibc. */
+  tuneMalloc(arenaMax: number, mmapThresholdBytes: number, trimThresholdBytes: number): boolean;
+  /** malloc_trim(0): whether memory went back to the system. */
+  trimMalloc(): boolean;
   constants: { slotBytes: number; metaInts: number; textBytes: number; maxSlots: number };
 }
 
@@ -59,6 +63,20 @@ function locate(): string | undefined {
     directory = path.dirname(directory);
   }
   return undefined;
+}
+
+/**
+ * The addon for its process-wide helpers (src/malloc-tuning.ts), whatever MXLB_NATIVE_UDP says
+ * about UDP; undefined when it is not built or does not load (findNativeUdp reports why).
+ */
+export function loadNativeAddon(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): NativeUdp | undefined {
+  const file = platform === 'linux' ? env.MXLB_NATIVE_UDP_PATH || locate() : undefined;
+  if (!file) return undefined;
+  try {
+    return loadNativeUdp(path.resolve(file));
+  } catch {
+    return undefined;
+  }
 }
 
 export type NativeUdpLookup = { path: string; reason?: undefined } | { path?: undefined; reason: string };
