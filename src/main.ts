@@ -107,7 +107,7 @@ export async function startMxlb(config: Readonly<ServeConfig>, logger: Logger): 
   const outcomeShare = cluster
     ? shareOutcomes({ connections: cluster.connections, instanceId: config.instanceId, outcomes, logger: logger.child({ module: 'outcomes' }), members: () => new Set(configuredMembers(keeper.current().zones).keys()) })
     : undefined;
-  new ReputationMetrics(metrics.registry).source(reputation);
+  new ReputationMetrics(metrics).source(reputation);
   // Traffic shaping (docs/shaping.md): slow start, warm-up, latency and load factors into the snapshot.
   const shaping = new ShapingKeeper({ keeper, store, outcomes, suspect: (member) => reputation.states().get(member)?.level === 'suspect', ...(config.stateFile ? { countsFile: `${config.stateFile}.warm-up-counts.json` } : {}), logger: logger.child({ module: 'shaping' }) });
   scheduler.onResult((member, result) => shaping.probeResult(member, result));

@@ -4,7 +4,8 @@ import type { RouteHandler } from './server.ts';
 /**
  * GET /metrics: the server's own registry in the Prometheus text exposition format (0.0.4), read
  * fresh at each scrape. Gauges come from the served snapshot; counters from the DNS hooks, the
- * probe results and the zone loader (src/metrics/).
+ * probe results and the zone loader (src/metrics/). The per-member gauges follow as bytes
+ * (src/metrics/text-gauges.ts): tens of thousands of series at 10,000 members.
  */
 export function metricsRoutes(ctx: ServerContext): [string, RouteHandler][] {
   return [
@@ -12,7 +13,8 @@ export function metricsRoutes(ctx: ServerContext): [string, RouteHandler][] {
       'GET /metrics',
       async () => {
         await ctx.refreshDns?.();
-        return { status: 200, body: await ctx.metrics.text(), contentType: ctx.metrics.contentType };
+        const { text, gauges } = await ctx.metrics.parts();
+        return { status: 200, body: text, trailer: gauges, contentType: ctx.metrics.contentType };
       },
     ],
   ];

@@ -9,6 +9,12 @@ export interface HttpReply {
   body: string | Buffer | object;
   contentType?: string;
   headers?: Record<string, string>;
+  /**
+   * Bytes sent after `body`, as they are: redaction (exposure.ts) never sees them, so only for
+   * text with nothing it would hide (the per-member gauges of /metrics: names from the zone files
+   * and numbers, src/metrics/text-gauges.ts).
+   */
+  trailer?: readonly Buffer[];
 }
 
 /** Path parameters by name, percent-decoded (`/api/members/a%2Fb/drain` → `{ id: 'a/b' }`). */
@@ -156,5 +162,8 @@ async function handle(router: Router, request: IncomingMessage, response: Server
     'cache-control': 'no-store',
     ...reply.headers,
   });
-  response.end(payload);
+  if (!reply.trailer) return void response.end(payload);
+  response.write(payload);
+  for (const piece of reply.trailer) response.write(piece);
+  response.end();
 }

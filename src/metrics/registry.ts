@@ -15,6 +15,7 @@ import { DeliveryMetrics } from './delivery-metrics.ts';
 import { DnsCounters } from './dns-counters.ts';
 import { ProbeMetrics } from './probe-metrics.ts';
 import { configuredMembers, StateMetrics } from './state-metrics.ts';
+import { renderTextGauges, type TextGauge } from './text-gauges.ts';
 
 export interface MxlbMetricsOptions {
   /** The snapshot the DNS path serves; gauges read it at scrape time. */
@@ -32,6 +33,8 @@ export class MxlbMetrics {
   readonly #state: StateMetrics;
   /** mxlb_delivery_outcomes_total; `delivery.source(() => outcomes.totals())` connects the outcome store. */
   readonly delivery: DeliveryMetrics;
+  /** Gauges written as text after the registry's own at scrape time (./text-gauges.ts). */
+  readonly #textGauges: TextGauge[] = [];
   /** The probe series clean-up of the latest zone reload (ProbeMetrics.retain reads the label sets from prom-client). */
   #retaining: Promise<void> = Promise.resolve();
 
@@ -39,6 +42,7 @@ export class MxlbMetrics {
     this.dns.register(this.registry);
     this.#probes = new ProbeMetrics(this.registry);
     this.#state = new StateMetrics(this.registry, options.snapshot);
+    this.#textGauges.push(...this.#state.textGauges);
     this.delivery = new DeliveryMetrics(this.registry);
     const build = new Gauge({
       name: 'mxlb_build_info',
@@ -48,6 +52,11 @@ export class MxlbMetrics {
     });
     build.set({ version: options.version ?? packageVersion(), commit: buildCommit(), node: process.versions.node }, 1);
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'mxlb_' });
+  }
+
+  /** Adds a gauge written as exposition text at scrape time, after the registry's metrics. */
+  addTextGauge(gauge: TextGauge): void {
+    this.#textGauges.push(gauge);
   }
 
   /** The scheduler's onResult listener. */
@@ -70,7 +79,14 @@ export class MxlbMetrics {
 
   /** Waits for a departed members' clean-up in progress, so a scrape after a reload never shows them. */
   async text(): Promise<string> {
+    const { text, gauges } = await this.parts();
+    return text + gauges.map((piece) => piece.toString('utf8')).join('');
+  }
+
+  /** The same as `text()` in two parts: the registry's text, then the per-member gauges as bytes (GET /metrics). */
+  async parts(): Promise<{ text: string; gauges: Buffer[] }> {
     await this.#retaining;
-    return this.registry.metrics();
+    const text = await this.registry.metrics();
+    return { text, gauges: renderTextGauges(this.#textGauges).buffers() };
   }
 }

@@ -6,6 +6,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { EffectiveStateName, MemberId } from '../pool/index.ts';
 import type { Snapshot } from '../snapshot.ts';
+import { type GaugeText, label, type TextGauge } from './text-gauges.ts';
 import type { ZoneReloadReport, ZoneSet } from '../zone/index.ts';
 
 export const MEMBER_STATES: readonly EffectiveStateName[] = ['unknown', 'up', 'down', 'drained', 'quarantined'];
@@ -19,38 +20,33 @@ export function configuredMembers(zones: ZoneSet): Map<MemberId, string> {
   return members;
 }
 
+const STATE_HELP = 'Effective state of each configured member (override ?? observed), one-hot: 1 for its current state, 0 for the others.';
+const UP_HELP = 'Observed probe verdict of each configured member, ignoring overrides: 1 up, 0 down or no verdict yet.';
+
+/** `mxlb_member_state{member,pool,state}` (one-hot) and `mxlb_member_up{member,pool}` of every configured member. */
+function memberGauges(out: GaugeText, snap: Snapshot): void {
+  const members = [...configuredMembers(snap.zones)].map(([member, pool]) => ({ labels: `${label('member', member)},${label('pool', pool)}`, state: snap.members.get(member) }));
+  if (members.length === 0) return;
+  out.gauge('mxlb_member_state', STATE_HELP);
+  for (const { labels, state } of members) {
+    const current = state?.state ?? 'unknown';
+    for (const name of MEMBER_STATES) out.sample('mxlb_member_state', `${labels},state="${name}"`, name === current ? 1 : 0);
+  }
+  out.gauge('mxlb_member_up', UP_HELP);
+  for (const { labels, state } of members) out.sample('mxlb_member_up', labels, state?.observed === 'up' ? 1 : 0);
+}
+
 export class StateMetrics {
   readonly #reloads: Counter<'result'>;
   readonly #lastReload: Gauge<'result'>;
   #failingFiles = 0;
 
+  /** mxlb_member_state and mxlb_member_up, written as text at scrape time (./text-gauges.ts says why). */
+  readonly textGauges: readonly TextGauge[];
+
   constructor(registry: Registry, snapshot: () => Snapshot) {
     const registers = [registry];
-    const state = new Gauge({
-      name: 'mxlb_member_state',
-      help: 'Effective state of each configured member (override ?? observed), one-hot: 1 for its current state, 0 for the others.',
-      labelNames: ['member', 'pool', 'state'] as const,
-      registers,
-      collect: () => {
-        state.reset();
-        const snap = snapshot();
-        for (const [member, pool] of configuredMembers(snap.zones)) {
-          const current = snap.members.get(member)?.state ?? 'unknown';
-          for (const name of MEMBER_STATES) state.set({ member, pool, state: name }, name === current ? 1 : 0);
-        }
-      },
-    });
-    const up = new Gauge({
-      name: 'mxlb_member_up',
-      help: 'Observed probe verdict of each configured member, ignoring overrides: 1 up, 0 down or no verdict yet.',
-      labelNames: ['member', 'pool'] as const,
-      registers,
-      collect: () => {
-        up.reset();
-        const snap = snapshot();
-        for (const [member, pool] of configuredMembers(snap.zones)) up.set({ member, pool }, snap.members.get(member)?.observed === 'up' ? 1 : 0);
-      },
-    });
+    this.textGauges = [(out) => memberGauges(out, snapshot())];
     const zones: Gauge = new Gauge({
       name: 'mxlb_zones',
       help: 'Zones being served.',
