@@ -6,12 +6,13 @@
  * Why the histograms are per pool (docs/decisions.md "Scale of members"): a histogram series is
  * 15 buckets plus sum and count, and per member it was 5 series (four phases and the duration):
  * 40 MB of heap at 10,000 members, and a scrape of 800,000 lines. Counters stay per member (one or
- * two series each), so alerts on a member's failures and transitions keep working; a member's own
- * latency is in its probe history (`/status`, the dashboard).
+ * two series each; ./member-counters.ts, written as text), so alerts on a member's failures and
+ * transitions keep working; a member's own latency is in its probe history (`/status`, the dashboard).
  */
-import { Counter, Histogram, type LabelValues, type Registry } from 'prom-client';
+import { Histogram, type LabelValues, type Registry } from 'prom-client';
 import type { MemberId } from '../pool/index.ts';
 import type { HealthTransition, MemberHealth, ProbeResult } from '../probe/index.ts';
+import { MemberProbeCounters } from './member-counters.ts';
 
 /** Seconds; SMTP banners on a LAN take ~1 ms, across a WAN tens of ms, a struggling MTA seconds. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -23,19 +24,13 @@ export function poolOf(member: MemberId): string {
 }
 
 export class ProbeMetrics {
-  readonly #results: Counter<'member' | 'result' | 'reason'>;
+  /** mxlb_probe_results_total and mxlb_member_transitions_total, written as text at scrape time. */
+  readonly counters = new MemberProbeCounters();
   readonly #phases: Histogram<'pool' | 'phase'>;
   readonly #duration: Histogram<'pool' | 'result'>;
-  readonly #transitions: Counter<'member' | 'to'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.#results = new Counter({
-      name: 'mxlb_probe_results_total',
-      help: 'SMTP probe results by member, result (pass/fail) and reason (ok, connect-refused, banner-timeout, …).',
-      labelNames: ['member', 'result', 'reason'] as const,
-      registers,
-    });
     this.#phases = new Histogram({
       name: 'mxlb_probe_phase_seconds',
       help: 'Latency of each SMTP probe phase (connect, banner, ehlo, starttls, tls, ehlo-tls, quit) by pool.',
@@ -50,12 +45,6 @@ export class ProbeMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    this.#transitions = new Counter({
-      name: 'mxlb_member_transitions_total',
-      help: 'Observed health transitions decided by the rise/fall state machine, by member and new state (up/down).',
-      labelNames: ['member', 'to'] as const,
-      registers,
-    });
   }
 
   /** The scheduler's ResultListener. */
@@ -63,10 +52,9 @@ export class ProbeMetrics {
     const pool = poolOf(member);
     const outcome = result.ok ? 'pass' : 'fail';
     const reason = result.ok ? 'ok' : (result.reason ?? 'failed');
-    this.#results.inc({ member, result: outcome, reason });
+    this.counters.record(member, result.ok, reason, transition?.to);
     for (const { phase, ms } of result.phases) this.#phases.observe({ pool, phase }, ms / 1000);
     this.#duration.observe({ pool, result: outcome }, result.totalMs / 1000);
-    if (transition) this.#transitions.inc({ member, to: transition.to });
   };
 
   /**
@@ -75,15 +63,14 @@ export class ProbeMetrics {
    */
   async retain(members: ReadonlySet<MemberId>): Promise<void> {
     const pools = new Set([...members].map(poolOf));
-    await dropWhere(this.#results, (labels) => !members.has(String(labels.member)));
-    await dropWhere(this.#transitions, (labels) => !members.has(String(labels.member)));
+    this.counters.retain(members);
     await dropWhere(this.#phases, (labels) => !pools.has(String(labels.pool)));
     await dropWhere(this.#duration, (labels) => !pools.has(String(labels.pool)));
   }
 }
 
 /** Removes every series of `metric` whose labels `gone` says so (a histogram's bucket, sum and count lines go together). */
-async function dropWhere<T extends string>(metric: Counter<T> | Histogram<T>, gone: (labels: LabelValues<T>) => boolean): Promise<void> {
+async function dropWhere<T extends string>(metric: Histogram<T>, gone: (labels: LabelValues<T>) => boolean): Promise<void> {
   for (const { labels } of (await metric.get()).values) {
     const { le: _le, ...rest } = labels as Record<string, string | number>;
     const set = rest as LabelValues<T>;

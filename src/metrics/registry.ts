@@ -42,7 +42,7 @@ export class MxlbMetrics {
     this.dns.register(this.registry);
     this.#probes = new ProbeMetrics(this.registry);
     this.#state = new StateMetrics(this.registry, options.snapshot);
-    this.#textGauges.push(...this.#state.textGauges);
+    this.#textGauges.push(...this.#state.textGauges, (out) => this.#probes.counters.write(out));
     this.delivery = new DeliveryMetrics(this.registry);
     const build = new Gauge({
       name: 'mxlb_build_info',

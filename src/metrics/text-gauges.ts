@@ -32,8 +32,13 @@ export class GaugeText {
 
   /** The `# HELP` and `# TYPE … gauge` lines of a metric. */
   gauge(name: string, help: string): void {
+    this.family(name, help, 'gauge');
+  }
+
+  /** The `# HELP` and `# TYPE` lines of a metric of `type`. */
+  family(name: string, help: string, type: 'gauge' | 'counter'): void {
     // The blank line before each metric matches prom-client's own output, which these follow.
-    this.#write(`\n# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} gauge\n`);
+    this.#write(`\n# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`);
   }
 
   /** One sample; `labels` are already escaped `name="value"` pairs joined by commas (see `label`). */

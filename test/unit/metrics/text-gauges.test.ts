@@ -79,3 +79,22 @@ test('thousands of members come out whole across the 256 KB pieces', async (t) =
   t.is(series(f, 'mxlb_member_up').filter((s) => s.value === 1).length, 2000);
   t.is(valueOf(f, 'mxlb_member_state', { member: 'p/m2999', state: 'up' }), 1);
 });
+
+test('the per-member probe counters are typed counters, listed before any probe, and count per reason', async (t) => {
+  const empty: Snapshot = { version: 1, zones: { zones: new Map() }, members: new Map() };
+  const metrics = new MxlbMetrics({ snapshot: () => empty, processMetrics: false, version: 'test' });
+  let f = parseProm(await metrics.text());
+  t.is(f.get('mxlb_probe_results_total')?.type, 'counter');
+  t.is(f.get('mxlb_member_transitions_total')?.type, 'counter');
+  t.deepEqual(series(f, 'mxlb_probe_results_total'), []);
+  const refused = (reason: string) => ({ ok: false, reason, phases: [{ phase: 'connect' as const, ms: 1 }], startedAt: 0, totalMs: 1 });
+  const health = { state: 'down' as const, since: 0, successes: 0, failures: 2, probes: 2 };
+  metrics.probeResult('p/a', refused('connect-refused'), health);
+  metrics.probeResult('p/a', refused('connect-refused'), health, { from: 'up', to: 'down', reason: 'connect-refused', detail: '', at: 0 });
+  metrics.probeResult('p/a', refused('banner-timeout'), health);
+  f = parseProm(await metrics.text());
+  t.is(valueOf(f, 'mxlb_probe_results_total', { member: 'p/a', result: 'fail', reason: 'connect-refused' }), 2);
+  t.is(valueOf(f, 'mxlb_probe_results_total', { member: 'p/a', result: 'fail', reason: 'banner-timeout' }), 1);
+  t.deepEqual(series(f, 'mxlb_probe_results_total', { result: 'pass' }), [], 'no pass series before a pass');
+  t.deepEqual(series(f, 'mxlb_member_transitions_total').map((s) => [s.labels.to, s.value]), [['down', 1]]);
+});
