@@ -21,7 +21,7 @@
  * Contract: `tuneMalloc` once in the control plane, before the answering workers start; returns
  * what was applied (logged) and a stop function for the trim timer (unref'd).
  */
-import type { NativeUdp } from './dns/native-udp.ts';
+import type { NativeUdp } from './dns/index.ts';
 
 export const MALLOC_SETTINGS = { arenaMax: 2, mmapThresholdBytes: 64 * 1024, trimThresholdBytes: 128 * 1024 } as const;
 

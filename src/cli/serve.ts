@@ -1,7 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { serveConfig, formatEndpoint } from '../config.ts';
 import { createLogger, LOG_FORMATS, type LogFormat } from '../log.ts';
-import { loadNativeAddon } from '../dns/native-udp.ts';
 import { guardYoungGeneration, tuneHeap } from '../heap-tuning.ts';
 import { MALLOC_SETTINGS, tuneMalloc } from '../malloc-tuning.ts';
 import { checkZonesFolder } from './serve-preflight.ts';
@@ -120,13 +119,15 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     const v8Flags = tuneHeap(config.v8Tuning);
     const logger = createLogger(config.logLevel, args['log-format']);
     if (v8Flags.length > 0) logger.debug({ v8Flags }, 'V8 heap settings (MXLB_V8_TUNING=0 leaves the defaults)');
-    const malloc = tuneMalloc(loadNativeAddon(), config.mallocTuning);
-    if (malloc.applied) logger.debug({ malloc: MALLOC_SETTINGS }, 'glibc malloc settings (MXLB_MALLOC_TUNING=0 leaves the defaults)');
-    else logger.debug({ reason: malloc.reason }, 'glibc malloc settings left at their defaults');
     if (v8Flags.length > 0) guardYoungGeneration({ onShrink: (e) => logger.debug({ fromBytes: e.fromBytes, toBytes: e.toBytes, ms: Math.round(e.ms), ok: e.ok }, 'young generation shrunk (src/heap-tuning.ts)') });
     // Loaded here, not at the top: every other command (the log follower on an MTA host, the
     // CLI tools) then starts without the whole server (DNS, HTTP, Redis, probes) in memory.
     const { startMxlb } = await import('../main.ts');
+    // Once per process, before the answering workers start (the DNS module is loaded by now).
+    const { loadNativeAddon } = await import('../dns/index.ts');
+    const malloc = tuneMalloc(loadNativeAddon(), config.mallocTuning);
+    if (malloc.applied) logger.debug({ malloc: MALLOC_SETTINGS }, 'glibc malloc settings (MXLB_MALLOC_TUNING=0 leaves the defaults)');
+    else logger.debug({ reason: malloc.reason }, 'glibc malloc settings left at their defaults');
     const running = await startMxlb(config, logger);
     logger.info(
       { dns: running.dnsEndpoints.map(formatEndpoint), http: formatEndpoint(running.httpEndpoint), zones: config.zonesDir },

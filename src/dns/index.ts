@@ -14,4 +14,4 @@ export { resolve } from './resolve.ts';
 export type { RingClient } from './resolve-views.ts';
 export { ArmCounts, sketchEstimate, type ArmTotal } from './arm-counts.ts';
 export { armKey, experimentsRun, type Assignment } from './resolve-experiment.ts';
-export { findNativeUdp, loadNativeUdp, type NativeUdp, type NativeUdpLookup } from './native-udp.ts';
+export { findNativeUdp, loadNativeAddon, loadNativeUdp, type NativeUdp, type NativeUdpLookup } from './native-udp.ts';

@@ -7,7 +7,7 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadNativeAddon } from '../../src/dns/native-udp.ts';
+import { loadNativeAddon } from '../../src/dns/index.ts';
 import { MALLOC_SETTINGS, tuneMalloc } from '../../src/malloc-tuning.ts';
 import { eventually } from '../helpers/poll.ts';
 
