@@ -71,6 +71,9 @@ test('zone member add reaches a running server through its reload; a refused edi
   t.true(readFileSync(file, 'utf8').startsWith(zoneText(mta1).replace('hostmaster 1 60', 'hostmaster 2 60').trimEnd().split('\nnames:')[0]!), 'lines before the insertion are unchanged but the serial');
   t.regex(readFileSync(file, 'utf8'), /# the first relay\n {8}address: 127\.0\.0\.31\n {8}port: \d+\n {6}- name: mta2\n {8}address: 127\.0\.0\.32\n/);
   await eventually(async () => (await answers(server)).join(',') === '127.0.0.31,127.0.0.32', { timeoutMs: 15_000, what: 'mta2 answered after the CLI edit' });
+  // A member without a verdict yet is answered (src/pool/effective.ts), so the answer can come
+  // before the first probe does: wait for the probe, with a deadline.
+  await eventually(() => mta2.connections > 0, { timeoutMs: 15_000, what: 'the new member probed over SMTP' });
   t.true(mta2.connections > 0, 'the new member was probed over SMTP');
 
   // A second member on the same address and port is refused and the file stays byte-identical.
