@@ -3,6 +3,7 @@ import { serveConfig, formatEndpoint } from '../config.ts';
 import { createLogger, LOG_FORMATS, type LogFormat } from '../log.ts';
 import { guardYoungGeneration, tuneHeap } from '../heap-tuning.ts';
 import { MALLOC_SETTINGS, tuneMalloc } from '../malloc-tuning.ts';
+import type { RunningMxlb } from '../main.ts';
 import { checkZonesFolder } from './serve-preflight.ts';
 
 interface ServeArgs {
@@ -102,6 +103,15 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('log-level', { type: 'string', describe: 'fatal|error|warn|info|debug|trace|silent (env MXLB_LOG_LEVEL)', defaultDescription: 'info' })
       .example('$0 serve --zones ./zones --dns 127.0.0.1:53 --dns [::1]:53', 'Serve on port 53 over IPv4 and IPv6'),
   handler: async (args) => {
+    // SIGHUP's default action ends the process: listened for from the start, so a reload asked
+    // for while the server starts (a `systemctl reload` right after start, a deploy script) is
+    // carried out once it serves instead of killing it.
+    let running: RunningMxlb | undefined;
+    let reloadWhenStarted = false;
+    process.on('SIGHUP', () => {
+      if (running) running.reload('SIGHUP');
+      else reloadWhenStarted = true;
+    });
     const config = serveConfig({
       zones: args.zones, zonesCache: args['zones-cache'], dns: args.dns, http: args.http, logLevel: args['log-level'], stateFile: args['state-file'], ehloName: args['ehlo-name'],
       adminToken: args['admin-token'], adminTokenFile: args['admin-token-file'],
@@ -128,16 +138,17 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     const malloc = tuneMalloc(loadNativeAddon(), config.mallocTuning);
     if (malloc.applied) logger.debug({ malloc: MALLOC_SETTINGS }, 'glibc malloc settings (MXLB_MALLOC_TUNING=0 leaves the defaults)');
     else logger.debug({ reason: malloc.reason }, 'glibc malloc settings left at their defaults');
-    const running = await startMxlb(config, logger);
+    const started = await startMxlb(config, logger);
+    running = started;
     logger.info(
-      { dns: running.dnsEndpoints.map(formatEndpoint), http: formatEndpoint(running.httpEndpoint), zones: config.zonesDir },
+      { dns: started.dnsEndpoints.map(formatEndpoint), http: formatEndpoint(started.httpEndpoint), zones: config.zonesDir },
       'mxlb serving',
     );
-    process.on('SIGHUP', () => running.reload('SIGHUP'));
+    if (reloadWhenStarted) started.reload('SIGHUP');
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
         logger.info({ signal }, 'shutting down');
-        running.close().then(resolve, (error: unknown) => {
+        started.close().then(resolve, (error: unknown) => {
           logger.error({ err: error }, 'error during shutdown');
           process.exitCode = 1;
           resolve();

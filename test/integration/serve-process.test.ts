@@ -4,10 +4,11 @@
  * every query while reloading, listens on IPv4 and IPv6 at once, and stops cleanly on SIGTERM.
  */
 import test from 'ava';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { dig } from '../helpers/dig.ts';
 import { buildQuery, replyHeader, udpExchange } from '../helpers/dns-client.ts';
@@ -73,6 +74,40 @@ test('SIGHUP reloads a changed zone; a broken edit keeps the last good zone and 
   const error = await mxlb.waitForLog((line) => typeof line.msg === 'string' && line.msg.includes(`relay.example.com.zone:${brokenLine}:`));
   t.regex(String(error.msg), /999\.1\.2\.3|address/i);
   t.deepEqual(await smtpAddresses(mxlb), changed, 'the last good zone keeps serving');
+});
+
+test('a SIGHUP while the server starts does not stop it: the reload is carried out once it serves', async (t) => {
+  const { dir } = zonesFolder(t);
+  const child = spawn(process.execPath, [BIN, 'serve', '--zones', dir, '--state-file', '', '--dns', '127.0.0.1:0', '--http', '127.0.0.1:0', '--log-level', 'debug', '--log-format', 'json'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, MXLB_WORKERS: '1' },
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  });
+  const lines: Array<Record<string, unknown>> = [];
+  createInterface({ input: child.stdout! }).on('line', (text) => {
+    try {
+      lines.push(JSON.parse(text) as Record<string, unknown>);
+    } catch {
+      // not a log line
+    }
+  });
+  // The first log line comes before the server's modules load, long before it serves.
+  await eventually(() => lines.length > 0 || child.exitCode !== null, { timeoutMs: 20_000, what: 'the first log line' });
+  t.false(lines.some((line) => line.msg === 'mxlb serving'), 'the SIGHUP goes in before the server serves');
+  child.kill('SIGHUP');
+  await eventually(() => lines.some((line) => line.msg === 'mxlb serving') || child.exitCode !== null || child.signalCode !== null, { timeoutMs: 20_000, what: 'mxlb serving' });
+  t.is(child.signalCode, null, 'not ended by the SIGHUP');
+  await eventually(() => lines.some((line) => line.reason === 'SIGHUP'), { timeoutMs: 10_000, what: 'a reload attributed to SIGHUP' });
+  const serving = lines.find((line) => line.msg === 'mxlb serving')!;
+  const [host, port] = String((serving.dns as string[])[0]).split(':');
+  const reply = await udpExchange(host!, Number(port), buildQuery({ id: 7, name: 'smtp.relay.example.com', type: 1 }), 2000);
+  t.truthy(reply && replyHeader(reply).ancount > 0, 'answers after the reload');
+  child.kill('SIGTERM');
+  t.is(await exited, 0);
 });
 
 test('every query is answered while the zone reloads repeatedly', async (t) => {
