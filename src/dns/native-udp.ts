@@ -65,12 +65,17 @@ function locate(): string | undefined {
   return undefined;
 }
 
+/** Where the addon is: MXLB_NATIVE_UDP_PATH, else the package's build output; undefined when not built. */
+function addonFile(env: NodeJS.ProcessEnv): string | undefined {
+  return env.MXLB_NATIVE_UDP_PATH || locate();
+}
+
 /**
  * The addon for its process-wide helpers (src/malloc-tuning.ts), whatever MXLB_NATIVE_UDP says
  * about UDP; undefined when it is not built or does not load (findNativeUdp reports why).
  */
 export function loadNativeAddon(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): NativeUdp | undefined {
-  const file = platform === 'linux' ? env.MXLB_NATIVE_UDP_PATH || locate() : undefined;
+  const file = platform === 'linux' ? addonFile(env) : undefined;
   if (!file) return undefined;
   try {
     return loadNativeUdp(path.resolve(file));
@@ -85,7 +90,7 @@ export type NativeUdpLookup = { path: string; reason?: undefined } | { path?: un
 export function findNativeUdp(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): NativeUdpLookup {
   if (env.MXLB_NATIVE_UDP === '0') return { reason: 'turned off (MXLB_NATIVE_UDP=0)' };
   if (platform !== 'linux') return { reason: `recvmmsg/sendmmsg are Linux only (this is ${platform})` };
-  const file = env.MXLB_NATIVE_UDP_PATH || locate();
+  const file = addonFile(env);
   if (!file) return { reason: `${NATIVE_UDP_FILE} was not built at install (no C compiler? run: npm run build:native)` };
   try {
     const addon = loadNativeUdp(path.resolve(file));

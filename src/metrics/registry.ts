@@ -15,7 +15,7 @@ import { DeliveryMetrics } from './delivery-metrics.ts';
 import { DnsCounters } from './dns-counters.ts';
 import { ProbeMetrics } from './probe-metrics.ts';
 import { configuredMembers, StateMetrics } from './state-metrics.ts';
-import { renderTextGauges, type TextGauge } from './text-gauges.ts';
+import { type GaugeText, renderTextGauges, type TextGauge } from './text-gauges.ts';
 
 export interface MxlbMetricsOptions {
   /** The snapshot the DNS path serves; gauges read it at scrape time. */
@@ -79,14 +79,19 @@ export class MxlbMetrics {
 
   /** Waits for a departed members' clean-up in progress, so a scrape after a reload never shows them. */
   async text(): Promise<string> {
-    const { text, gauges } = await this.parts();
-    return text + gauges.map((piece) => piece.toString('utf8')).join('');
+    const { text, gauges } = await this.#render();
+    return text + gauges.text();
   }
 
   /** The same as `text()` in two parts: the registry's text, then the per-member gauges as bytes (GET /metrics). */
   async parts(): Promise<{ text: string; gauges: Buffer[] }> {
+    const { text, gauges } = await this.#render();
+    return { text, gauges: gauges.buffers() };
+  }
+
+  async #render(): Promise<{ text: string; gauges: GaugeText }> {
     await this.#retaining;
     const text = await this.registry.metrics();
-    return { text, gauges: renderTextGauges(this.#textGauges).buffers() };
+    return { text, gauges: renderTextGauges(this.#textGauges) };
   }
 }
